@@ -1,0 +1,35 @@
+// Where the key secret comes from on a laptop: API_KEY_SECRET, or a random secret made once
+// under the data directory and reused, so that keys survive restarts and no default exists.
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const SECRET_FILE_NAME = "api-key-secret";
+const MIN_SECRET_LENGTH = 16;
+
+export function checkSecret(secret: string, source: string): string {
+  const trimmed = secret.trim();
+  if (trimmed.length < MIN_SECRET_LENGTH) {
+    throw new Error(
+      `${source} is too short: use at least ${MIN_SECRET_LENGTH} characters, ` +
+        "for example the output of `openssl rand -hex 32`.",
+    );
+  }
+  return trimmed;
+}
+
+export function loadLocalSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if (env.API_KEY_SECRET !== undefined) return checkSecret(env.API_KEY_SECRET, "API_KEY_SECRET");
+  const file = join(dataDir, SECRET_FILE_NAME);
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      // `wx` fails if another process created it meanwhile; we then read theirs.
+      writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  chmodSync(file, 0o600);
+  return checkSecret(readFileSync(file, "utf8"), file);
+}

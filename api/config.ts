@@ -1,0 +1,38 @@
+// Local configuration from the environment, with the defaults the README documents.
+import { resolve } from "node:path";
+
+export const DEFAULT_WRITE_WINDOW_DAYS = 7;
+/** Timestream's own limit on future timestamps; the embedded store keeps the same. */
+export const MAX_FUTURE_MS = 15 * 60 * 1000;
+
+export interface LocalConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  store: "duckdb" | "timestream";
+  writeWindowDays: number;
+}
+
+export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const store = env.STORE ?? "duckdb";
+  if (store !== "duckdb" && store !== "timestream") {
+    throw new Error(`STORE must be "duckdb" or "timestream", not "${store}".`);
+  }
+  return {
+    port: positiveInteger(env, "PORT", 3000),
+    host: env.HOST ?? "127.0.0.1",
+    dataDir: resolve(env.DATA_DIR ?? "./data"),
+    store,
+    writeWindowDays: positiveInteger(env, "WRITE_WINDOW_DAYS", DEFAULT_WRITE_WINDOW_DAYS),
+  };
+}
+
+export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive whole number, not "${raw}".`);
+  }
+  return value;
+}

@@ -1,0 +1,149 @@
+// The turbine's HTTP contract, as zod schemas. These same objects validate requests and generate
+// the OpenAPI document, so the docs cannot drift from what the server enforces.
+import { z } from "@hono/zod-openapi";
+
+export const MAX_READINGS_PER_REQUEST = 1000;
+export const MAX_TAGS = 16;
+
+export const READING_STATUSES = ["producing", "idle", "curtailed", "fault", "maintenance"] as const;
+export type ReadingStatus = (typeof READING_STATUSES)[number];
+
+// Names a tag may not take: they are the reading's own columns, or names Timestream reserves.
+const RESERVED_TAG_NAMES = new Set([
+  "turbine_id",
+  "time",
+  "power_kw",
+  "wind_speed_ms",
+  "status",
+  "version",
+  "measure_name",
+  "measure_value",
+]);
+
+export const TurbineIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -")
+  .openapi({ example: "nl-0042-t03" });
+
+// Epoch milliseconds between 1970 and year 5138; anything else is a unit mistake (seconds, µs).
+const EpochMillisSchema = z
+  .number()
+  .int("epoch milliseconds must be a whole number")
+  .min(1, "epoch milliseconds must be positive")
+  .max(99_999_999_999_999, "epoch milliseconds out of range: is this microseconds?");
+
+export const ReadingTimeSchema = z
+  .union([z.iso.datetime({ offset: true }), EpochMillisSchema], {
+    error: "must be an RFC 3339 timestamp such as 2026-11-23T10:00:00Z or epoch milliseconds",
+  })
+  .openapi({
+    description:
+      "RFC 3339 timestamp or epoch milliseconds (UTC). Omitted: the time the server received it.",
+    example: "2026-11-23T10:00:00Z",
+  });
+
+const TagNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_]{0,59}$/,
+    "tag names are 1-60 characters of A-Z a-z 0-9 _, starting with a letter",
+  )
+  .refine((name) => !RESERVED_TAG_NAMES.has(name) && !name.startsWith("ts_"), {
+    message: "tag name is reserved",
+  });
+
+export const TagsSchema = z
+  .record(TagNameSchema, z.string().min(1, "tag values may not be empty").max(256))
+  .refine((tags) => Object.keys(tags).length <= MAX_TAGS, {
+    message: `at most ${MAX_TAGS} tags`,
+  })
+  .openapi({
+    description: `Up to ${MAX_TAGS} string pairs describing the turbine; stored as dimensions.`,
+    example: { project: "Windpark Noordoostpolder", province: "Flevoland", model: "E-126" },
+  });
+
+export const ReadingSchema = z
+  .object({
+    turbine_id: TurbineIdSchema,
+    time: ReadingTimeSchema.optional(),
+    power_kw: z.number().finite().openapi({ description: "Active power in kW.", example: 1830.5 }),
+    wind_speed_ms: z
+      .number()
+      .finite()
+      .min(0)
+      .max(100)
+      .openapi({ description: "Wind speed at hub height in m/s.", example: 9.4 }),
+    status: z.enum(READING_STATUSES).optional(),
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .openapi({ description: "Send a higher version to deliberately replace a stored reading." }),
+    tags: TagsSchema.optional(),
+  })
+  .strict()
+  .openapi("Reading");
+
+export const ReadingBatchSchema = z
+  .object({
+    readings: z.array(ReadingSchema).min(1).max(MAX_READINGS_PER_REQUEST),
+  })
+  .strict()
+  .openapi("ReadingBatch");
+
+export const IngestBodySchema = z.union([ReadingSchema, ReadingBatchSchema]).openapi("IngestBody");
+
+export const REJECTION_REASONS = ["conflict", "too_old", "too_new"] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export const IngestResultSchema = z
+  .object({
+    accepted: z.number().int().openapi({ description: "Readings newly stored or replaced." }),
+    duplicates: z
+      .number()
+      .int()
+      .openapi({ description: "Identical re-sends of stored readings; stored once." }),
+    rejected: z.array(
+      z.object({
+        index: z.number().int(),
+        reason: z.enum(REJECTION_REASONS),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .openapi("IngestResult");
+
+export const StoredReadingSchema = z
+  .object({
+    turbine_id: z.string(),
+    time: z.string().openapi({ example: "2026-11-23T10:00:00.000Z" }),
+    power_kw: z.number(),
+    wind_speed_ms: z.number(),
+    status: z.enum(READING_STATUSES).nullable(),
+    version: z.number().int(),
+    tags: z.record(z.string(), z.string()),
+  })
+  .openapi("StoredReading");
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z
+      .array(
+        z.object({
+          pointer: z.string(),
+          detail: z.string(),
+          index: z.number().int().optional(),
+        }),
+      )
+      .optional(),
+  })
+  .openapi("Problem");
+
+export type IncomingReading = z.infer<typeof ReadingSchema>;
+export type IngestResult = z.infer<typeof IngestResultSchema>;

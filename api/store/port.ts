@@ -1,0 +1,63 @@
+// The storage port: everything the app needs from a store of readings, and nothing more.
+// DuckDB (local default) and Timestream (cloud) implement it; routes never know which one runs.
+import type { ReadingStatus, RejectionReason } from "../readings/schema.ts";
+
+/** A reading as stored: its identity is (turbine_id, time). */
+export interface Reading {
+  turbine_id: string;
+  /** Epoch milliseconds, UTC. */
+  time: number;
+  power_kw: number;
+  wind_speed_ms: number;
+  status: ReadingStatus | null;
+  /** 1 unless the sender deliberately corrects a stored reading with a higher version. */
+  version: number;
+  tags: Record<string, string>;
+}
+
+/** What became of one reading of a write, at the same index. */
+export type WriteOutcome = "accepted" | "duplicate" | RejectionReason;
+
+/** How far back and ahead of now the store takes writes. */
+export interface WriteWindow {
+  maxAgeMs: number;
+  maxFutureMs: number;
+}
+
+/** A SQL dialect the query layer (api/queries) renders for. */
+export type QueryDialect = "duckdb" | "timestream";
+
+/**
+ * A row from `select`: column name to a JS value. Timestamps come back as epoch milliseconds,
+ * numbers as numbers, missing values as null, so that both stores answer alike.
+ */
+export type QueryRow = Record<string, string | number | boolean | null>;
+
+export interface ReadingStore {
+  readonly kind: QueryDialect;
+  readonly writeWindow: WriteWindow;
+  /** The table to name in rendered queries, already quoted for the dialect. */
+  readonly tableRef: string;
+  /**
+   * Stores the readings, all in one durable commit: when the promise resolves, every
+   * `accepted` reading survives a crash. Outcomes come back in input order.
+   * Throws StoreUnavailableError when the store cannot be reached; nothing is then acknowledged.
+   */
+  write(readings: Reading[], now: number): Promise<WriteOutcome[]>;
+  /** Runs one query rendered by api/queries for this store's dialect. */
+  select(sql: string): Promise<QueryRow[]>;
+  /** Resolves once the store answers; throws StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store cannot take or serve data now; the client should retry after `retryAfterSeconds`. */
+export class StoreUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+    this.name = "StoreUnavailableError";
+  }
+}
