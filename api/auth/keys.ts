@@ -55,5 +55,5 @@ export function mayWrite(principal: Principal, turbineId: string): boolean {
 
 export function mayRead(principal: Principal, turbineId?: string): boolean {
   if (principal.role === "operator" || principal.role === "reader") return true;
-  return turbineId !== undefined && principal.turbineId === turbineId;
+  return principal.role === "turbine" && principal.turbineId === turbineId;
 }

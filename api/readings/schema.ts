@@ -16,6 +16,7 @@ const RESERVED_TAG_NAMES = new Set([
   "wind_speed_ms",
   "status",
   "version",
+  "tags",
   "measure_name",
   "measure_value",
 ]);

@@ -1,0 +1,57 @@
+// Stored readings of one turbine over a time range, in time order.
+import type { QueryRow } from "../store/port.ts";
+import { type QueryTarget, READING_COLUMNS, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
+
+export interface ReadingsQuery {
+  turbineId: string;
+  /** Inclusive, epoch ms. */
+  from: number;
+  /** Exclusive, epoch ms. */
+  to: number;
+  limit: number;
+}
+
+export function renderReadingsQuery(target: QueryTarget, query: ReadingsQuery): string {
+  const { dialect, tableRef } = target;
+  // DuckDB keeps tags in one JSON column; Timestream answers each tag as its own column. Select
+  // everything in both and let readingFromRow gather the tags.
+  return [
+    `SELECT *, ${sqlEpochMs(dialect, "time")} AS time_ms`,
+    `FROM ${tableRef}`,
+    `WHERE turbine_id = ${sqlString(query.turbineId)}`,
+    `  AND time >= ${sqlTime(dialect, query.from)} AND time < ${sqlTime(dialect, query.to)}`,
+    `ORDER BY time ASC`,
+    `LIMIT ${Math.trunc(query.limit)}`,
+  ].join("\n");
+}
+
+export interface StoredReadingRow {
+  turbine_id: string;
+  time: string;
+  power_kw: number;
+  wind_speed_ms: number;
+  status: string | null;
+  version: number;
+  tags: Record<string, string>;
+}
+
+// Columns a store adds that are neither a reading's own nor a tag.
+const STORE_COLUMNS = new Set(["time_ms", "measure_name", "tags"]);
+
+export function readingFromRow(row: QueryRow): StoredReadingRow {
+  const tags: Record<string, string> = {};
+  if (typeof row.tags === "string") Object.assign(tags, JSON.parse(row.tags));
+  for (const [name, value] of Object.entries(row)) {
+    const own = (READING_COLUMNS as readonly string[]).includes(name) || STORE_COLUMNS.has(name);
+    if (!own && typeof value === "string") tags[name] = value;
+  }
+  return {
+    turbine_id: String(row.turbine_id),
+    time: new Date(Number(row.time_ms)).toISOString(),
+    power_kw: Number(row.power_kw),
+    wind_speed_ms: Number(row.wind_speed_ms),
+    status: typeof row.status === "string" ? row.status : null,
+    version: Number(row.version ?? 1),
+    tags,
+  };
+}

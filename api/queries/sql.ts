@@ -1,0 +1,48 @@
+// The pieces of SQL that differ between the two stores. Every query the product runs is rendered
+// through these, so one query text serves DuckDB (local) and Timestream (cloud).
+//
+//   DuckDB:     table "readings", tags in one JSON column (tags->>'province'), time a TIMESTAMP
+//   Timestream: table "db"."table", each tag its own dimension column ("province")
+import type { QueryDialect } from "../store/port.ts";
+
+/** Where a query runs: the dialect and the table, as the store names it. */
+export interface QueryTarget {
+  dialect: QueryDialect;
+  tableRef: string;
+}
+
+/** Columns every reading has in both stores; every other dimension is a tag. */
+export const READING_COLUMNS = [
+  "turbine_id",
+  "time",
+  "power_kw",
+  "wind_speed_ms",
+  "status",
+  "version",
+] as const;
+
+/** A string literal; both dialects escape a quote by doubling it. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A timestamp literal for epoch milliseconds (UTC). */
+export function sqlTime(dialect: QueryDialect, epochMs: number): string {
+  if (!Number.isSafeInteger(epochMs)) throw new RangeError(`not a time in milliseconds: ${epochMs}`);
+  return dialect === "duckdb" ? `epoch_ms(${epochMs})` : `from_milliseconds(${epochMs})`;
+}
+
+/** A timestamp column as epoch milliseconds, so that rows compare alike across stores. */
+export function sqlEpochMs(dialect: QueryDialect, column: string): string {
+  return dialect === "duckdb" ? `epoch_ms(${column})` : `to_milliseconds(${column})`;
+}
+
+// Tag names are checked against this before they reach SQL (the ingest schema allows the same).
+const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
+
+/** A dimension as a column expression: turbine_id, or a tag. */
+export function sqlDimension(dialect: QueryDialect, name: string): string {
+  if (name === "turbine_id") return "turbine_id";
+  if (!TAG_NAME.test(name)) throw new RangeError(`not a tag name: ${name}`);
+  return dialect === "duckdb" ? `(tags->>${sqlString(name)})` : `"${name}"`;
+}
