@@ -50,6 +50,9 @@ export function fieldErrors(
   });
 }
 
+const STORING = new Set(["batch", "reading"]);
+
+/** A 422 listing every schema error; `where` names what was checked ("batch", "query string"). */
 export function validationProblem(
   where: string,
   issues: readonly z.core.$ZodIssue[],
@@ -62,8 +65,7 @@ export function validationProblem(
     422,
     "validation",
     "Invalid request",
-    `The ${where} has ${errors.length} error(s); nothing was stored.${summary}`,
+    `The ${where} has ${errors.length} error(s)${STORING.has(where) ? "; nothing was stored" : ""}.${summary}`,
     { errors },
   );
 }
-

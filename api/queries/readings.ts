@@ -1,4 +1,5 @@
 // Stored readings of one turbine over a time range, in time order.
+import { READING_STATUSES, type ReadingStatus, type StoredReading } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
 import { type QueryTarget, READING_COLUMNS, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
 
@@ -25,20 +26,10 @@ export function renderReadingsQuery(target: QueryTarget, query: ReadingsQuery): 
   ].join("\n");
 }
 
-export interface StoredReadingRow {
-  turbine_id: string;
-  time: string;
-  power_kw: number;
-  wind_speed_ms: number;
-  status: string | null;
-  version: number;
-  tags: Record<string, string>;
-}
-
 // Columns a store adds that are neither a reading's own nor a tag.
 const STORE_COLUMNS = new Set(["time_ms", "measure_name", "tags"]);
 
-export function readingFromRow(row: QueryRow): StoredReadingRow {
+export function readingFromRow(row: QueryRow): StoredReading {
   const tags: Record<string, string> = {};
   if (typeof row.tags === "string") Object.assign(tags, JSON.parse(row.tags));
   for (const [name, value] of Object.entries(row)) {
@@ -50,7 +41,9 @@ export function readingFromRow(row: QueryRow): StoredReadingRow {
     time: new Date(Number(row.time_ms)).toISOString(),
     power_kw: Number(row.power_kw),
     wind_speed_ms: Number(row.wind_speed_ms),
-    status: typeof row.status === "string" ? row.status : null,
+    status: READING_STATUSES.includes(row.status as ReadingStatus)
+      ? (row.status as ReadingStatus)
+      : null,
     version: Number(row.version ?? 1),
     tags,
   };

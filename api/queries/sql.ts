@@ -3,12 +3,16 @@
 //
 //   DuckDB:     table "readings", tags in one JSON column (tags->>'province'), time a TIMESTAMP
 //   Timestream: table "db"."table", each tag its own dimension column ("province")
-import type { QueryDialect } from "../store/port.ts";
+import type { QueryDialect, ReadingStore } from "../store/port.ts";
 
 /** Where a query runs: the dialect and the table, as the store names it. */
 export interface QueryTarget {
   dialect: QueryDialect;
   tableRef: string;
+}
+
+export function queryTarget(store: Pick<ReadingStore, "kind" | "tableRef">): QueryTarget {
+  return { dialect: store.kind, tableRef: store.tableRef };
 }
 
 /** Columns every reading has in both stores; every other dimension is a tag. */
@@ -28,7 +32,8 @@ export function sqlString(value: string): string {
 
 /** A timestamp literal for epoch milliseconds (UTC). */
 export function sqlTime(dialect: QueryDialect, epochMs: number): string {
-  if (!Number.isSafeInteger(epochMs)) throw new RangeError(`not a time in milliseconds: ${epochMs}`);
+  if (!Number.isSafeInteger(epochMs))
+    throw new RangeError(`not a time in milliseconds: ${epochMs}`);
   return dialect === "duckdb" ? `epoch_ms(${epochMs})` : `from_milliseconds(${epochMs})`;
 }
 

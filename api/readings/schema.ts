@@ -148,3 +148,4 @@ export const ProblemSchema = z
 
 export type IncomingReading = z.infer<typeof ReadingSchema>;
 export type IngestResult = z.infer<typeof IngestResultSchema>;
+export type StoredReading = z.infer<typeof StoredReadingSchema>;

@@ -301,5 +301,5 @@ function toQueryRow(row: Record<string, unknown>): QueryRow {
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+  return error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
 }

@@ -9,11 +9,7 @@ export function readingIdentity(reading: Pick<Reading, "turbine_id" | "time">): 
 
 /** True when the measures and dimensions match; the version is compared by the caller. */
 export function sameReadingContent(a: Reading, b: Reading): boolean {
-  if (
-    a.power_kw !== b.power_kw ||
-    a.wind_speed_ms !== b.wind_speed_ms ||
-    a.status !== b.status
-  ) {
+  if (a.power_kw !== b.power_kw || a.wind_speed_ms !== b.wind_speed_ms || a.status !== b.status) {
     return false;
   }
   const aTags = Object.keys(a.tags);

@@ -1,0 +1,63 @@
+// The gust HTTP app: one factory for every runtime (Node locally, Lambda in the cloud). The
+// store and the key secret come in from outside, so routes never know where they run.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { problemResponse, validationProblem } from "./problem.ts";
+import type { AppDeps, GustApp } from "./routes/deps.ts";
+import { registerDocsRoutes } from "./routes/docs.ts";
+import { registerHealthRoutes } from "./routes/health.ts";
+import { registerMeasurementRoutes } from "./routes/measurements.ts";
+import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
+
+export type { AppDeps } from "./routes/deps.ts";
+
+const VALIDATION_TARGETS: Record<string, string> = {
+  query: "query string",
+  param: "path",
+  json: "body",
+  header: "headers",
+};
+
+export function createApp(options: Omit<AppDeps, "now"> & { now?: () => number }): GustApp {
+  const deps: AppDeps = { ...options, now: options.now ?? Date.now };
+  const app: GustApp = new OpenAPIHono({
+    // zod-openapi answers 400 with the issues as a string by default; we answer 422 problems.
+    defaultHook: (result) => {
+      if (!result.success) {
+        return validationProblem(
+          VALIDATION_TARGETS[result.target] ?? result.target,
+          result.error.issues,
+        );
+      }
+    },
+  });
+
+  registerMeasurementRoutes(app, deps);
+  registerTurbineReadingRoutes(app, deps);
+  registerHealthRoutes(app, deps);
+  registerDocsRoutes(app, deps);
+
+  app.notFound((c) =>
+    problemResponse(
+      404,
+      "not-found",
+      "Not found",
+      `There is no ${c.req.method} ${new URL(c.req.url).pathname}; see /docs for the API.`,
+    ),
+  );
+  app.onError((error) => {
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own body parsing (malformed JSON on a validated route) lands here.
+      return problemResponse(error.status, "bad-request", "Bad request", error.message);
+    }
+    // Log what happened for the operator; the client learns nothing about internals.
+    console.error("gust: unhandled error:", error);
+    return problemResponse(
+      500,
+      "internal",
+      "Internal error",
+      "The server failed to handle this request and stored nothing from it. Retry later; if it persists, the operator's log says why.",
+    );
+  });
+  return app;
+}

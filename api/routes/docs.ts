@@ -1,0 +1,69 @@
+// GET /openapi.json and GET /docs: the OpenAPI 3.1 document built from the validating schemas,
+// and Swagger UI served from this server's own copy of its assets (no CDN: works offline).
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { AppDeps, GustApp } from "./deps.ts";
+
+const DOCS_ASSETS = {
+  "swagger-ui.css": "text/css; charset=utf-8",
+  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+} as const;
+type DocsAsset = keyof typeof DOCS_ASSETS;
+
+// Relative URLs, so the page also works under an API Gateway stage path.
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>gust API</title>
+  <link rel="stylesheet" href="docs/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="docs/swagger-ui-bundle.js"></script>
+  <script>
+    SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", validatorUrl: null });
+  </script>
+</body>
+</html>`;
+
+export function registerDocsRoutes(app: GustApp, deps: AppDeps): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A turbine key (writes and reads that turbine), the operator key (any turbine) or the " +
+      "reader key (reads only). Print them with `npm run keys` on the server.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "gust",
+      version: "1",
+      description:
+        "Telemetry for wind turbines: turbines POST readings, analysts read them back. " +
+        "Errors are RFC 9457 problem documents (application/problem+json).",
+    },
+  });
+
+  const assets = new Map<DocsAsset, Promise<Buffer>>();
+  const assetsDir = () => deps.docsAssetsDir ?? swaggerUiDistDir();
+  app.get("/docs", (c) => c.html(DOCS_PAGE));
+  app.get("/docs/:asset", async (c) => {
+    const name = c.req.param("asset");
+    if (!(name in DOCS_ASSETS)) return c.notFound();
+    const asset = name as DocsAsset;
+    if (!assets.has(asset)) assets.set(asset, readFile(join(assetsDir(), asset)));
+    const body = await (assets.get(asset) as Promise<Buffer>);
+    return c.body(new Uint8Array(body), 200, {
+      "content-type": DOCS_ASSETS[asset],
+      "cache-control": "public, max-age=86400",
+    });
+  });
+}
+
+function swaggerUiDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve("swagger-ui-dist/package.json"));
+}

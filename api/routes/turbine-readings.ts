@@ -1,0 +1,89 @@
+// GET /v1/turbines/{turbine_id}/measurements: stored readings of one turbine, in time order.
+import { createRoute, z } from "@hono/zod-openapi";
+import { mayRead } from "../auth/keys.ts";
+import { readingFromRow, renderReadingsQuery } from "../queries/readings.ts";
+import { queryTarget } from "../queries/sql.ts";
+import { ProblemSchema, StoredReadingSchema, TurbineIdSchema } from "../readings/schema.ts";
+import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import type { AppDeps, GustApp } from "./deps.ts";
+import { QueryTimeSchema } from "./query-params.ts";
+
+export const MAX_READINGS_PER_PAGE = 10_000;
+const DEFAULT_RANGE_MS = 24 * 3_600_000;
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/turbines/{turbine_id}/measurements",
+  tags: ["measurements"],
+  summary: "Read a turbine's stored readings",
+  description:
+    "Readings with `from` <= time < `to`, oldest first. Defaults: `to` is 15 minutes from now " +
+    "(the latest a reading may be), `from` 24 hours before `to`. When a page is full, " +
+    "`next_from` is where the next page starts. Reader or operator key, or the turbine's own.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: z.object({ turbine_id: TurbineIdSchema }),
+    query: z.object({
+      from: QueryTimeSchema.optional(),
+      to: QueryTimeSchema.optional(),
+      limit: z.coerce.number().int().min(1).max(MAX_READINGS_PER_PAGE).default(1000),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The readings, oldest first.",
+      content: {
+        "application/json": {
+          schema: z.object({
+            turbine_id: z.string(),
+            readings: z.array(StoredReadingSchema),
+            next_from: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    401: {
+      description: "Missing or unknown API key.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
+    403: {
+      description: "The key may not read this turbine.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
+    422: {
+      description: "Bad parameters.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
+  },
+});
+
+// Problem documents are declared in the route's responses but returned as plain Responses,
+// which zod-openapi's handler types cannot express: hence `as never` on those returns.
+export function registerTurbineReadingRoutes(app: GustApp, deps: AppDeps): void {
+  app.openapi(route, async (c) => {
+    const principal = await authenticate(c, deps);
+    if (principal instanceof Response) return principal as never;
+    const { turbine_id } = c.req.valid("param");
+    if (!mayRead(principal, turbine_id)) {
+      return forbidden(
+        `${describePrincipal(principal)} may not read turbine "${turbine_id}".`,
+      ) as never;
+    }
+    const { from, to, limit } = c.req.valid("query");
+    const end = to ?? deps.now() + deps.store.writeWindow.maxFutureMs;
+    const start = from ?? end - DEFAULT_RANGE_MS;
+    const rows = await deps.store.select(
+      renderReadingsQuery(queryTarget(deps.store), {
+        turbineId: turbine_id,
+        from: start,
+        to: end,
+        limit,
+      }),
+    );
+    const readings = rows.map(readingFromRow);
+    const last = readings.at(-1);
+    const next_from =
+      readings.length === limit && last ? new Date(Date.parse(last.time) + 1).toISOString() : null;
+    return c.json({ turbine_id, readings, next_from }, 200);
+  });
+}

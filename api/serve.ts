@@ -1,0 +1,35 @@
+// `npm run serve`: the local API on the embedded store, until Ctrl-C.
+import { readLocalConfig } from "./config.ts";
+import { startLocalServer } from "./server.ts";
+
+const config = readLocalConfig();
+if (config.store !== "duckdb") {
+  console.error(
+    "npm run serve runs the embedded DuckDB store; STORE=timestream runs on Lambda (see README, Deploy).",
+  );
+  process.exit(2);
+}
+try {
+  const server = await startLocalServer({
+    dataDir: config.dataDir,
+    port: config.port,
+    host: config.host,
+    writeWindowDays: config.writeWindowDays,
+  });
+  console.log(`gust API on ${server.url} (store: duckdb in ${config.dataDir})`);
+  console.log(`  docs:  ${server.url}/docs`);
+  console.log("  keys:  npm run keys -- <turbine_id>  |  npm run keys -- --role operator|reader");
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`\n${signal}: finishing in-flight requests and closing the store...`);
+    await server.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+} catch (error) {
+  console.error(`gust: cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}

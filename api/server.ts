@@ -1,0 +1,59 @@
+// The local API: the app on Node's HTTP server with the embedded DuckDB store. Used by
+// `npm run serve`, `npm start` and the integration tests, so they all run the same thing.
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { loadLocalSecret } from "./auth/secret.ts";
+import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
+import { openDuckDbStore } from "./store/duckdb-store.ts";
+import type { ReadingStore } from "./store/port.ts";
+
+export const DUCKDB_FILE_NAME = "gust.duckdb";
+
+export interface LocalServerOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Defaults to API_KEY_SECRET, else the secret file under dataDir. */
+  keySecret?: string;
+  writeWindowDays?: number;
+  now?: () => number;
+}
+
+export interface LocalServer {
+  url: string;
+  store: ReadingStore;
+  keySecret: string;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const keySecret = options.keySecret ?? loadLocalSecret(process.env, options.dataDir);
+  const store = await openDuckDbStore({
+    path: join(options.dataDir, DUCKDB_FILE_NAME),
+    writeWindow: {
+      maxAgeMs: (options.writeWindowDays ?? DEFAULT_WRITE_WINDOW_DAYS) * 86_400_000,
+      maxFutureMs: MAX_FUTURE_MS,
+    },
+  });
+  const app = createApp({ store, keySecret: async () => keySecret, now: options.now });
+  const host = options.host ?? "127.0.0.1";
+  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    store,
+    keySecret,
+    async close() {
+      // Stop taking requests, let in-flight ones finish their commits, then close the file.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
