@@ -26,16 +26,19 @@ export const TurbineIdSchema = z
   .regex(/^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -")
   .openapi({ example: "nl-0042-t03" });
 
-// Epoch milliseconds between 1970 and year 5138; anything else is a unit mistake (seconds, µs).
+const TIME_FORMAT =
+  "must be an RFC 3339 timestamp such as 2026-11-23T10:00:00Z or epoch milliseconds";
+
+// Epoch milliseconds between 2000 and year 5138; anything else is a unit mistake (seconds, µs).
 const EpochMillisSchema = z
   .number()
   .int("epoch milliseconds must be a whole number")
-  .min(1, "epoch milliseconds must be positive")
+  .min(946_684_800_000, "epoch milliseconds before the year 2000: is this seconds?")
   .max(99_999_999_999_999, "epoch milliseconds out of range: is this microseconds?");
 
 export const ReadingTimeSchema = z
-  .union([z.iso.datetime({ offset: true }), EpochMillisSchema], {
-    error: "must be an RFC 3339 timestamp such as 2026-11-23T10:00:00Z or epoch milliseconds",
+  .union([z.iso.datetime({ offset: true, error: TIME_FORMAT }), EpochMillisSchema], {
+    error: TIME_FORMAT,
   })
   .openapi({
     description:

@@ -1,0 +1,116 @@
+// A real local server on a loopback port with a real DuckDB file in a temp dir, and a client.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { roleKey, turbineKey } from "../../api/auth/keys.ts";
+import { type LocalServer, type LocalServerOptions, startLocalServer } from "../../api/server.ts";
+
+export const TEST_SECRET = "test-secret-0123456789abcdef";
+
+export interface Answer {
+  status: number;
+  contentType: string;
+  headers: Headers;
+  body: any;
+}
+
+export interface TestServer extends LocalServer {
+  dataDir: string;
+  operatorKey: string;
+  readerKey: string;
+  turbineKey(turbineId: string): string;
+  post(body: unknown, options?: PostOptions): Promise<Answer>;
+  get(path: string, key?: string): Promise<Answer>;
+  /** Every stored reading of one turbine, oldest first. */
+  stored(turbineId: string): Promise<any[]>;
+  stop(): Promise<void>;
+}
+
+export interface PostOptions {
+  key?: string | null;
+  contentType?: string | null;
+  gzip?: boolean;
+  headers?: Record<string, string>;
+  /** Send these bytes as they are instead of JSON-encoding `body`. */
+  raw?: Uint8Array | string;
+}
+
+export async function startTestServer(
+  options: Partial<LocalServerOptions> = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "gust-test-"));
+  const server = await startLocalServer({ keySecret: TEST_SECRET, ...options, dataDir });
+  const operatorKey = roleKey(TEST_SECRET, "operator");
+  const readerKey = roleKey(TEST_SECRET, "reader");
+
+  async function answer(response: Response): Promise<Answer> {
+    const contentType = response.headers.get("content-type") ?? "";
+    const text = await response.text();
+    return {
+      status: response.status,
+      contentType,
+      headers: response.headers,
+      body: contentType.includes("json") ? JSON.parse(text) : text,
+    };
+  }
+
+  const self: TestServer = {
+    ...server,
+    dataDir,
+    operatorKey,
+    readerKey,
+    turbineKey: (turbineId) => turbineKey(TEST_SECRET, turbineId),
+    async post(body, post = {}) {
+      const headers: Record<string, string> = { ...post.headers };
+      const key = post.key === undefined ? operatorKey : post.key;
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      const contentType = post.contentType === undefined ? "application/json" : post.contentType;
+      if (contentType !== null) headers["content-type"] = contentType;
+      let payload: Uint8Array | string = post.raw ?? JSON.stringify(body);
+      if (post.gzip) {
+        payload = gzipSync(payload);
+        headers["content-encoding"] = "gzip";
+      }
+      return answer(
+        await fetch(`${server.url}/v1/measurements`, { method: "POST", headers, body: payload }),
+      );
+    },
+    async get(path, key = readerKey) {
+      return answer(
+        await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } }),
+      );
+    },
+    async stored(turbineId) {
+      const rows = await server.store.select(
+        `SELECT turbine_id, epoch_ms(time) AS time, power_kw, wind_speed_ms, status, version,
+                CAST(tags AS VARCHAR) AS tags
+           FROM readings WHERE turbine_id = '${turbineId}' ORDER BY time`,
+      );
+      return rows.map((row) => ({ ...row, tags: JSON.parse(String(row.tags)) }));
+    },
+    async stop() {
+      await server.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return self;
+}
+
+/** A valid reading of `turbineId`, `minutesAgo` minutes before `now`. */
+export function reading(
+  turbineId: string,
+  minutesAgo: number,
+  extra: object = {},
+  now = Date.now(),
+) {
+  return {
+    turbine_id: turbineId,
+    time: new Date(now - minutesAgo * 60_000).toISOString(),
+    power_kw: 1500 + minutesAgo,
+    wind_speed_ms: 8.5,
+    status: "producing",
+    tags: { project: "Windpark Test", province: "Flevoland" },
+    ...extra,
+  };
+}
