@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { roleKey } from "../../api/auth/keys.ts";
-import { reading, TEST_SECRET } from "./fixture.ts";
+import { reading, TEST_SECRET, type TestReading } from "./fixture.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "gust-kill-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -51,7 +51,7 @@ it("keeps every acknowledged reading across a SIGKILL", async () => {
 
   // Eight senders post until the kill; the kill comes right after the 300th acknowledgement,
   // while other requests are still in flight.
-  const acknowledged: ReturnType<typeof reading>[] = [];
+  const acknowledged: TestReading[] = [];
   let sent = 0;
   const now = Date.now();
   const sender = async (lane: number) => {
@@ -64,7 +64,7 @@ it("keeps every acknowledged reading across a SIGKILL", async () => {
           body: JSON.stringify(body),
         });
         if (response.status !== 200) throw new Error(`status ${response.status}`);
-        const answer = await response.json();
+        const answer = (await response.json()) as { accepted: number };
         if (answer.accepted === 1) acknowledged.push(body);
         if (acknowledged.length === 300) server.kill("SIGKILL");
       } catch {
@@ -86,7 +86,7 @@ it("keeps every acknowledged reading across a SIGKILL", async () => {
       const answer = await fetch(
         `${url}/v1/turbines/kill-${lane}/measurements?from=${now - 3_600_000}&limit=10000`,
         { headers: readerHeaders },
-      ).then((r) => r.json());
+      ).then((r) => r.json() as Promise<{ readings: { time: string }[] }>);
       const stored = new Set(answer.readings.map((r: { time: string }) => r.time));
       for (const time of expected) expect(stored.has(time)).toBe(true);
     }

@@ -97,13 +97,20 @@ export async function startTestServer(
   return self;
 }
 
-/** A valid reading of `turbineId`, `minutesAgo` minutes before `now`. */
+export interface TestReading {
+  turbine_id: string;
+  time: string | number;
+  power_kw: number;
+  [field: string]: unknown;
+}
+
+/** A valid reading of `turbineId`, `minutesAgo` minutes before `now`; `extra` overrides fields. */
 export function reading(
   turbineId: string,
   minutesAgo: number,
-  extra: object = {},
+  extra: Record<string, unknown> = {},
   now = Date.now(),
-) {
+): TestReading {
   return {
     turbine_id: turbineId,
     time: new Date(now - minutesAgo * 60_000).toISOString(),

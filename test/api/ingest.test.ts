@@ -101,7 +101,9 @@ describe("identity: (turbine_id, time)", () => {
       { index: 1, reason: "conflict", detail: expect.stringContaining("higher version") },
     ]);
     const stored = await server.stored("conflict-1");
-    expect(stored.find((row) => row.time === Date.parse(sent.time))?.power_kw).toBe(sent.power_kw);
+    expect(stored.find((row) => row.time === new Date(sent.time).getTime())?.power_kw).toBe(
+      sent.power_kw,
+    );
   });
 
   it("replaces a stored reading when a higher version comes, and only then", async () => {
@@ -273,12 +275,12 @@ describe("reading back", () => {
     );
     await server.post({ readings: [...readings].reverse() });
     const first = await server.get("/v1/turbines/page-1/measurements?limit=10");
-    const iso = (r: { time: unknown }) => new Date(r.time as number).toISOString();
+    const iso = (r: { time: number | string }) => new Date(r.time).toISOString();
     expect(first.body.readings.map((r: any) => r.time)).toEqual(readings.slice(0, 10).map(iso));
     const second = await server.get(
       `/v1/turbines/page-1/measurements?limit=10&from=${first.body.next_from}`,
     );
-    expect(second.body.readings[0].time).toBe(iso(readings[10] as { time: number }));
+    expect(second.body.readings[0].time).toBe(iso(readings[10] as { time: number | string }));
     const ranged = await server.get(
       `/v1/turbines/page-1/measurements?from=${now - 20 * 60_000}&to=${new Date(now - 10 * 60_000).toISOString()}`,
     );
