@@ -19,7 +19,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     throw new Error(`STORE must be "duckdb" or "timestream", not "${store}".`);
   }
   return {
-    port: positiveInteger(env, "PORT", 3000),
+    port: portNumber(env, "PORT", 3000),
     host: env.HOST ?? "127.0.0.1",
     dataDir: resolve(env.DATA_DIR ?? "./data"),
     store,
@@ -33,6 +33,17 @@ export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: 
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) {
     throw new Error(`${name} must be a positive whole number, not "${raw}".`);
+  }
+  return value;
+}
+
+/** A TCP port; 0 lets the system pick a free one (the chosen URL is printed at start). */
+export function portNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${name} must be a port number 0-65535, not "${raw}".`);
   }
   return value;
 }
