@@ -1,6 +1,7 @@
 // Turning the bytes of an ingest request into JSON, with the limits the contract promises:
 // 1 MiB on the wire, gzip accepted, and a cap on what gzip may expand to (a zip bomb is a 413).
 import { gunzipSync } from "node:zlib";
+import type { HonoRequest } from "hono";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** 1000 readings with 16 long tags each fit comfortably; anything larger is not a batch of ours. */
@@ -41,16 +42,18 @@ function tooLarge(what: string): BodyError {
 }
 
 /** Reads the request body, refusing more than MAX_BODY_BYTES before it has all arrived. */
-export async function readBody(request: Request): Promise<Buffer> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+export async function readBody(request: HonoRequest): Promise<Buffer> {
+  const declared = Number(request.header("content-length") ?? Number.NaN);
   if (declared > MAX_BODY_BYTES) throw tooLarge(`The body is ${declared} bytes, over 1 MiB.`);
-  // With a declared length within the limit, let the runtime buffer the body: @hono/node-server
-  // reads it straight from the socket, ten times faster than iterating a web stream.
+  // With a declared length within the limit, let Hono buffer the body. Going through
+  // HonoRequest rather than request.raw matters: on Node, touching the raw Request builds a full
+  // web Request, which costs a third of the throughput for small readings.
   if (Number.isInteger(declared)) return Buffer.from(await request.arrayBuffer());
-  if (!request.body) return Buffer.alloc(0);
+  const stream = request.raw.body;
+  if (!stream) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body as AsyncIterable<Uint8Array>) {
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > MAX_BODY_BYTES) throw tooLarge("The body is over 1 MiB.");
     chunks.push(chunk);

@@ -42,7 +42,7 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
     let body: unknown;
     try {
       checkContentType(c.req.header("content-type"));
-      const raw = decodeBody(await readBody(c.req.raw), c.req.header("content-encoding"));
+      const raw = decodeBody(await readBody(c.req), c.req.header("content-encoding"));
       body = parseJson(raw);
       checkReadingCount(body, MAX_READINGS_PER_REQUEST);
     } catch (error) {
