@@ -17,6 +17,7 @@ const DOCS_PAGE = `<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>gust API</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="docs/swagger-ui.css">
 </head>
 <body>

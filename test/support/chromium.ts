@@ -1,0 +1,24 @@
+// Real headless Chromium from Debian (`apt-get install chromium`), driven by playwright-core.
+// Never a downloaded browser: CI installs the Debian package in .ci/run.
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = CANDIDATES.find((path): path is string => !!path && existsSync(path));
+  if (!executablePath) {
+    throw new Error(
+      "Chromium not found: install it with `apt-get install chromium` (or set CHROMIUM_PATH).",
+    );
+  }
+  return chromium.launch({
+    executablePath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+    ],
+  });
+}
