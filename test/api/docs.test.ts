@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 it("serves an OpenAPI 3.1 document of the contract", async () => {
-  const doc = await fetch(`${server.url}/openapi.json`).then((r) => r.json());
+  const doc: any = await fetch(`${server.url}/openapi.json`).then((r) => r.json());
   expect(doc.openapi).toBe("3.1.0");
   expect(Object.keys(doc.paths)).toEqual(
     expect.arrayContaining([
