@@ -7,6 +7,7 @@
 import type { z } from "@hono/zod-openapi";
 import { mayWrite } from "../auth/keys.ts";
 import { problemResponse, validationProblem } from "../problem.ts";
+import { plainValidReadings } from "../readings/fast-validation.ts";
 import {
   BodyError,
   checkContentType,
@@ -97,6 +98,8 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
 
 /** One reading or a batch, as a batch; errors point into what the client sent. */
 function validateBody(body: unknown): IncomingBatch | Response {
+  const plain = plainValidReadings(body, MAX_READINGS_PER_REQUEST);
+  if (plain) return { readings: plain };
   const isBatch = typeof body === "object" && body !== null && "readings" in body;
   if (isBatch) {
     const parsed = ReadingBatchSchema.safeParse(body);

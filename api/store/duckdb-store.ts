@@ -5,18 +5,7 @@
 // resolves only after the commit that holds its readings has returned, so a 200 is durable.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import {
-  BIGINT,
-  DOUBLE,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  listValue,
-  TIMESTAMP,
-  timestampValue,
-  VARCHAR,
-} from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
 import type { ReadingStatus } from "../readings/schema.ts";
 import { readingIdentity, sameReadingContent } from "./identity.ts";
 import {
@@ -32,10 +21,10 @@ export const DUCKDB_TABLE = "readings";
 
 // Column names and order follow the Timestream data model: dimensions (turbine_id, tags), the
 // time, and the measures of one multi-measure record. `tags` holds the other dimensions as a
-// JSON object (query them as tags->>'province'): a MAP column appends ten times slower.
+// JSON object (query them as tags->>'province'): a MAP column inserts ten times slower.
 // There is no PRIMARY KEY: identity is enforced by `commit` below, which is safe because DuckDB
 // lets one process write a file and this store serializes its commits; the index would cost
-// 40% of append speed and memory in proportion to the table.
+// 40% of insert speed and memory in proportion to the table.
 const CREATE_READINGS_TABLE = `
   CREATE TABLE IF NOT EXISTS ${DUCKDB_TABLE} (
     turbine_id    VARCHAR   NOT NULL,
@@ -47,10 +36,14 @@ const CREATE_READINGS_TABLE = `
     tags          JSON      NOT NULL
   )`;
 
-// The readings table's columns as the appender fills them (tags go in as JSON text).
-const READINGS_COLUMN_TYPES = [VARCHAR, TIMESTAMP, DOUBLE, DOUBLE, VARCHAR, BIGINT, VARCHAR];
-/** DuckDB's vector size: the most rows one data chunk holds. */
-const CHUNK_ROWS = 2048;
+// Readings (as api/store/port.ts shapes them) in one JSON array, inserted in one statement.
+const INSERT_READINGS_JSON = `
+  INSERT INTO ${DUCKDB_TABLE}
+  SELECT r.turbine_id, make_timestamp_ms(r.time), r.power_kw, r.wind_speed_ms, r.status,
+         r.version, r.tags
+    FROM (SELECT unnest(from_json($readings::VARCHAR, '[{"turbine_id":"VARCHAR","time":"BIGINT",
+          "power_kw":"DOUBLE","wind_speed_ms":"DOUBLE","status":"VARCHAR","version":"BIGINT",
+          "tags":"JSON"}]')) AS r)`;
 
 // The identities bound as two parallel lists ($ids, $times), as a table to join against.
 const IDENTITY_LIST =
@@ -184,8 +177,8 @@ export class DuckDbStore implements ReadingStore {
     if (toStore.length === 0) return outcomes;
     const replaced = toStore.filter((entry) => entry.inDatabase).map((entry) => entry.reading);
     if (replaced.length === 0) {
-      // The appender's flush is one transaction of its own.
-      await this.append(toStore.map((entry) => entry.reading));
+      // One statement is one transaction of its own.
+      await this.insert(toStore.map((entry) => entry.reading));
     } else {
       await this.writer.run("BEGIN TRANSACTION");
       try {
@@ -194,7 +187,7 @@ export class DuckDbStore implements ReadingStore {
             WHERE r.turbine_id = k.turbine_id AND r.time = k.time`,
           identityLists(replaced),
         );
-        await this.append(toStore.map((entry) => entry.reading));
+        await this.insert(toStore.map((entry) => entry.reading));
         await this.writer.run("COMMIT");
       } catch (error) {
         await this.writer.run("ROLLBACK").catch(() => undefined);
@@ -248,43 +241,11 @@ export class DuckDbStore implements ReadingStore {
     return known;
   }
 
-  // Column-wise data chunks append about 3x faster than row-by-row appender calls.
-  private async append(readings: Reading[]): Promise<void> {
-    const appender: DuckDBAppender = await this.writer.createAppender(DUCKDB_TABLE);
-    for (let offset = 0; offset < readings.length; offset += CHUNK_ROWS) {
-      const part = readings.slice(offset, offset + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(READINGS_COLUMN_TYPES, part.length);
-      chunk.setColumnValues(
-        0,
-        part.map((r) => r.turbine_id),
-      );
-      chunk.setColumnValues(
-        1,
-        part.map((r) => timestampValue(BigInt(r.time) * 1000n)),
-      );
-      chunk.setColumnValues(
-        2,
-        part.map((r) => r.power_kw),
-      );
-      chunk.setColumnValues(
-        3,
-        part.map((r) => r.wind_speed_ms),
-      );
-      chunk.setColumnValues(
-        4,
-        part.map((r) => r.status),
-      );
-      chunk.setColumnValues(
-        5,
-        part.map((r) => BigInt(r.version)),
-      );
-      chunk.setColumnValues(
-        6,
-        part.map((r) => JSON.stringify(r.tags)),
-      );
-      appender.appendDataChunk(chunk);
-    }
-    appender.closeSync();
+  // The readings go to DuckDB as one JSON text that it parses and inserts on its own thread:
+  // the event loop stays free to take the next requests while the commit runs, which row or
+  // chunk appends (synchronous calls on this thread) do not allow.
+  private async insert(readings: Reading[]): Promise<void> {
+    await this.writer.run(INSERT_READINGS_JSON, { readings: JSON.stringify(readings) });
   }
 
   async select(sql: string): Promise<QueryRow[]> {

@@ -1,0 +1,139 @@
+// The ingest fast path may only accept what the zod schema accepts, with the same result.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { plainValidReadings } from "../../api/readings/fast-validation.ts";
+import { ReadingBatchSchema, ReadingSchema } from "../../api/readings/schema.ts";
+
+const timeArb = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .date({
+        min: new Date("2020-01-01T00:00:00Z"),
+        max: new Date("2030-01-01T00:00:00Z"),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString()),
+  },
+  { weight: 6, arbitrary: fc.integer({ min: 946_684_800_000, max: 2_000_000_000_000 }) },
+  fc.integer({ min: 900_000_000_000, max: 2_000_000_000_000 }),
+  fc.double({ min: 946_684_800_000, max: 946_684_800_001 }),
+  fc
+    .date({
+      min: new Date("1999-12-31T00:00:00Z"),
+      max: new Date("2100-01-01T00:00:00Z"),
+      noInvalidDate: true,
+    })
+    .map((d) => d.toISOString()),
+  fc
+    .tuple(
+      fc.integer({ min: 1990, max: 2100 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 25 }),
+      fc.integer({ min: 0, max: 61 }),
+      fc.constantFrom("", ".5", ".123456789", ".1234567890"),
+    )
+    .map(
+      ([y, mo, d, h, s, frac]) =>
+        `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}T${String(h).padStart(2, "0")}:00:${String(s).padStart(2, "0")}${frac}Z`,
+    ),
+  fc.constantFrom(
+    "2026-11-23T10:00:00+01:00",
+    "2026-11-23t10:00:00z",
+    "2026-11-23 10:00:00Z",
+    "2026-11-23T10:00Z",
+    "",
+  ),
+  fc.anything(),
+);
+
+// Mostly valid values, so that both sides of the fast path are reached; sometimes anything.
+const mostly = <T>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<unknown>) =>
+  fc.oneof({ weight: 12, arbitrary: valid }, { weight: 1, arbitrary: other });
+
+const readingArb = fc
+  .record(
+    {
+      turbine_id: mostly(
+        fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/),
+        fc.oneof(fc.string({ maxLength: 70 }), fc.anything()),
+      ),
+      time: timeArb,
+      power_kw: mostly(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.oneof(fc.double(), fc.anything()),
+      ),
+      wind_speed_ms: mostly(
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.oneof(fc.double({ min: -1, max: 101 }), fc.anything()),
+      ),
+      status: mostly(
+        fc.constantFrom("producing", "idle", "curtailed", "fault", "maintenance"),
+        fc.oneof(fc.constantFrom("off", undefined, null), fc.anything()),
+      ),
+      version: mostly(
+        fc.integer({ min: 1, max: 5 }),
+        fc.oneof(
+          fc.integer({ min: -2, max: 0 }),
+          fc.double(),
+          fc.constant(Number.MAX_SAFE_INTEGER + 2),
+          fc.anything(),
+        ),
+      ),
+      tags: mostly(
+        fc.dictionary(
+          mostly(
+            fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,3}$/),
+            fc.constantFrom("status", "ts_x", "1a", "", "__proto__"),
+          ),
+          mostly(fc.string({ minLength: 1, maxLength: 3 }), fc.constantFrom("", 5, null)),
+          { maxKeys: 18 },
+        ),
+        fc.anything(),
+      ),
+      extra: fc.anything(),
+    },
+    { requiredKeys: ["turbine_id", "power_kw", "wind_speed_ms"] },
+  )
+  .map(({ extra, ...reading }) => (extra === undefined ? reading : { ...reading, extra }));
+
+describe("the fast validation path", () => {
+  it("accepts only readings the schema accepts, with identical output", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(readingArb, { maxLength: 3 }), (readings) => {
+        const body = readings.length === 1 ? readings[0] : { readings };
+        const fast = plainValidReadings(body, 1000);
+        if (fast === null) return;
+        accepted++;
+        const schema = readings.length === 1 ? ReadingSchema : ReadingBatchSchema;
+        const parsed = schema.safeParse(body);
+        expect(parsed.success).toBe(true);
+        const zodReadings =
+          readings.length === 1 ? [parsed.data] : (parsed.data as { readings: unknown[] }).readings;
+        expect(fast).toEqual(zodReadings);
+      }),
+      { numRuns: 20_000, seed: 7 },
+    );
+    // The generators must reach the accepting side often enough for the property to mean much.
+    expect(accepted).toBeGreaterThan(200);
+  });
+
+  it("takes the common readings, so that it is a fast path at all", () => {
+    const reading = {
+      turbine_id: "nl-0042",
+      time: "2026-11-23T10:00:00.000Z",
+      power_kw: 1830.5,
+      wind_speed_ms: 9.4,
+      status: "producing",
+      version: 2,
+      tags: { project: "Windpark", province: "Flevoland" },
+    };
+    expect(plainValidReadings(reading, 1000)).toEqual([reading]);
+    expect(
+      plainValidReadings({ readings: [reading, { ...reading, time: 1_795_000_000_000 }] }, 1000),
+    ).toHaveLength(2);
+    expect(plainValidReadings({ readings: [reading, reading] }, 1)).toBeNull();
+  });
+});
