@@ -49,7 +49,7 @@ const timeArb = fc.oneof(
 );
 
 // Mostly valid values, so that both sides of the fast path are reached; sometimes anything.
-const mostly = <T>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<unknown>) =>
+const mostly = <T, U>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<U>): fc.Arbitrary<T | U> =>
   fc.oneof({ weight: 12, arbitrary: valid }, { weight: 1, arbitrary: other });
 
 const readingArb = fc
