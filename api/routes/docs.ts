@@ -49,7 +49,8 @@ export function registerDocsRoutes(app: GustApp, deps: AppDeps): void {
   });
 
   const assets = new Map<DocsAsset, Promise<Buffer>>();
-  const assetsDir = () => deps.docsAssetsDir ?? swaggerUiDistDir();
+  // On Lambda the bundle carries its own copy (DOCS_ASSETS_DIR); elsewhere, the installed package.
+  const assetsDir = () => deps.docsAssetsDir ?? process.env.DOCS_ASSETS_DIR ?? swaggerUiDistDir();
   app.get("/docs", (c) => c.html(DOCS_PAGE));
   app.get("/docs/:asset", async (c) => {
     const name = c.req.param("asset");
