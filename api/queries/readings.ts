@@ -1,7 +1,12 @@
 // Stored readings of one turbine over a time range, in time order.
-import { READING_STATUSES, type ReadingStatus, type StoredReading } from "../readings/schema.ts";
+import {
+  READING_FIELDS,
+  READING_STATUSES,
+  type ReadingStatus,
+  type StoredReading,
+} from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
-import { type QueryTarget, READING_COLUMNS, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
+import { type QueryTarget, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
 
 export interface ReadingsQuery {
   turbineId: string;
@@ -27,13 +32,13 @@ export function renderReadingsQuery(target: QueryTarget, query: ReadingsQuery): 
 }
 
 // Columns a store adds that are neither a reading's own nor a tag.
-const STORE_COLUMNS = new Set(["time_ms", "measure_name", "tags"]);
+const STORE_COLUMNS = new Set(["time_ms", "measure_name"]);
 
 export function readingFromRow(row: QueryRow): StoredReading {
   const tags: Record<string, string> = {};
   if (typeof row.tags === "string") Object.assign(tags, JSON.parse(row.tags));
   for (const [name, value] of Object.entries(row)) {
-    const own = (READING_COLUMNS as readonly string[]).includes(name) || STORE_COLUMNS.has(name);
+    const own = (READING_FIELDS as readonly string[]).includes(name) || STORE_COLUMNS.has(name);
     if (!own && typeof value === "string") tags[name] = value;
   }
   return {

@@ -15,16 +15,6 @@ export function queryTarget(store: Pick<ReadingStore, "kind" | "tableRef">): Que
   return { dialect: store.kind, tableRef: store.tableRef };
 }
 
-/** Columns every reading has in both stores; every other dimension is a tag. */
-export const READING_COLUMNS = [
-  "turbine_id",
-  "time",
-  "power_kw",
-  "wind_speed_ms",
-  "status",
-  "version",
-] as const;
-
 /** A string literal; both dialects escape a quote by doubling it. */
 export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;

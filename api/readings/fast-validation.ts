@@ -7,20 +7,13 @@ import {
   type IncomingReading,
   MAX_EPOCH_MS,
   MIN_EPOCH_MS,
+  READING_FIELDS,
   READING_STATUSES,
   TURBINE_ID_PATTERN,
   tagProblems,
 } from "./schema.ts";
 
-const READING_FIELDS = new Set([
-  "turbine_id",
-  "time",
-  "power_kw",
-  "wind_speed_ms",
-  "status",
-  "version",
-  "tags",
-]);
+const FIELDS: ReadonlySet<string> = new Set(READING_FIELDS);
 const STATUSES: ReadonlySet<unknown> = new Set(READING_STATUSES);
 // UTC timestamps only; offsets and other RFC 3339 spellings take the zod path.
 const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
@@ -28,7 +21,7 @@ const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 function isPlainReading(value: unknown): value is IncomingReading {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const r = value as Record<string, unknown>;
-  for (const key in r) if (!READING_FIELDS.has(key)) return false;
+  for (const key in r) if (!FIELDS.has(key)) return false;
   if (typeof r.turbine_id !== "string" || !TURBINE_ID_PATTERN.test(r.turbine_id)) return false;
   if (!isPlainTime(r.time)) return false;
   if (typeof r.power_kw !== "number" || !Number.isFinite(r.power_kw)) return false;

@@ -8,8 +8,8 @@ export const MAX_TAGS = 16;
 export const READING_STATUSES = ["producing", "idle", "curtailed", "fault", "maintenance"] as const;
 export type ReadingStatus = (typeof READING_STATUSES)[number];
 
-// Names a tag may not take: they are the reading's own columns, or names Timestream reserves.
-const RESERVED_TAG_NAMES = new Set([
+/** The fields of a reading, and so the columns of every store. */
+export const READING_FIELDS = [
   "turbine_id",
   "time",
   "power_kw",
@@ -17,9 +17,10 @@ const RESERVED_TAG_NAMES = new Set([
   "status",
   "version",
   "tags",
-  "measure_name",
-  "measure_value",
-]);
+] as const;
+
+// Names a tag may not take: the reading's own fields, or names Timestream reserves.
+const RESERVED_TAG_NAMES = new Set<string>([...READING_FIELDS, "measure_name", "measure_value"]);
 
 export const TURBINE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
