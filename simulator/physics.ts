@@ -1,0 +1,79 @@
+// From the wind a weather source reports to the power a wind project delivers.
+//
+//   1. wind at the source height (10 m for stations, 100 m for models) to hub height, with the
+//      logarithmic profile over the ground's roughness;
+//   2. air density from temperature and pressure: the same wind carries ~10% more energy on a
+//      cold high-pressure day than on a warm low;
+//   3. the model's power curve: cubic in the wind (Betz-limited), a soft knee into rated power,
+//      nothing below cut-in or above cut-out;
+//   4. times the number of turbines, times the farm efficiency (wake losses).
+import type { TurbineModel } from "./turbine-models.ts";
+
+/** Roughness length of Dutch farmland with hedges and scattered buildings, in metres. */
+export const DEFAULT_ROUGHNESS_M = 0.1;
+export const STANDARD_AIR_DENSITY = 1.225;
+/** Wake losses in a farm: the turbines behind see less wind. */
+export const FARM_EFFICIENCY = 0.9;
+/** Power coefficient of a modern rotor below rated (the Betz limit is 0.593). */
+const POWER_COEFFICIENT = 0.45;
+// How sharp the knee into rated power is (a soft minimum; higher is sharper).
+const KNEE_SHARPNESS = 8;
+
+/** Wind at `hubHeightM`, from wind measured at `sourceHeightM` (log profile). */
+export function windAtHubHeight(
+  windMs: number,
+  sourceHeightM: number,
+  hubHeightM: number,
+  roughnessM = DEFAULT_ROUGHNESS_M,
+): number {
+  if (sourceHeightM === hubHeightM) return windMs;
+  return windMs * (Math.log(hubHeightM / roughnessM) / Math.log(sourceHeightM / roughnessM));
+}
+
+/** Dry-air density from temperature (°C) and pressure (hPa). */
+export function airDensity(temperatureC: number, pressureHpa: number): number {
+  return (pressureHpa * 100) / (287.05 * (temperatureC + 273.15));
+}
+
+/** One turbine's output in kW at hub-height wind `windMs` and air density `density`. */
+export function turbinePowerKw(
+  model: TurbineModel,
+  windMs: number,
+  density = STANDARD_AIR_DENSITY,
+): number {
+  if (windMs < model.cutInMs || windMs > model.cutOutMs) return 0;
+  const rotorArea = Math.PI * (model.rotorDiameterM / 2) ** 2;
+  const aerodynamicKw = (0.5 * density * rotorArea * POWER_COEFFICIENT * windMs ** 3) / 1000;
+  // Soft minimum of what the wind offers and what the generator is rated for.
+  return (
+    (aerodynamicKw ** -KNEE_SHARPNESS + model.ratedKw ** -KNEE_SHARPNESS) ** (-1 / KNEE_SHARPNESS)
+  );
+}
+
+/** The original experiment's curve: a straight line from 0 at 4 m/s to rated at 11 m/s. */
+export function straightLinePowerKw(model: TurbineModel, windMs: number): number {
+  if (windMs < 4) return 0;
+  if (windMs >= 11) return windMs > model.cutOutMs ? 0 : model.ratedKw;
+  return (model.ratedKw * (windMs - 4)) / 7;
+}
+
+export interface ProjectConditions {
+  /** Wind at the weather source's height. */
+  windMs: number;
+  sourceHeightM: number;
+  temperatureC: number;
+  pressureHpa: number;
+}
+
+/** A project's output in kW and its hub-height wind, before availability and noise. */
+export function projectPower(
+  model: TurbineModel,
+  turbines: number,
+  hubHeightM: number,
+  conditions: ProjectConditions,
+): { powerKw: number; hubWindMs: number } {
+  const hubWindMs = windAtHubHeight(conditions.windMs, conditions.sourceHeightM, hubHeightM);
+  const density = airDensity(conditions.temperatureC, conditions.pressureHpa);
+  const powerKw = turbinePowerKw(model, hubWindMs, density) * turbines * FARM_EFFICIENCY;
+  return { powerKw, hubWindMs };
+}

@@ -1,0 +1,54 @@
+// One project's reading at one moment: weather through the physics, then the things that make
+// real telemetry imperfect: turbines down for faults or maintenance, and measurement noise.
+import type { ReadingStatus } from "../api/readings/schema.ts";
+import { type Project, projectTags } from "./fleet.ts";
+import { projectPower } from "./physics.ts";
+import { hashString, normal, seededRandom } from "./random.ts";
+import type { Weather } from "./weather/provider.ts";
+
+/** Chance that a project is down in a given hour (availability ~97%, as Dutch fleets report). */
+const FAULT_PER_HOUR = 0.02;
+const MAINTENANCE_PER_HOUR = 0.01;
+const POWER_NOISE = 0.01;
+
+export interface SimulatedReading {
+  turbine_id: string;
+  time: number;
+  power_kw: number;
+  wind_speed_ms: number;
+  status: ReadingStatus;
+  tags: Record<string, string>;
+}
+
+const tagsCache = new WeakMap<Project, Record<string, string>>();
+
+export function projectReading(project: Project, weather: Weather, time: number): SimulatedReading {
+  const hour = Math.floor(time / 3_600_000);
+  // Availability is decided per project and hour, so a fault lasts a while rather than blinking.
+  const downDraw = seededRandom(hashString(project.id) ^ hour)();
+  const noise = seededRandom(hashString(project.id) ^ Math.floor(time / 1000) ^ 0x5bd1e995);
+  const { powerKw, hubWindMs } = projectPower(project.model, project.turbines, project.hubHeightM, {
+    windMs: weather.windMs,
+    sourceHeightM: weather.heightM,
+    temperatureC: weather.temperatureC,
+    pressureHpa: weather.pressureHpa,
+  });
+  let status: ReadingStatus = powerKw > 0 ? "producing" : "idle";
+  let power = powerKw * (1 + POWER_NOISE * normal(noise));
+  if (downDraw < FAULT_PER_HOUR) status = "fault";
+  else if (downDraw < FAULT_PER_HOUR + MAINTENANCE_PER_HOUR) status = "maintenance";
+  if (status === "fault" || status === "maintenance") power = 0;
+  let tags = tagsCache.get(project);
+  if (!tags) {
+    tags = projectTags(project);
+    tagsCache.set(project, tags);
+  }
+  return {
+    turbine_id: project.id,
+    time,
+    power_kw: Math.round(Math.max(0, power) * 10) / 10,
+    wind_speed_ms: Math.round(Math.min(100, hubWindMs) * 100) / 100,
+    status,
+    tags,
+  };
+}
