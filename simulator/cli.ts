@@ -1,0 +1,172 @@
+// `npm run simulate -- [flags]`: drive a gust API with the Dutch fleet. See --help.
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { describeReport, runSimulation, type SimulationOptions } from "./run.ts";
+
+const HELP = `gust simulator: drives the Dutch onshore fleet against a gust API, and proves nothing was lost.
+
+Usage: npm run simulate -- [flags]
+
+Where and who
+  --target URL          the API (default http://127.0.0.1:3000, or GUST_TARGET)
+  --key-secret SECRET   derive per-turbine keys (and the reader key) from the API's secret
+                        (default: API_KEY_SECRET, else ./data/api-key-secret of a local API)
+  --operator            send with the operator key, several turbines per request
+  --key KEY             one explicit key for every request (an operator key, or one turbine's)
+  --reader-key KEY      the key --verify reads with (default: derived from the secret)
+
+Fleet and weather
+  --turbines N          drive the first N projects (default: all 770)
+  --fleet FILE.csv      a real fleet instead of the generated one (columns in the README)
+  --seed N              seed of the generated fleet and synthetic weather (default 2020 / 1)
+  --weather NAME        synthetic (default, offline)
+
+Mode
+  --mode replay|realtime   (default replay)
+  replay:   --from TIME --to TIME --step SECONDS
+            a past window at a resolution, sent as fast as the API accepts
+            (defaults: the last hour before now, 60 s steps; TIME is RFC 3339, epoch ms,
+             now, or now-3h / now-2d)
+  realtime: --interval SECONDS --duration SECONDS
+            every interval each turbine reports the present, spread by up to half an interval;
+            runs until --duration or Ctrl-C, then drains in-flight requests and reports
+
+Sending
+  --batch N             readings per request (default 60 in replay, 1 in realtime; max 1000)
+  --concurrency N       requests in flight (default 16)
+  --max-attempts N      tries per request on 429, 503 and network errors (default 8), with
+                        capped exponential backoff and jitter; the same readings are re-sent,
+                        which is safe: the API stores each reading once
+
+Results
+  --verify              read every acknowledged reading back and check it is stored exactly once
+  --report FILE.json    write the final summary as JSON
+  --help                this text
+
+Exit status: 0 when every reading was acknowledged (and verified, with --verify); 1 otherwise.`;
+
+function parseTime(value: string, flag: string): number {
+  if (value === "now") return Date.now();
+  const relative = value.match(/^now-(\d+(?:\.\d+)?)([smhd])$/);
+  if (relative) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      relative[2] as "s" | "m" | "h" | "d"
+    ];
+    return Date.now() - Number(relative[1]) * unit;
+  }
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new Error(
+      `${flag} "${value}" is not a time: use RFC 3339 (2026-11-23T00:00:00Z), epoch ms, or now-3h`,
+    );
+  return ms;
+}
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new Error(`${flag} must be a positive number, not "${value}"`);
+  return number;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      target: { type: "string" },
+      "key-secret": { type: "string" },
+      operator: { type: "boolean" },
+      key: { type: "string" },
+      "reader-key": { type: "string" },
+      turbines: { type: "string" },
+      fleet: { type: "string" },
+      seed: { type: "string" },
+      weather: { type: "string" },
+      mode: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      step: { type: "string" },
+      interval: { type: "string" },
+      duration: { type: "string" },
+      batch: { type: "string" },
+      concurrency: { type: "string" },
+      "max-attempts": { type: "string" },
+      verify: { type: "boolean" },
+      report: { type: "string" },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const mode = values.mode ?? "replay";
+  if (mode !== "replay" && mode !== "realtime")
+    throw new Error(`--mode must be replay or realtime, not "${mode}"`);
+  if ((values.weather ?? "synthetic") !== "synthetic") {
+    throw new Error(`--weather "${values.weather}" is not available; use synthetic`);
+  }
+  const batch = positive(values.batch, "--batch");
+  if (batch !== undefined && (batch > 1000 || !Number.isInteger(batch)))
+    throw new Error("--batch must be a whole number up to 1000");
+  const controller = new AbortController();
+  process.once("SIGINT", () => {
+    process.stderr.write(
+      "\nCtrl-C: finishing in-flight requests, then reporting (Ctrl-C again to quit now)\n",
+    );
+    controller.abort();
+    process.once("SIGINT", () => process.exit(130));
+  });
+  const options: SimulationOptions = {
+    target: values.target ?? process.env.GUST_TARGET ?? "http://127.0.0.1:3000",
+    mode,
+    turbines: positive(values.turbines, "--turbines"),
+    fleetFile: values.fleet,
+    seed: positive(values.seed, "--seed"),
+    from: values.from === undefined ? undefined : parseTime(values.from, "--from"),
+    to: values.to === undefined ? undefined : parseTime(values.to, "--to"),
+    stepMs: (positive(values.step, "--step") ?? 60) * 1000,
+    intervalMs: (positive(values.interval, "--interval") ?? 1) * 1000,
+    durationMs:
+      values.duration === undefined
+        ? undefined
+        : (positive(values.duration, "--duration") ?? 0) * 1000,
+    batch,
+    concurrency: positive(values.concurrency, "--concurrency"),
+    maxAttempts: positive(values["max-attempts"], "--max-attempts"),
+    keySecret: values["key-secret"] ?? process.env.API_KEY_SECRET ?? localSecret(),
+    operator: values.operator,
+    key: values.key,
+    readerKey: values["reader-key"],
+    verify: values.verify,
+    signal: controller.signal,
+    out: process.stderr,
+  };
+  const report = await runSimulation(options);
+  console.log(describeReport(report));
+  if (values.report) {
+    writeFileSync(values.report, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`  report: ${values.report}`);
+  }
+  const r = report.readings;
+  const allAcknowledged = r.failed === 0 && Object.keys(r.rejected).length === 0;
+  return allAcknowledged && (report.verification?.ok ?? true) ? 0 : 1;
+}
+
+/** The secret of a local API started from this directory, if there is one. */
+function localSecret(): string | undefined {
+  try {
+    return readFileSync(`${process.env.DATA_DIR ?? "./data"}/api-key-secret`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`gust simulator: ${error.message}`);
+    process.exit(2);
+  },
+);

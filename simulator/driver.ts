@@ -1,0 +1,313 @@
+// Drives a gust API with the fleet's readings over HTTP, and accounts for every reading: each is
+// acknowledged (accepted or duplicate), rejected (with the API's reason), or failed after its
+// retries. Nothing is dropped silently.
+import { setTimeout as sleep } from "node:timers/promises";
+import { Pool } from "undici";
+import type { IngestResult } from "../api/readings/schema.ts";
+import type { Project } from "./fleet.ts";
+import type { ProgressSink } from "./progress.ts";
+import { projectReading, type SimulatedReading } from "./project-reading.ts";
+import { LatencySample, type SimulationStats } from "./stats.ts";
+import type { WeatherProvider } from "./weather/provider.ts";
+
+export interface DriverOptions {
+  target: string;
+  fleet: readonly Project[];
+  weather: WeatherProvider;
+  /** The key for a request whose readings are all of one turbine, or of several (null). */
+  keyFor: (turbineId: string | null) => string;
+  /** True when every request must hold one turbine's readings (per-turbine keys). */
+  onePerRequest: boolean;
+  batch: number;
+  concurrency: number;
+  maxAttempts: number;
+  signal?: AbortSignal;
+  progress?: ProgressSink;
+}
+
+export interface ReplayPlan {
+  mode: "replay";
+  from: number;
+  to: number;
+  stepMs: number;
+}
+
+export interface RealtimePlan {
+  mode: "realtime";
+  intervalMs: number;
+  /** Stop after this long; undefined: until the signal aborts (Ctrl-C). */
+  durationMs?: number;
+  /** Each turbine sends up to this much after the tick, as real fleets spread out. */
+  jitterMs: number;
+}
+
+export interface DriveResult {
+  planned: number | null;
+  sent: number;
+  accepted: number;
+  duplicates: number;
+  rejected: Record<string, number>;
+  failed: number;
+  failures: string[];
+  missingWeather: number;
+  requests: number;
+  retries: number;
+  seconds: number;
+  readingsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
+  /** Every acknowledged reading: turbine -> time -> power_kw, for verification. */
+  acknowledged: Map<string, Map<number, number>>;
+}
+
+interface Request {
+  turbineId: string | null;
+  readings: SimulatedReading[];
+}
+
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 5000;
+const MAX_FAILURE_MESSAGES = 10;
+
+export async function drive(
+  options: DriverOptions,
+  plan: ReplayPlan | RealtimePlan,
+): Promise<DriveResult> {
+  const pool = new Pool(options.target, {
+    connections: options.concurrency,
+    keepAliveTimeout: 30_000,
+  });
+  const latency = new LatencySample();
+  const result: DriveResult = {
+    planned:
+      plan.mode === "replay"
+        ? Math.ceil((plan.to - plan.from) / plan.stepMs) * options.fleet.length
+        : null,
+    sent: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: {},
+    failed: 0,
+    failures: [],
+    missingWeather: 0,
+    requests: 0,
+    retries: 0,
+    seconds: 0,
+    readingsPerSecond: 0,
+    latencyMs: { p50: 0, p99: 0 },
+    acknowledged: new Map(),
+  };
+  const started = performance.now();
+  const rejectedTotal = () => Object.values(result.rejected).reduce((sum, n) => sum + n, 0);
+  const stats = (): SimulationStats => {
+    const seconds = (performance.now() - started) / 1000;
+    const done = result.accepted + result.duplicates + rejectedTotal() + result.failed;
+    const rate = done / Math.max(seconds, 1e-3);
+    return {
+      planned: result.planned,
+      sent: result.sent,
+      acknowledged: result.accepted + result.duplicates,
+      duplicates: result.duplicates,
+      rejected: rejectedTotal(),
+      failed: result.failed,
+      rate,
+      p50Ms: latency.quantile(0.5),
+      p99Ms: latency.quantile(0.99),
+      etaSeconds:
+        result.planned === null
+          ? null
+          : (result.planned - done - result.missingWeather) / Math.max(rate, 1e-9),
+    };
+  };
+  const ticker = setInterval(() => options.progress?.update(stats()), 250);
+
+  const fail = (request: Request, why: string) => {
+    result.failed += request.readings.length;
+    if (result.failures.length < MAX_FAILURE_MESSAGES) result.failures.push(why);
+  };
+
+  async function send(request: Request): Promise<void> {
+    const body = JSON.stringify({ readings: request.readings });
+    const headers = {
+      authorization: `Bearer ${options.keyFor(request.turbineId)}`,
+      "content-type": "application/json",
+    };
+    result.sent += request.readings.length;
+    for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
+      let status: number;
+      let text: string;
+      let retryAfter: string | string[] | undefined;
+      try {
+        const response = await pool.request({
+          method: "POST",
+          path: "/v1/measurements",
+          headers,
+          body,
+        });
+        status = response.statusCode;
+        retryAfter = response.headers["retry-after"];
+        text = await response.body.text();
+      } catch (error) {
+        status = 0;
+        text = (error as Error).message;
+      }
+      latency.add(performance.now() - t0);
+      result.requests++;
+      if (status === 200) {
+        account(request, JSON.parse(text) as IngestResult);
+        return;
+      }
+      const retryable = status === 0 || RETRYABLE.has(status);
+      if (!retryable || attempt >= options.maxAttempts || options.signal?.aborted) {
+        const what =
+          status === 0 ? `network error: ${text}` : `HTTP ${status}: ${problemDetail(text)}`;
+        fail(
+          request,
+          `${request.readings.length} reading(s) failed after ${attempt} attempt(s): ${what}`,
+        );
+        return;
+      }
+      result.retries++;
+      // Full jitter backoff, or the server's Retry-After when it says one.
+      const hinted = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) * 1000;
+      const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      await sleep(Number.isFinite(hinted) && hinted > 0 ? hinted : backoff);
+    }
+  }
+
+  function account(request: Request, answer: IngestResult): void {
+    const rejectedAt = new Set<number>();
+    for (const { index, reason } of answer.rejected) {
+      rejectedAt.add(index);
+      result.rejected[reason] = (result.rejected[reason] ?? 0) + 1;
+    }
+    result.accepted += answer.accepted;
+    result.duplicates += answer.duplicates;
+    request.readings.forEach((reading, index) => {
+      if (rejectedAt.has(index)) return;
+      let byTime = result.acknowledged.get(reading.turbine_id);
+      if (!byTime) {
+        byTime = new Map();
+        result.acknowledged.set(reading.turbine_id, byTime);
+      }
+      byTime.set(reading.time, reading.power_kw);
+    });
+  }
+
+  // Workers take requests from one shared source until it is exhausted.
+  const source =
+    plan.mode === "replay"
+      ? replayRequests(options, plan, result)
+      : realtimeRequests(options, plan, result);
+  const worker = async () => {
+    for (;;) {
+      const next = await source.next();
+      if (next.done) return;
+      await send(next.value);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+  } finally {
+    clearInterval(ticker);
+    await pool.close();
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  result.readingsPerSecond = (result.accepted + result.duplicates) / Math.max(result.seconds, 1e-3);
+  result.latencyMs = { p50: latency.quantile(0.5), p99: latency.quantile(0.99) };
+  options.progress?.update(stats(), true);
+  return result;
+}
+
+function problemDetail(text: string): string {
+  try {
+    const problem = JSON.parse(text) as { title?: string; detail?: string };
+    return [problem.title, problem.detail].filter(Boolean).join(": ") || text.slice(0, 200);
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+/** The readings of every project at `time`; projects without weather are skipped and counted. */
+async function readingsAt(
+  options: DriverOptions,
+  time: number,
+  result: DriveResult,
+): Promise<SimulatedReading[]> {
+  const weather = await options.weather.conditions(options.fleet, time);
+  const readings: SimulatedReading[] = [];
+  options.fleet.forEach((project, i) => {
+    const conditions = weather[i];
+    if (conditions) readings.push(projectReading(project, conditions, time));
+    else result.missingWeather++;
+  });
+  return readings;
+}
+
+// Replay: time moves forward block by block. With per-turbine keys a request carries one
+// turbine's next `batch` steps; with the operator key it carries `batch` readings of any turbines.
+async function* replayRequests(
+  options: DriverOptions,
+  plan: ReplayPlan,
+  result: DriveResult,
+): AsyncGenerator<Request> {
+  const blockSteps = options.onePerRequest ? options.batch : 1;
+  let pending: SimulatedReading[] = [];
+  for (let blockStart = plan.from; blockStart < plan.to; blockStart += blockSteps * plan.stepMs) {
+    if (options.signal?.aborted) break;
+    const block: SimulatedReading[] = [];
+    for (let step = 0; step < blockSteps; step++) {
+      const time = blockStart + step * plan.stepMs;
+      if (time >= plan.to) break;
+      block.push(...(await readingsAt(options, time, result)));
+    }
+    if (options.onePerRequest) {
+      const byTurbine = new Map<string, SimulatedReading[]>();
+      for (const reading of block) {
+        const list = byTurbine.get(reading.turbine_id) ?? [];
+        list.push(reading);
+        byTurbine.set(reading.turbine_id, list);
+      }
+      for (const [turbineId, readings] of byTurbine) yield { turbineId, readings };
+    } else {
+      pending.push(...block);
+      while (pending.length >= options.batch) {
+        yield { turbineId: null, readings: pending.slice(0, options.batch) };
+        pending = pending.slice(options.batch);
+      }
+    }
+  }
+  if (pending.length > 0) yield { turbineId: null, readings: pending };
+}
+
+// Realtime: every interval, each turbine reports the present, a little after the tick.
+async function* realtimeRequests(
+  options: DriverOptions,
+  plan: RealtimePlan,
+  result: DriveResult,
+): AsyncGenerator<Request> {
+  const stopAt =
+    plan.durationMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + plan.durationMs;
+  const jitter = new Map(
+    options.fleet.map((p, i) => [p.id, (((i * 7919) % 1000) / 1000) * plan.jitterMs]),
+  );
+  for (let tick = Date.now(); tick < stopAt && !options.signal?.aborted; tick += plan.intervalMs) {
+    const wait = tick - Date.now();
+    if (wait > 0) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+    if (options.signal?.aborted) break;
+    const readings = await readingsAt(options, tick, result);
+    readings.sort((a, b) => (jitter.get(a.turbine_id) ?? 0) - (jitter.get(b.turbine_id) ?? 0));
+    if (options.onePerRequest || options.batch === 1) {
+      for (const reading of readings) {
+        const sendAt = tick + (jitter.get(reading.turbine_id) ?? 0);
+        if (sendAt > Date.now()) await sleep(sendAt - Date.now());
+        yield { turbineId: reading.turbine_id, readings: [reading] };
+      }
+    } else {
+      for (let i = 0; i < readings.length; i += options.batch) {
+        yield { turbineId: null, readings: readings.slice(i, i + options.batch) };
+      }
+    }
+  }
+}

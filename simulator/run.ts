@@ -1,0 +1,233 @@
+// One simulation run, as `npm run simulate` and `npm start` use it: build the fleet and the
+// weather, drive the API, verify when asked, and report.
+import type { Writable } from "node:stream";
+import { roleKey, turbineKey } from "../api/auth/keys.ts";
+import { type DriveResult, drive } from "./driver.ts";
+import { fleetCapacityKw, generateFleet, type Project } from "./fleet.ts";
+import { loadFleetCsv } from "./fleet-csv.ts";
+import { progressSink } from "./progress.ts";
+import { type Verification, verifyStored } from "./verify.ts";
+import { createWeatherProvider, type WeatherChoice } from "./weather/choose.ts";
+
+export interface SimulationOptions {
+  target: string;
+  mode: "replay" | "realtime";
+  /** How many projects of the fleet to drive (the first n); default all. */
+  turbines?: number;
+  fleetFile?: string;
+  seed?: number;
+  weather?: WeatherChoice;
+  /** Replay window, epoch ms. */
+  from?: number;
+  to?: number;
+  stepMs?: number;
+  /** Realtime. */
+  intervalMs?: number;
+  durationMs?: number;
+  jitterMs?: number;
+  batch?: number;
+  concurrency?: number;
+  maxAttempts?: number;
+  /** Per-turbine keys derive from this secret (as a real fleet's would be provisioned). */
+  keySecret?: string;
+  /** Use the operator key (from keySecret, or `key`) for mixed batches instead. */
+  operator?: boolean;
+  /** One explicit key for every request. */
+  key?: string;
+  readerKey?: string;
+  verify?: boolean;
+  signal?: AbortSignal;
+  out?: Writable & { isTTY?: boolean };
+}
+
+export interface SimulationReport {
+  mode: "replay" | "realtime";
+  target: string;
+  projects: number;
+  capacityMw: number;
+  weather: string;
+  window?: { from: string; to: string; stepSeconds: number };
+  readings: {
+    planned: number | null;
+    sent: number;
+    accepted: number;
+    duplicates: number;
+    rejected: Record<string, number>;
+    failed: number;
+    missingWeather: number;
+  };
+  requests: number;
+  retries: number;
+  seconds: number;
+  readingsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
+  failures: string[];
+  verification?: Verification;
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
+  const out = options.out ?? process.stderr;
+  const fleet = selectFleet(options);
+  const weather = createWeatherProvider(
+    options.weather ?? { provider: "synthetic" },
+    options.seed ?? 1,
+  );
+  const batch = options.batch ?? (options.mode === "replay" ? 60 : 1);
+  const keys = chooseKeys(options);
+  const now = Date.now();
+  const stepMs = options.stepMs ?? 60_000;
+  const to = options.to ?? Math.floor(now / stepMs) * stepMs;
+  const from = options.from ?? to - 3_600_000;
+  out.write(
+    `gust simulator: ${options.mode} of ${fleet.length} projects (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}\n`,
+  );
+  const driveOptions = {
+    target: options.target,
+    fleet,
+    weather,
+    keyFor: keys.keyFor,
+    onePerRequest: keys.onePerRequest,
+    batch,
+    concurrency: options.concurrency ?? 16,
+    maxAttempts: options.maxAttempts ?? 8,
+    signal: options.signal,
+    progress: progressSink(out),
+  };
+  const driven: DriveResult =
+    options.mode === "replay"
+      ? await drive(driveOptions, { mode: "replay", from, to, stepMs })
+      : await drive(driveOptions, {
+          mode: "realtime",
+          intervalMs: options.intervalMs ?? 1000,
+          durationMs: options.durationMs,
+          jitterMs: options.jitterMs ?? Math.min(500, (options.intervalMs ?? 1000) / 2),
+        });
+
+  const report: SimulationReport = {
+    mode: options.mode,
+    target: options.target,
+    projects: fleet.length,
+    capacityMw: Math.round(fleetCapacityKw(fleet) / 100) / 10,
+    weather: weather.name,
+    readings: {
+      planned: driven.planned,
+      sent: driven.sent,
+      accepted: driven.accepted,
+      duplicates: driven.duplicates,
+      rejected: driven.rejected,
+      failed: driven.failed,
+      missingWeather: driven.missingWeather,
+    },
+    requests: driven.requests,
+    retries: driven.retries,
+    seconds: Math.round(driven.seconds * 100) / 100,
+    readingsPerSecond: Math.round(driven.readingsPerSecond),
+    latencyMs: { p50: round1(driven.latencyMs.p50), p99: round1(driven.latencyMs.p99) },
+    failures: driven.failures,
+  };
+  if (options.mode === "replay") {
+    report.window = {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      stepSeconds: stepMs / 1000,
+    };
+  }
+  if (options.verify) {
+    const readerKey =
+      options.readerKey ?? (options.keySecret ? roleKey(options.keySecret, "reader") : undefined);
+    if (!readerKey)
+      throw new Error(
+        "--verify needs the reader key: pass --reader-key, or --key-secret / API_KEY_SECRET.",
+      );
+    out.write("verifying: reading every acknowledged reading back through the API...\n");
+    let lastShown = 0;
+    report.verification = await verifyStored(
+      options.target,
+      readerKey,
+      driven.acknowledged,
+      (done, total) => {
+        if (Date.now() - lastShown > 1000 || done === total) {
+          lastShown = Date.now();
+          out.write(`  verified ${done}/${total} turbines\n`);
+        }
+      },
+    );
+  }
+  return report;
+}
+
+function selectFleet(options: SimulationOptions): Project[] {
+  const fleet = options.fleetFile
+    ? loadFleetCsv(options.fleetFile)
+    : generateFleet(options.seed ?? 2020);
+  if (options.turbines === undefined) return fleet;
+  if (options.turbines > fleet.length) {
+    throw new Error(
+      `--turbines ${options.turbines} is more than the fleet's ${fleet.length} projects.`,
+    );
+  }
+  return fleet.slice(0, options.turbines);
+}
+
+function chooseKeys(options: SimulationOptions): {
+  keyFor: (turbineId: string | null) => string;
+  onePerRequest: boolean;
+} {
+  if (options.key) {
+    const key = options.key;
+    return { keyFor: () => key, onePerRequest: key.startsWith("gust.t.") };
+  }
+  const secret = options.keySecret;
+  if (!secret) {
+    throw new Error(
+      "No key: pass --key-secret (or set API_KEY_SECRET) to derive keys, or --key with an operator key.",
+    );
+  }
+  if (options.operator) {
+    const operatorKey = roleKey(secret, "operator");
+    return { keyFor: () => operatorKey, onePerRequest: false };
+  }
+  const keys = new Map<string, string>();
+  return {
+    keyFor: (turbineId) => {
+      if (turbineId === null) throw new Error("per-turbine keys need one turbine per request");
+      let key = keys.get(turbineId);
+      if (!key) {
+        key = turbineKey(secret, turbineId);
+        keys.set(turbineId, key);
+      }
+      return key;
+    },
+    onePerRequest: true,
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/** The report as the few lines an operator reads first. */
+export function describeReport(report: SimulationReport): string {
+  const n = (value: number) => value.toLocaleString("en");
+  const r = report.readings;
+  const rejected =
+    Object.entries(r.rejected)
+      .map(([reason, count]) => `${reason} ${n(count)}`)
+      .join(", ") || "none";
+  const lines = [
+    `${report.mode} of ${report.projects} projects (${n(report.capacityMw)} MW) in ${report.seconds} s: ${n(report.readingsPerSecond)} readings/s`,
+    `  sent ${n(r.sent)} | accepted ${n(r.accepted)} | duplicates ${n(r.duplicates)} | rejected ${rejected} | failed ${n(r.failed)} | no weather ${n(r.missingWeather)}`,
+    `  ${n(report.requests)} requests, ${n(report.retries)} retries, latency p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
+  ];
+  for (const failure of report.failures) lines.push(`  failure: ${failure}`);
+  const v = report.verification;
+  if (v) {
+    lines.push(
+      v.ok
+        ? `  verified: all ${n(v.checked)} acknowledged readings of ${v.turbines} turbines are stored exactly once with the values sent`
+        : `  VERIFICATION FAILED: ${n(v.missing)} missing, ${n(v.mismatched)} with other values, ${n(v.duplicated)} stored twice, of ${n(v.checked)}`,
+    );
+    for (const problem of v.problems) lines.push(`    ${problem}`);
+  }
+  return lines.join("\n");
+}

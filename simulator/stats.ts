@@ -1,0 +1,38 @@
+// Counting what became of every reading, and request latencies, while a simulation runs.
+
+/** A bounded sample of latencies: exact up to the bound, a uniform reservoir beyond. */
+export class LatencySample {
+  private readonly values: number[] = [];
+  private seen = 0;
+  constructor(private readonly bound = 100_000) {}
+
+  add(ms: number): void {
+    this.seen++;
+    if (this.values.length < this.bound) this.values.push(ms);
+    else {
+      const slot = Math.floor(Math.random() * this.seen);
+      if (slot < this.bound) this.values[slot] = ms;
+    }
+  }
+
+  quantile(q: number): number {
+    if (this.values.length === 0) return 0;
+    const sorted = [...this.values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  }
+}
+
+export interface SimulationStats {
+  /** Readings the run will send in all (replay), or null when open-ended (realtime). */
+  planned: number | null;
+  sent: number;
+  /** Stored by this run or already stored identically: accepted + duplicates. */
+  acknowledged: number;
+  duplicates: number;
+  rejected: number;
+  failed: number;
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  etaSeconds: number | null;
+}
