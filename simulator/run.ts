@@ -77,7 +77,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const now = Date.now();
   const stepMs = options.stepMs ?? 60_000;
   const to = options.to ?? Math.floor(now / stepMs) * stepMs;
-  const from = options.from ?? to - 3_600_000;
+  // Aligned to the step, so that replaying the same window again sends the same identities
+  // (and the API counts them as duplicates instead of storing them twice).
+  const from = Math.ceil((options.from ?? to - 3_600_000) / stepMs) * stepMs;
   out.write(
     `gust simulator: ${options.mode} of ${fleet.length} projects (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}\n`,
   );
