@@ -7,6 +7,7 @@ import type { AppDeps, GustApp } from "./routes/deps.ts";
 import { registerDocsRoutes } from "./routes/docs.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerMeasurementRoutes } from "./routes/measurements.ts";
+import { registerPowerRoutes } from "./routes/power.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
 
 export type { AppDeps } from "./routes/deps.ts";
@@ -34,6 +35,7 @@ export function createApp(options: Omit<AppDeps, "now"> & { now?: () => number }
 
   registerMeasurementRoutes(app, deps);
   registerTurbineReadingRoutes(app, deps);
+  registerPowerRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app, deps);
 

@@ -1,0 +1,148 @@
+// GET /v1/power: power per time bin, for dashboards and spreadsheets (reader key).
+import { createRoute, z } from "@hono/zod-openapi";
+import { problemResponse } from "../problem.ts";
+import {
+  binCount,
+  POWER_BINS,
+  POWER_GROUPS,
+  type PowerBinRow,
+  powerRowsFrom,
+  renderPowerQuery,
+} from "../queries/power.ts";
+import { queryTarget } from "../queries/sql.ts";
+import { ProblemSchema } from "../readings/schema.ts";
+import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import type { AppDeps, GustApp } from "./deps.ts";
+import { QueryTimeSchema } from "./query-params.ts";
+
+/** The most bins one export answers; longer ranges need a coarser `every`. */
+export const MAX_POWER_BINS = 10_000;
+const DEFAULT_RANGE_MS = 24 * 3_600_000;
+
+const PowerBinSchema = z.object({
+  time: z
+    .string()
+    .openapi({ description: "Start of the bin (UTC).", example: "2026-11-23T10:00:00.000Z" }),
+  group: z.string().nullable().openapi({ description: "The group's value; null when by=none." }),
+  power_kw: z.number().openapi({ description: "Mean power of each turbine in the bin, summed." }),
+  energy_kwh: z.number().openapi({ description: "power_kw times the bin's length in hours." }),
+  turbines: z.number().int().openapi({ description: "Turbines that reported in the bin." }),
+});
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/power",
+  tags: ["analysis"],
+  summary: "Power per time bin, optionally grouped",
+  description:
+    "Each bin's power is the mean power of each turbine within the bin, summed across turbines, " +
+    "so a turbine that reports twice as often does not count twice. Bins start on UTC " +
+    `boundaries (months on the 1st). At most ${MAX_POWER_BINS} bins per request. Defaults: the 24 ` +
+    "hours before now, every=1h, by=none, format=json. Reader or operator key.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    query: z.object({
+      from: QueryTimeSchema.optional(),
+      to: QueryTimeSchema.optional(),
+      every: z.enum(POWER_BINS).default("1h"),
+      by: z.enum(POWER_GROUPS).default("none"),
+      format: z.enum(["json", "csv"]).default("json"),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The bins, oldest first (CSV: the same columns).",
+      content: {
+        "application/json": {
+          schema: z.object({
+            from: z.string(),
+            to: z.string(),
+            every: z.enum(POWER_BINS),
+            by: z.enum(POWER_GROUPS),
+            bins: z.array(PowerBinSchema),
+          }),
+        },
+        "text/csv": { schema: z.string() },
+      },
+    },
+    401: {
+      description: "Missing or unknown key.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
+    403: {
+      description: "A turbine key.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
+    422: {
+      description: "Bad parameters, or a range with too many bins.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
+  },
+});
+
+// Problem documents are declared above but returned as plain Responses, which zod-openapi's
+// handler types cannot express: hence `as never` on those returns.
+export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
+  app.openapi(route, async (c) => {
+    const principal = await authenticate(c, deps);
+    if (principal instanceof Response) return principal as never;
+    if (principal.role === "turbine") {
+      return forbidden(
+        `${describePrincipal(principal)} may not read fleet power; use the reader key.`,
+      ) as never;
+    }
+    const { from, to, every, by, format } = c.req.valid("query");
+    const end = to ?? deps.now();
+    const start = from ?? end - DEFAULT_RANGE_MS;
+    if (start >= end) {
+      return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {
+        errors: [{ pointer: "/from", detail: "must be before to" }],
+      }) as never;
+    }
+    const bins = binCount(start, end, every);
+    if (bins > MAX_POWER_BINS) {
+      return problemResponse(
+        422,
+        "range-too-large",
+        "Range too large",
+        `${new Date(start).toISOString()} to ${new Date(end).toISOString()} is ${bins} bins of ${every}, over ${MAX_POWER_BINS}: ask for a coarser every, or page through shorter ranges.`,
+        { errors: [{ pointer: "/every", detail: `at most ${MAX_POWER_BINS} bins per request` }] },
+      ) as never;
+    }
+    const query = { from: start, to: end, every, by };
+    const rows = powerRowsFrom(
+      await deps.store.select(renderPowerQuery(queryTarget(deps.store), query)),
+      query,
+    );
+    if (format === "csv") {
+      return c.body(powerCsv(rows), 200, { "content-type": "text/csv; charset=utf-8" }) as never;
+    }
+    return c.json(
+      {
+        from: new Date(start).toISOString(),
+        to: new Date(end).toISOString(),
+        every,
+        by,
+        bins: rows,
+      },
+      200,
+    );
+  });
+}
+
+function csvCell(value: string | number | null): string {
+  if (value === null) return "";
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function powerCsv(rows: readonly PowerBinRow[]): string {
+  const header = "time,group,power_kw,energy_kwh,turbines\n";
+  return (
+    header +
+    rows
+      .map((r) => [r.time, r.group, r.power_kw, r.energy_kwh, r.turbines].map(csvCell).join(","))
+      .join("\n") +
+    (rows.length ? "\n" : "")
+  );
+}
