@@ -41,3 +41,18 @@ export function sqlDimension(dialect: QueryDialect, name: string): string {
   if (!TAG_NAME.test(name)) throw new RangeError(`not a tag name: ${name}`);
   return dialect === "duckdb" ? `(tags->>${sqlString(name)})` : `"${name}"`;
 }
+
+/** A numeric tag (stored as a string) as a DOUBLE expression; null when absent. */
+export function sqlNumericDimension(dialect: QueryDialect, name: string): string {
+  return `CAST(${sqlDimension(dialect, name)} AS DOUBLE)`;
+}
+
+/** The median of an expression (Timestream has only the approximate percentile). */
+export function sqlMedian(dialect: QueryDialect, expression: string): string {
+  return dialect === "duckdb" ? `median(${expression})` : `approx_percentile(${expression}, 0.5)`;
+}
+
+/** The time range condition every analysis query shares: from inclusive, to exclusive. */
+export function sqlTimeRange(dialect: QueryDialect, from: number, to: number): string {
+  return `time >= ${sqlTime(dialect, from)} AND time < ${sqlTime(dialect, to)}`;
+}

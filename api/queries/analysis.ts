@@ -1,0 +1,79 @@
+// The analysis queries beyond power bins (power.ts): per turbine (a project's farm output),
+// the empirical power curve, and data completeness. Each renders for DuckDB and Timestream.
+import {
+  type QueryTarget,
+  sqlDimension,
+  sqlEpochMs,
+  sqlMedian,
+  sqlNumericDimension,
+  sqlTimeRange,
+} from "./sql.ts";
+
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/** Per turbine: its project's tags, how many readings, mean power, and when it reported. */
+export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange): string {
+  const { dialect, tableRef } = target;
+  const tag = (name: string) => `max(${sqlDimension(dialect, name)}) AS ${name}`;
+  return [
+    "SELECT turbine_id,",
+    `  ${["project", "municipality", "province", "model"].map(tag).join(", ")},`,
+    `  max(${sqlNumericDimension(dialect, "rated_kw")}) AS rated_kw,`,
+    `  max(${sqlNumericDimension(dialect, "lat")}) AS lat, max(${sqlNumericDimension(dialect, "lon")}) AS lon,`,
+    "  count(*) AS readings, avg(power_kw) AS mean_kw, max(power_kw) AS max_kw,",
+    `  min(${sqlEpochMs(dialect, "time")}) AS first_ms, max(${sqlEpochMs(dialect, "time")}) AS last_ms`,
+    `FROM ${tableRef}`,
+    `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "GROUP BY turbine_id",
+    "ORDER BY turbine_id",
+  ].join("\n");
+}
+
+/** Mean output per unit of rated power, by 1 m/s wind-speed bin, over producing readings. */
+export function renderPowerCurveQuery(target: QueryTarget, range: TimeRange): string {
+  const { dialect, tableRef } = target;
+  return [
+    "SELECT floor(wind_speed_ms) + 0.5 AS wind_ms,",
+    `  avg(power_kw / ${sqlNumericDimension(dialect, "rated_kw")}) AS per_unit,`,
+    "  count(*) AS readings",
+    `FROM ${tableRef}`,
+    `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    `  AND status = 'producing' AND ${sqlNumericDimension(dialect, "rated_kw")} > 0`,
+    "GROUP BY 1",
+    "ORDER BY 1",
+  ].join("\n");
+}
+
+/**
+ * Per turbine: its usual reporting interval (the median step between readings), and the gaps,
+ * steps longer than twice that interval, with the time they lost.
+ */
+export function renderCompletenessQuery(target: QueryTarget, range: TimeRange): string {
+  const { dialect, tableRef } = target;
+  const ms = sqlEpochMs(dialect, "time");
+  return [
+    "WITH steps AS (",
+    `  SELECT turbine_id, ${ms} - lag(${ms}) OVER (PARTITION BY turbine_id ORDER BY time) AS step_ms`,
+    `  FROM ${tableRef}`,
+    `  WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "), usual AS (",
+    `  SELECT turbine_id, ${sqlMedian(dialect, "step_ms")} AS interval_ms, count(*) AS readings`,
+    "  FROM steps GROUP BY turbine_id",
+    ")",
+    "SELECT u.turbine_id, u.readings, u.interval_ms,",
+    "  sum(CASE WHEN s.step_ms > 2 * u.interval_ms THEN 1 ELSE 0 END) AS gaps,",
+    "  sum(CASE WHEN s.step_ms > 2 * u.interval_ms THEN s.step_ms - u.interval_ms ELSE 0 END) AS gap_ms",
+    "FROM usual u JOIN steps s ON s.turbine_id = u.turbine_id",
+    "GROUP BY u.turbine_id, u.readings, u.interval_ms",
+    "ORDER BY u.turbine_id",
+  ].join("\n");
+}
+
+/** The first and last reading's time: where "the last 24 hours of data" ends. */
+export function renderDataExtentQuery(target: QueryTarget): string {
+  const ms = sqlEpochMs(target.dialect, "time");
+  return `SELECT min(${ms}) AS first_ms, max(${ms}) AS last_ms, count(*) AS readings FROM ${target.tableRef}`;
+}

@@ -1,0 +1,88 @@
+// Chart specs (Vega-Lite) for the report, rendered to SVG in Node: no browser, no network.
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { Table } from "./tables.ts";
+
+const WIDTH = 720;
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+export function fleetPowerChart(fleet: Table): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "Total power of the fleet",
+    width: WIDTH,
+    height: 240,
+    data: { values: fleet.objects() },
+    mark: { type: "area", line: true, opacity: 0.4 },
+    encoding: {
+      x: {
+        field: "time",
+        type: "temporal",
+        title: "time (UTC)",
+        timeUnit: "utcyearmonthdatehoursminutes",
+      },
+      y: { field: "power_mw", type: "quantitative", title: "power (MW)" },
+    },
+  };
+}
+
+/** Mean power per project, largest first: the original experiment's chart, for the whole fleet. */
+export function projectPowerChart(projects: Table, limit = 40): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: `Mean power per project (top ${limit})`,
+    width: WIDTH,
+    data: {
+      values: projects
+        .orderby((d: any) => -d.mean_mw)
+        .slice(0, limit)
+        .objects(),
+    },
+    mark: "bar",
+    encoding: {
+      y: { field: "project", type: "nominal", sort: "-x", title: null },
+      x: { field: "mean_mw", type: "quantitative", title: "mean power (MW)" },
+      color: { field: "province", type: "nominal" },
+    },
+  };
+}
+
+/** Projects where they stand, sized by power: a map of the Netherlands without map tiles. */
+export function projectMapChart(projects: Table): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "Projects by location, sized by mean power",
+    width: 480,
+    height: 560,
+    data: { values: projects.filter((d: any) => d.lat !== null && d.lon !== null).objects() },
+    mark: { type: "circle", opacity: 0.6 },
+    encoding: {
+      x: { field: "lon", type: "quantitative", scale: { domain: [3.3, 7.3] }, title: "longitude" },
+      y: { field: "lat", type: "quantitative", scale: { domain: [50.7, 53.6] }, title: "latitude" },
+      size: { field: "mean_mw", type: "quantitative", title: "MW", scale: { range: [4, 900] } },
+      color: { field: "province", type: "nominal" },
+      tooltip: [{ field: "project" }, { field: "mean_mw" }],
+    },
+  };
+}
+
+export function powerCurveChart(curve: Table): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "Empirical power curve (producing readings)",
+    width: WIDTH,
+    height: 260,
+    data: { values: curve.objects() },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: { field: "wind_ms", type: "quantitative", title: "wind speed at hub height (m/s)" },
+      y: { field: "per_unit", type: "quantitative", title: "output / rated power" },
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// One analysis run, as `npm run analyze` and `npm start` use it: the tables, printed; with an
+// output directory, one CSV per table and the HTML report.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Writable } from "node:stream";
+import { renderDataExtentQuery, type TimeRange } from "../../api/queries/analysis.ts";
+import { queryTarget } from "../../api/queries/sql.ts";
+import type { ReadingStore } from "../../api/store/port.ts";
+import {
+  fleetPowerChart,
+  powerCurveChart,
+  projectMapChart,
+  projectPowerChart,
+  renderSvg,
+} from "./charts.ts";
+import { formatTable } from "./print.ts";
+import { renderReport } from "./report.ts";
+import {
+  completeness,
+  fleetPower,
+  powerCurve,
+  projects,
+  provinces,
+  type Table,
+  topAndBottom,
+} from "./tables.ts";
+
+export interface AnalysisOptions {
+  store: ReadingStore;
+  /** Defaults: the last 24 hours of data. */
+  from?: number;
+  to?: number;
+  /** Write one CSV per table and report.html here. */
+  outDir?: string;
+  out?: Writable;
+}
+
+export interface AnalysisResult {
+  range: TimeRange;
+  tables: Record<string, Table>;
+  headline: string[];
+  reportPath?: string;
+  csvPaths: string[];
+}
+
+const DAY = 86_400_000;
+
+/** The range to analyse: as given, else the 24 hours up to the last reading (or since the first). */
+export async function analysisRange(
+  store: ReadingStore,
+  from?: number,
+  to?: number,
+): Promise<TimeRange | null> {
+  if (from !== undefined && to !== undefined) return { from, to };
+  const [extent] = await store.select(renderDataExtentQuery(queryTarget(store)));
+  if (!extent || extent.last_ms === null) return null;
+  const end = to ?? Number(extent.last_ms) + 1;
+  return { from: from ?? Math.max(Number(extent.first_ms), end - DAY), to: end };
+}
+
+export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisResult> {
+  const out = options.out ?? process.stdout;
+  const range = await analysisRange(options.store, options.from, options.to);
+  if (!range) {
+    throw new Error(
+      "The store holds no readings yet: send some (npm run simulate) and analyse again.",
+    );
+  }
+  const fleet = await fleetPower(options.store, range);
+  const projectTable = await projects(options.store, range);
+  const provinceTable = provinces(projectTable);
+  const { top, bottom } = topAndBottom(projectTable);
+  const curve = await powerCurve(options.store, range);
+  const completenessTable = await completeness(options.store, range);
+  const tables: Record<string, Table> = {
+    fleet_power: fleet,
+    projects: projectTable,
+    provinces: provinceTable,
+    top_projects: top,
+    bottom_projects: bottom,
+    power_curve: curve,
+    completeness: completenessTable,
+  };
+
+  const powers = fleet.array("power_mw") as number[];
+  const energy = (fleet.array("energy_mwh") as number[]).reduce((sum, e) => sum + e, 0);
+  const rated =
+    (projectTable.array("rated_kw") as (number | null)[]).reduce<number>(
+      (sum, r) => sum + (r ?? 0),
+      0,
+    ) / 1000;
+  const meanMw = powers.length ? powers.reduce((s, p) => s + p, 0) / powers.length : 0;
+  const headline = [
+    `${projectTable.numRows()} projects, ${Math.round(rated).toLocaleString("en")} MW rated, ${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}`,
+    `fleet power: mean ${meanMw.toFixed(1)} MW, peak ${Math.max(0, ...powers).toFixed(1)} MW; energy ${energy.toFixed(1)} MWh; capacity factor ${rated > 0 ? ((meanMw / rated) * 100).toFixed(1) : "?"}%`,
+  ];
+
+  out.write(`\n${headline.join("\n")}\n\n`);
+  out.write(`${formatTable("Power per province", provinceTable, 12)}\n\n`);
+  out.write(`${formatTable("Top projects by energy", top)}\n\n`);
+  out.write(`${formatTable("Bottom projects by energy", bottom)}\n\n`);
+  out.write(`${formatTable("Empirical power curve", curve, 30)}\n\n`);
+  out.write(`${formatTable("Least complete turbines", completenessTable, 5)}\n`);
+
+  const result: AnalysisResult = { range, tables, headline, csvPaths: [] };
+  if (options.outDir) {
+    const dir = resolve(options.outDir);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, table] of Object.entries(tables)) {
+      const path = join(dir, `${name}.csv`);
+      writeFileSync(path, table.toCSV());
+      result.csvPaths.push(path);
+    }
+    const charts = await Promise.all([
+      renderSvg(fleetPowerChart(fleet)).then((svg) => ({ id: "fleet-power", svg })),
+      renderSvg(projectPowerChart(projectTable)).then((svg) => ({ id: "project-power", svg })),
+      renderSvg(projectMapChart(projectTable)).then((svg) => ({ id: "project-map", svg })),
+      renderSvg(powerCurveChart(curve)).then((svg) => ({ id: "power-curve", svg })),
+    ]);
+    result.reportPath = join(dir, "report.html");
+    writeFileSync(
+      result.reportPath,
+      renderReport({
+        title: "gust: Dutch onshore wind",
+        range,
+        headline,
+        charts,
+        tables: [
+          { title: "Power per province", table: provinceTable },
+          { title: "Top projects by energy", table: top },
+          { title: "Bottom projects by energy", table: bottom },
+          { title: "Empirical power curve", table: curve, limit: 40 },
+          {
+            title: "Data completeness (least complete first)",
+            table: completenessTable,
+            limit: 20,
+          },
+        ],
+      }),
+    );
+    out.write(`\nCSV: ${result.csvPaths.length} tables in ${dir}\nreport: ${result.reportPath}\n`);
+  }
+  return result;
+}

@@ -1,0 +1,148 @@
+// From stored readings to Arquero tables: the queries run on the store (DuckDB or Timestream,
+// through api/queries), the shaping happens here, one function per table an analyst looks at.
+import * as aq from "arquero";
+import {
+  renderCompletenessQuery,
+  renderPowerCurveQuery,
+  renderTurbineSummaryQuery,
+  type TimeRange,
+} from "../../api/queries/analysis.ts";
+import { type PowerBin, powerRowsFrom, renderPowerQuery } from "../../api/queries/power.ts";
+import { queryTarget } from "../../api/queries/sql.ts";
+import type { ReadingStore } from "../../api/store/port.ts";
+
+export type Table = ReturnType<typeof aq.from>;
+
+const HOUR = 3_600_000;
+
+/** A bin size that gives a readable number of points for the range. */
+export function binFor(range: TimeRange): PowerBin {
+  const hours = (range.to - range.from) / HOUR;
+  if (hours <= 6) return "5m";
+  if (hours <= 72) return "15m";
+  if (hours <= 24 * 45) return "1h";
+  return "1d";
+}
+
+/** Total fleet power over time: time, power_mw, energy_mwh, turbines. */
+export async function fleetPower(
+  store: ReadingStore,
+  range: TimeRange,
+  every = binFor(range),
+): Promise<Table> {
+  const query = { ...range, every, by: "none" as const };
+  const rows = powerRowsFrom(
+    await store.select(renderPowerQuery(queryTarget(store), query)),
+    query,
+  );
+  return aq
+    .from(
+      rows.map((r) => ({
+        time: r.time,
+        power_mw: r.power_kw / 1000,
+        energy_mwh: r.energy_kwh / 1000,
+        turbines: r.turbines,
+      })),
+    )
+    .derive({
+      power_mw: (d: any) => op.round(d.power_mw * 1000) / 1000,
+      energy_mwh: (d: any) => op.round(d.energy_mwh * 1000) / 1000,
+    });
+}
+
+const op = aq.op;
+
+/**
+ * One row per project (a project reports as one turbine_id): mean power, capacity factor, and
+ * energy as the sum over time bins of the turbine's mean power times the bin's hours, as
+ * GET /v1/power counts it, so that hours without readings add nothing.
+ */
+export async function projects(store: ReadingStore, range: TimeRange): Promise<Table> {
+  const binned = { ...range, every: binFor(range), by: "turbine" as const };
+  const energy = aq
+    .from(powerRowsFrom(await store.select(renderPowerQuery(queryTarget(store), binned)), binned))
+    .groupby("group")
+    .rollup({ energy_kwh: op.sum("energy_kwh") })
+    .rename({ group: "turbine_id" });
+  const rows = await store.select(renderTurbineSummaryQuery(queryTarget(store), range));
+  return aq
+    .from(rows)
+    .join_left(energy, "turbine_id")
+    .derive({
+      mean_mw: (d: any) => op.round(d.mean_kw) / 1000,
+      energy_mwh: (d: any) => op.round(d.energy_kwh) / 1000,
+      capacity_factor: (d: any) =>
+        d.rated_kw > 0 ? op.round((d.mean_kw / d.rated_kw) * 1000) / 1000 : null,
+    })
+    .select(
+      "turbine_id",
+      "project",
+      "municipality",
+      "province",
+      "model",
+      "rated_kw",
+      "lat",
+      "lon",
+      "readings",
+      "mean_mw",
+      "energy_mwh",
+      "capacity_factor",
+    )
+    .orderby(aq.desc("energy_mwh"));
+}
+
+/** Power and energy per province, from the project table. */
+export function provinces(projectTable: Table): Table {
+  return projectTable
+    .groupby("province")
+    .rollup({
+      projects: op.count(),
+      rated_mw: (d: any) => op.round(op.sum(d.rated_kw) / 100) / 10,
+      mean_mw: (d: any) => op.round(op.sum(d.mean_mw) * 10) / 10,
+      energy_mwh: (d: any) => op.round(op.sum(d.energy_mwh) * 1000) / 1000,
+    })
+    .derive({ capacity_factor: (d: any) => op.round((d.mean_mw / d.rated_mw) * 1000) / 1000 })
+    .orderby(aq.desc("energy_mwh"));
+}
+
+/** The `n` projects that produced the most energy, and the `n` that produced the least. */
+export function topAndBottom(projectTable: Table, n = 5): { top: Table; bottom: Table } {
+  const columns = ["project", "province", "model", "rated_kw", "energy_mwh", "capacity_factor"];
+  return {
+    top: projectTable.orderby(aq.desc("energy_mwh")).select(columns).slice(0, n),
+    bottom: projectTable.orderby("energy_mwh").select(columns).slice(0, n),
+  };
+}
+
+/** Output per unit of rated power by wind-speed bin, over readings while producing. */
+export async function powerCurve(store: ReadingStore, range: TimeRange): Promise<Table> {
+  const rows = await store.select(renderPowerCurveQuery(queryTarget(store), range));
+  return aq.from(rows).derive({ per_unit: (d: any) => op.round(d.per_unit * 1000) / 1000 });
+}
+
+/** Expected versus received readings per turbine, and the gaps. */
+export async function completeness(store: ReadingStore, range: TimeRange): Promise<Table> {
+  const rows = await store.select(renderCompletenessQuery(queryTarget(store), range));
+  return aq
+    .from(rows)
+    .params({ span: range.to - range.from })
+    .derive({
+      expected: (d: any, $: any) =>
+        d.interval_ms > 0 ? op.ceil($.span / d.interval_ms) : d.readings,
+      interval_s: (d: any) => d.interval_ms / 1000,
+      gap_minutes: (d: any) => op.round(d.gap_ms / 60000),
+    })
+    .derive({
+      received_pct: (d: any) => op.round((d.readings / op.greatest(d.expected, 1)) * 1000) / 10,
+    })
+    .select(
+      "turbine_id",
+      "readings",
+      "expected",
+      "received_pct",
+      "interval_s",
+      "gaps",
+      "gap_minutes",
+    )
+    .orderby("received_pct");
+}

@@ -1,0 +1,81 @@
+// The HTML report in real headless Chromium: every chart present and drawn, no console errors,
+// and no request beyond the file itself.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { runAnalysis } from "../../notebooks/lib/run-analysis.ts";
+import { runSimulation } from "../../simulator/run.ts";
+import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
+import { launchChromium } from "../support/chromium.ts";
+
+const silent = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+let server: TestServer;
+const outDir = mkdtempSync(join(tmpdir(), "gust-report-"));
+beforeAll(async () => {
+  server = await startTestServer();
+  const to = Math.floor(Date.now() / 60_000) * 60_000;
+  await runSimulation({
+    target: server.url,
+    mode: "replay",
+    turbines: 60,
+    from: to - 2 * 3_600_000,
+    to,
+    keySecret: TEST_SECRET,
+    out: silent(),
+  });
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+it("writes CSVs and a report whose charts all render offline in Chromium", async () => {
+  const result = await runAnalysis({ store: server.store, outDir, out: silent() });
+  expect(result.csvPaths.map((p) => p.split("/").pop()).sort()).toEqual([
+    "bottom_projects.csv",
+    "completeness.csv",
+    "fleet_power.csv",
+    "power_curve.csv",
+    "projects.csv",
+    "provinces.csv",
+    "top_projects.csv",
+  ]);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on("request", (request) => requests.push(request.url()));
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    page.on("pageerror", (error) => errors.push(error.message));
+    const url = pathToFileURL(result.reportPath as string).href;
+    await page.goto(url);
+    for (const id of ["fleet-power", "project-power", "project-map", "power-curve"]) {
+      const chart = page.locator(`figure#${id} svg`);
+      const box = await chart.boundingBox();
+      expect(box?.width, id).toBeGreaterThan(200);
+      expect(box?.height, id).toBeGreaterThan(100);
+      // Drawn marks, not an empty frame: paths for lines, areas and bars, circles as paths too.
+      expect(
+        await page
+          .locator(
+            `figure#${id} svg .mark-line path, figure#${id} svg .mark-area path, figure#${id} svg .mark-rect path, figure#${id} svg .mark-symbol path`,
+          )
+          .count(),
+        id,
+      ).toBeGreaterThan(0);
+    }
+    expect(await page.locator("table").count()).toBeGreaterThanOrEqual(5);
+    expect(requests).toEqual([url]);
+    expect(errors).toEqual([]);
+    mkdirSync("test-artifacts", { recursive: true });
+    await page.screenshot({ path: "test-artifacts/report.png", fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
