@@ -1,7 +1,7 @@
 // Chart specs (Vega-Lite) for the report, rendered to SVG in Node: no browser, no network.
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import type { Table } from "./tables.ts";
+import type { Row, Table } from "./tables.ts";
 
 const WIDTH = 720;
 
@@ -40,7 +40,7 @@ export function projectPowerChart(projects: Table, limit = 40): TopLevelSpec {
     width: WIDTH,
     data: {
       values: projects
-        .orderby((d: any) => -d.mean_mw)
+        .orderby((d: Row) => -d.mean_mw)
         .slice(0, limit)
         .objects(),
     },
@@ -60,7 +60,7 @@ export function projectMapChart(projects: Table): TopLevelSpec {
     title: "Projects by location, sized by mean power",
     width: 480,
     height: 560,
-    data: { values: projects.filter((d: any) => d.lat !== null && d.lon !== null).objects() },
+    data: { values: projects.filter((d: Row) => d.lat !== null && d.lon !== null).objects() },
     mark: { type: "circle", opacity: 0.6 },
     encoding: {
       x: { field: "lon", type: "quantitative", scale: { domain: [3.3, 7.3] }, title: "longitude" },

@@ -13,6 +13,25 @@ import type { ReadingStore } from "../../api/store/port.ts";
 
 export type Table = ReturnType<typeof aq.from>;
 
+// Arquero hands expressions a row of the table's columns (and $ for params); ours are numbers.
+type NumericColumn =
+  | "power_mw"
+  | "energy_mwh"
+  | "energy_kwh"
+  | "mean_kw"
+  | "mean_mw"
+  | "rated_kw"
+  | "rated_mw"
+  | "per_unit"
+  | "interval_ms"
+  | "readings"
+  | "expected"
+  | "gap_ms"
+  | "lat"
+  | "lon"
+  | "span";
+export type Row = Record<NumericColumn, number>;
+
 const HOUR = 3_600_000;
 
 /** A bin size that gives a readable number of points for the range. */
@@ -45,8 +64,8 @@ export async function fleetPower(
       })),
     )
     .derive({
-      power_mw: (d: any) => op.round(d.power_mw * 1000) / 1000,
-      energy_mwh: (d: any) => op.round(d.energy_mwh * 1000) / 1000,
+      power_mw: (d: Row) => op.round(d.power_mw * 1000) / 1000,
+      energy_mwh: (d: Row) => op.round(d.energy_mwh * 1000) / 1000,
     });
 }
 
@@ -69,9 +88,9 @@ export async function projects(store: ReadingStore, range: TimeRange): Promise<T
     .from(rows)
     .join_left(energy, "turbine_id")
     .derive({
-      mean_mw: (d: any) => op.round(d.mean_kw) / 1000,
-      energy_mwh: (d: any) => op.round(d.energy_kwh) / 1000,
-      capacity_factor: (d: any) =>
+      mean_mw: (d: Row) => op.round(d.mean_kw) / 1000,
+      energy_mwh: (d: Row) => op.round(d.energy_kwh) / 1000,
+      capacity_factor: (d: Row) =>
         d.rated_kw > 0 ? op.round((d.mean_kw / d.rated_kw) * 1000) / 1000 : null,
     })
     .select(
@@ -97,11 +116,11 @@ export function provinces(projectTable: Table): Table {
     .groupby("province")
     .rollup({
       projects: op.count(),
-      rated_mw: (d: any) => op.round(op.sum(d.rated_kw) / 100) / 10,
-      mean_mw: (d: any) => op.round(op.sum(d.mean_mw) * 10) / 10,
-      energy_mwh: (d: any) => op.round(op.sum(d.energy_mwh) * 1000) / 1000,
+      rated_mw: (d: Row) => op.round(op.sum(d.rated_kw) / 100) / 10,
+      mean_mw: (d: Row) => op.round(op.sum(d.mean_mw) * 10) / 10,
+      energy_mwh: (d: Row) => op.round(op.sum(d.energy_mwh) * 1000) / 1000,
     })
-    .derive({ capacity_factor: (d: any) => op.round((d.mean_mw / d.rated_mw) * 1000) / 1000 })
+    .derive({ capacity_factor: (d: Row) => op.round((d.mean_mw / d.rated_mw) * 1000) / 1000 })
     .orderby(aq.desc("energy_mwh"));
 }
 
@@ -117,7 +136,7 @@ export function topAndBottom(projectTable: Table, n = 5): { top: Table; bottom: 
 /** Output per unit of rated power by wind-speed bin, over readings while producing. */
 export async function powerCurve(store: ReadingStore, range: TimeRange): Promise<Table> {
   const rows = await store.select(renderPowerCurveQuery(queryTarget(store), range));
-  return aq.from(rows).derive({ per_unit: (d: any) => op.round(d.per_unit * 1000) / 1000 });
+  return aq.from(rows).derive({ per_unit: (d: Row) => op.round(d.per_unit * 1000) / 1000 });
 }
 
 /** Expected versus received readings per turbine, and the gaps. */
@@ -127,13 +146,13 @@ export async function completeness(store: ReadingStore, range: TimeRange): Promi
     .from(rows)
     .params({ span: range.to - range.from })
     .derive({
-      expected: (d: any, $: any) =>
+      expected: (d: Row, $: Row) =>
         d.interval_ms > 0 ? op.ceil($.span / d.interval_ms) : d.readings,
-      interval_s: (d: any) => d.interval_ms / 1000,
-      gap_minutes: (d: any) => op.round(d.gap_ms / 60000),
+      interval_s: (d: Row) => d.interval_ms / 1000,
+      gap_minutes: (d: Row) => op.round(d.gap_ms / 60000),
     })
     .derive({
-      received_pct: (d: any) => op.round((d.readings / op.greatest(d.expected, 1)) * 1000) / 10,
+      received_pct: (d: Row) => op.round((d.readings / op.greatest(d.expected, 1)) * 1000) / 10,
     })
     .select(
       "turbine_id",
