@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
 import type { ReadingStatus } from "../readings/schema.ts";
-import { readingIdentity, sameReadingContent } from "./identity.ts";
+import { classifyReadings, type KnownReading, readingIdentity } from "./identity.ts";
 import {
   type QueryRow,
   type Reading,
@@ -53,13 +53,6 @@ interface PendingWrite {
   readings: Reading[];
   resolve: (outcomes: WriteOutcome[]) => void;
   reject: (error: Error) => void;
-}
-
-/** The latest version of one identity, as known during a commit. */
-interface KnownReading {
-  reading: Reading;
-  inDatabase: boolean;
-  changed: boolean;
 }
 
 export interface DuckDbStoreOptions {
@@ -153,29 +146,11 @@ export class DuckDbStore implements ReadingStore {
   /** Classifies and stores one group of readings in a single transaction. */
   private async commit(readings: Reading[]): Promise<WriteOutcome[]> {
     const known = await this.lookUpStored(readings);
-    const outcomes: WriteOutcome[] = readings.map((reading) => {
-      const identity = readingIdentity(reading);
-      const current = known.get(identity);
-      if (!current) {
-        known.set(identity, { reading, inDatabase: false, changed: true });
-        return "accepted";
-      }
-      if (
-        reading.version === current.reading.version &&
-        sameReadingContent(reading, current.reading)
-      ) {
-        return "duplicate";
-      }
-      if (reading.version > current.reading.version) {
-        known.set(identity, { reading, inDatabase: current.inDatabase, changed: true });
-        return "accepted";
-      }
-      return "conflict";
-    });
+    const outcomes = classifyReadings(readings, known);
 
     const toStore = [...known.values()].filter((entry) => entry.changed);
     if (toStore.length === 0) return outcomes;
-    const replaced = toStore.filter((entry) => entry.inDatabase).map((entry) => entry.reading);
+    const replaced = toStore.filter((entry) => entry.stored).map((entry) => entry.reading);
     if (replaced.length === 0) {
       // One statement is one transaction of its own.
       await this.insert(toStore.map((entry) => entry.reading));
@@ -236,7 +211,7 @@ export class DuckDbStore implements ReadingStore {
         version: Number(row.version),
         tags: JSON.parse(String(row.tags_json)) as Record<string, string>,
       };
-      known.set(readingIdentity(reading), { reading, inDatabase: true, changed: false });
+      known.set(readingIdentity(reading), { reading, stored: true, changed: false });
     }
     return known;
   }

@@ -1,6 +1,6 @@
 // What makes two readings "the same": their identity, and whether their content matches.
 // Both stores use these, so duplicates and conflicts mean the same thing everywhere.
-import type { Reading } from "./port.ts";
+import type { Reading, WriteOutcome } from "./port.ts";
 
 /** A reading's identity is (turbine_id, time), as in the contract. */
 export function readingIdentity(reading: Pick<Reading, "turbine_id" | "time">): string {
@@ -15,4 +15,44 @@ export function sameReadingContent(a: Reading, b: Reading): boolean {
   const aTags = Object.keys(a.tags);
   if (aTags.length !== Object.keys(b.tags).length) return false;
   return aTags.every((key) => a.tags[key] === b.tags[key]);
+}
+
+/** A stored reading, as known while a write is classified. */
+export interface KnownReading {
+  reading: Reading;
+  /** Already in the store (a replacement must then overwrite it). */
+  stored: boolean;
+  /** To be written by this write. */
+  changed: boolean;
+}
+
+/**
+ * The contract's write rules, for a group of readings against what is stored (`known`, keyed by
+ * identity; updated in place): new identity -> accepted; identical content and version ->
+ * duplicate; higher version -> accepted, replacing; anything else -> conflict. Readings within
+ * the group meet each other in order, so two versions in one request resolve to the highest.
+ */
+export function classifyReadings(
+  readings: readonly Reading[],
+  known: Map<string, KnownReading>,
+): WriteOutcome[] {
+  return readings.map((reading) => {
+    const identity = readingIdentity(reading);
+    const current = known.get(identity);
+    if (!current) {
+      known.set(identity, { reading, stored: false, changed: true });
+      return "accepted";
+    }
+    if (
+      reading.version === current.reading.version &&
+      sameReadingContent(reading, current.reading)
+    ) {
+      return "duplicate";
+    }
+    if (reading.version > current.reading.version) {
+      known.set(identity, { reading, stored: current.stored, changed: true });
+      return "accepted";
+    }
+    return "conflict";
+  });
 }

@@ -1,0 +1,39 @@
+// Where the key secret comes from on Lambda: AWS Secrets Manager (API_KEY_SECRET_ARN) or SSM
+// Parameter Store (API_KEY_SECRET_PARAMETER), read once per container. There is no fallback:
+// without a secret the function fails at start, loudly, instead of running with a guessable one.
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { checkSecret } from "./secret.ts";
+
+export interface SecretClients {
+  secretsManager?: SecretsManagerClient;
+  ssm?: SSMClient;
+}
+
+export async function loadCloudSecret(
+  env: NodeJS.ProcessEnv,
+  clients: SecretClients = {},
+): Promise<string> {
+  if (env.API_KEY_SECRET_ARN) {
+    const client = clients.secretsManager ?? new SecretsManagerClient({});
+    const answer = await client.send(
+      new GetSecretValueCommand({ SecretId: env.API_KEY_SECRET_ARN }),
+    );
+    if (!answer.SecretString)
+      throw new Error(`secret ${env.API_KEY_SECRET_ARN} has no SecretString`);
+    return checkSecret(answer.SecretString, `secret ${env.API_KEY_SECRET_ARN}`);
+  }
+  if (env.API_KEY_SECRET_PARAMETER) {
+    const client = clients.ssm ?? new SSMClient({});
+    const answer = await client.send(
+      new GetParameterCommand({ Name: env.API_KEY_SECRET_PARAMETER, WithDecryption: true }),
+    );
+    const value = answer.Parameter?.Value;
+    if (!value) throw new Error(`parameter ${env.API_KEY_SECRET_PARAMETER} has no value`);
+    return checkSecret(value, `parameter ${env.API_KEY_SECRET_PARAMETER}`);
+  }
+  if (env.API_KEY_SECRET) return checkSecret(env.API_KEY_SECRET, "API_KEY_SECRET");
+  throw new Error(
+    "No key secret: set API_KEY_SECRET_ARN (Secrets Manager) or API_KEY_SECRET_PARAMETER (SSM); the CDK stack sets the first.",
+  );
+}

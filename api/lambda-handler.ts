@@ -1,0 +1,37 @@
+// The Lambda side of the app: the same createApp, the Timestream store, the key secret from AWS,
+// all built once per container. Each invocation gets a deadline from its remaining time, so
+// store retries stop in time to answer 503 rather than time out.
+import type { Context } from "aws-lambda";
+import { handle } from "hono/aws-lambda";
+import { createApp } from "./app.ts";
+import { loadCloudSecret, type SecretClients } from "./auth/secret-aws.ts";
+import { withDeadline } from "./store/deadline.ts";
+import type { ReadingStore } from "./store/port.ts";
+import { openTimestreamStoreFromEnv } from "./store/timestream-env.ts";
+
+/** Time kept back from the Lambda timeout to write the 503 answer. */
+const ANSWER_MARGIN_MS = 1000;
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface LambdaDeps {
+  store?: ReadingStore;
+  secretClients?: SecretClients;
+}
+
+export async function createLambdaHandler(
+  env: NodeJS.ProcessEnv,
+  deps: LambdaDeps = {},
+): Promise<LambdaHandler> {
+  const secret = await loadCloudSecret(env, deps.secretClients);
+  const store = deps.store ?? openTimestreamStoreFromEnv(env);
+  const app = createApp({ store, keySecret: async () => secret });
+  const honoHandler = handle(app) as unknown as (
+    event: unknown,
+    context: Context,
+  ) => Promise<unknown>;
+  return (event, context) =>
+    withDeadline(Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS, () =>
+      honoHandler(event, context),
+    );
+}
