@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { renderCompletenessQuery, renderPowerCurveQuery } from "../../api/queries/analysis.ts";
 import { renderPowerQuery } from "../../api/queries/power.ts";
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
+import { queryTarget } from "../../api/queries/sql.ts";
 import type { Reading } from "../../api/store/port.ts";
 import { StoreUnavailableError } from "../../api/store/port.ts";
 import { parseDatum, parseTimestamp } from "../../api/store/timestream-query.ts";
@@ -121,7 +122,11 @@ describe("writes", () => {
     fake.writeMock
       .on(WriteRecordsCommand)
       .rejectsOnce(
-        new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }),
+        new ThrottlingException({
+          message: "Rate exceeded",
+          Message: "Rate exceeded",
+          $metadata: { httpStatusCode: 429 },
+        }),
       )
       .rejectsOnce(
         Object.assign(new Error("Internal"), {
@@ -139,7 +144,11 @@ describe("writes", () => {
     fake.writeMock
       .on(WriteRecordsCommand)
       .rejects(
-        new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }),
+        new ThrottlingException({
+          message: "Rate exceeded",
+          Message: "Rate exceeded",
+          $metadata: { httpStatusCode: 429 },
+        }),
       );
     const started = Date.now();
     await expect(storeOn(fake, 300).write([reading("x", 1)], NOW)).rejects.toBeInstanceOf(
@@ -159,7 +168,12 @@ describe("queries", () => {
       NOW,
     );
     const rows = await store.select(
-      renderReadingsQuery(store, { turbineId: "p", from: NOW - 3_600_000, to: NOW, limit: 100 }),
+      renderReadingsQuery(queryTarget(store), {
+        turbineId: "p",
+        from: NOW - 3_600_000,
+        to: NOW,
+        limit: 100,
+      }),
     );
     expect(rows).toHaveLength(5);
     expect(rows.map((r) => r.time)).toEqual([5, 4, 3, 2, 1].map((m) => NOW - m * 60_000));
