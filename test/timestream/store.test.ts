@@ -141,15 +141,13 @@ describe("writes", () => {
 
   it("gives up at the deadline with StoreUnavailableError, acknowledging nothing", async () => {
     const fake = createFakeTimestream();
-    fake.writeMock
-      .on(WriteRecordsCommand)
-      .rejects(
-        new ThrottlingException({
-          message: "Rate exceeded",
-          Message: "Rate exceeded",
-          $metadata: { httpStatusCode: 429 },
-        }),
-      );
+    fake.writeMock.on(WriteRecordsCommand).rejects(
+      new ThrottlingException({
+        message: "Rate exceeded",
+        Message: "Rate exceeded",
+        $metadata: { httpStatusCode: 429 },
+      }),
+    );
     const started = Date.now();
     await expect(storeOn(fake, 300).write([reading("x", 1)], NOW)).rejects.toBeInstanceOf(
       StoreUnavailableError,

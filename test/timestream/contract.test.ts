@@ -1,0 +1,148 @@
+// One request suite, two stores: the embedded DuckDB store (a real file) and Timestream (the
+// mocked client with documented semantics) must give identical answers.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createApp } from "../../api/app.ts";
+import { roleKey, turbineKey } from "../../api/auth/keys.ts";
+import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import type { ReadingStore } from "../../api/store/port.ts";
+import { TimestreamStore } from "../../api/store/timestream-store.ts";
+import { createFakeTimestream } from "./fake-timestream.ts";
+
+const SECRET = "contract-secret-0123456789";
+const NOW = Date.now();
+const WINDOW = { maxAgeMs: 24 * 3_600_000, maxFutureMs: 900_000 };
+const dir = mkdtempSync(join(tmpdir(), "gust-contract-"));
+let duckdb: ReadingStore;
+let timestream: ReadingStore;
+
+beforeAll(async () => {
+  duckdb = await openDuckDbStore({ path: join(dir, "c.duckdb"), writeWindow: WINDOW });
+  const fake = createFakeTimestream();
+  timestream = new TimestreamStore({
+    database: "gust",
+    table: "readings",
+    writeClient: fake.writeClient,
+    queryClient: fake.queryClient,
+    writeWindow: WINDOW,
+  });
+});
+afterAll(async () => {
+  await duckdb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const operator = roleKey(SECRET, "operator");
+const reading = (turbine: string, minutesAgo: number, extra: object = {}) => ({
+  turbine_id: turbine,
+  time: NOW - minutesAgo * 60_000,
+  power_kw: 1500 + minutesAgo,
+  wind_speed_ms: 9,
+  status: "producing",
+  tags: { project: "Contract", province: "Zeeland" },
+  ...extra,
+});
+
+type Step = {
+  method: string;
+  path: string;
+  key?: string | null;
+  body?: unknown;
+  raw?: Uint8Array | string;
+  headers?: Record<string, string>;
+};
+
+const SUITE: Step[] = [
+  { method: "POST", path: "/v1/measurements", body: reading("c1", 1) },
+  { method: "POST", path: "/v1/measurements", body: reading("c1", 1) },
+  {
+    method: "POST",
+    path: "/v1/measurements",
+    body: {
+      readings: [
+        reading("c1", 2),
+        reading("c1", 1, { power_kw: 1 }),
+        reading("c1", 1, { power_kw: 7, version: 2 }),
+        reading("c1", 60 * 30),
+        reading("c1", -60),
+      ],
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/measurements",
+    body: {
+      readings: [reading("c2", 3, { status: undefined }), reading("c2", 3, { status: undefined })],
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/measurements",
+    raw: gzipSync(JSON.stringify(reading("c2", 4))),
+    headers: { "content-encoding": "gzip" },
+  },
+  {
+    method: "POST",
+    path: "/v1/measurements",
+    body: reading("c2", 5),
+    key: turbineKey(SECRET, "c1"),
+  },
+  { method: "POST", path: "/v1/measurements", body: reading("c2", 5), key: null },
+  { method: "POST", path: "/v1/measurements", raw: "{oops" },
+  {
+    method: "POST",
+    path: "/v1/measurements",
+    body: { readings: [reading("c3", 1, { wind_speed_ms: -1 })] },
+  },
+  { method: "GET", path: "/v1/turbines/c1/measurements?limit=2", key: roleKey(SECRET, "reader") },
+  {
+    method: "GET",
+    path: `/v1/turbines/c1/measurements?limit=2&from=${NOW - 60_000}`,
+    key: roleKey(SECRET, "reader"),
+  },
+  { method: "GET", path: "/v1/turbines/c2/measurements", key: turbineKey(SECRET, "c2") },
+];
+
+async function run(store: ReadingStore, step: Step) {
+  const app = createApp({ store, keySecret: async () => SECRET, now: () => NOW });
+  const headers: Record<string, string> = { "content-type": "application/json", ...step.headers };
+  const key = step.key === undefined ? operator : step.key;
+  if (key) headers.authorization = `Bearer ${key}`;
+  const body = step.method === "GET" ? undefined : (step.raw ?? JSON.stringify(step.body));
+  const response = await app.request(step.path, { method: step.method, headers, body });
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    body: await response.json(),
+  };
+}
+
+it("answers the same request suite identically on both stores", async () => {
+  const seen = new Set<string>();
+  for (const step of SUITE) {
+    const onDuckDb = await run(duckdb, step);
+    const onTimestream = await run(timestream, step);
+    expect({ step: `${step.method} ${step.path}`, ...onTimestream }).toEqual({
+      step: `${step.method} ${step.path}`,
+      ...onDuckDb,
+    });
+    seen.add(String(onDuckDb.status));
+    for (const rejected of onDuckDb.body.rejected ?? []) seen.add(rejected.reason);
+    if (onDuckDb.body.duplicates > 0) seen.add("duplicate");
+  }
+  // The suite must exercise every kind of answer for the comparison to mean something.
+  expect([...seen].sort()).toEqual([
+    "200",
+    "400",
+    "401",
+    "403",
+    "422",
+    "conflict",
+    "duplicate",
+    "too_new",
+    "too_old",
+  ]);
+});
