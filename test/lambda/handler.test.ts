@@ -26,14 +26,12 @@ const context = {
 
 beforeAll(async () => {
   const secretsManager = new SecretsManagerClient({ region: "eu-west-1" });
-  mockClient(secretsManager)
-    .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
-    .resolves({
-      ARN: SECRET_ARN,
-      Name: "gust-api-key-secret",
-      SecretString: TEST_SECRET,
-      $metadata: {},
-    });
+  mockClient(secretsManager).on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({
+    ARN: SECRET_ARN,
+    Name: "gust-api-key-secret",
+    SecretString: TEST_SECRET,
+    $metadata: {},
+  });
   const fake = createFakeTimestream();
   const store = new TimestreamStore({
     database: "gust",
@@ -133,7 +131,7 @@ async function viaNode(
   return {
     status: response.status,
     contentType: response.headers.get("content-type") ?? undefined,
-    body: await response.json(),
+    body: (await response.json()) as any,
   };
 }
 

@@ -116,7 +116,7 @@ async function run(store: ReadingStore, step: Step) {
   return {
     status: response.status,
     contentType: response.headers.get("content-type"),
-    body: await response.json(),
+    body: (await response.json()) as any,
   };
 }
 
