@@ -1,0 +1,89 @@
+// What a deployment may choose, read from CDK context (cdk.json, or `-c key=value`), with the
+// defaults the README documents.
+import type { Node } from "constructs";
+
+export interface GustStackConfig {
+  /** Use an existing Timestream database and table instead of creating them. */
+  existingDatabase?: string;
+  existingTable?: string;
+  databaseName: string;
+  tableName: string;
+  /** Hours readings stay in the memory store (fast writes and queries). */
+  memoryRetentionHours: number;
+  /** Days readings stay in the magnetic store before Timestream deletes them. */
+  magneticRetentionDays: number;
+  /** Steady requests per second, and the burst, that the API stage admits. */
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+  /** Browser origins allowed to call the API; none means CORS is off. */
+  corsOrigins: string[];
+  reservedConcurrency?: number;
+  provisionedConcurrency?: number;
+  logRetentionDays: number;
+}
+
+export const DEFAULT_CONFIG: GustStackConfig = {
+  databaseName: "gust",
+  tableName: "readings",
+  memoryRetentionHours: 24,
+  magneticRetentionDays: 3650,
+  throttleRateLimit: 500,
+  throttleBurstLimit: 1000,
+  corsOrigins: [],
+  logRetentionDays: 30,
+};
+
+function numberFrom(node: Node, key: string, fallback: number | undefined): number | undefined {
+  const raw = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`context ${key} must be a number, not "${raw}"`);
+  return value;
+}
+
+export function configFromContext(node: Node): GustStackConfig {
+  const text = (key: string) => {
+    const value = node.tryGetContext(key);
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  const origins = node.tryGetContext("gust:corsOrigins");
+  return {
+    existingDatabase: text("gust:existingDatabase"),
+    existingTable: text("gust:existingTable"),
+    databaseName: text("gust:databaseName") ?? DEFAULT_CONFIG.databaseName,
+    tableName: text("gust:tableName") ?? DEFAULT_CONFIG.tableName,
+    memoryRetentionHours: numberFrom(
+      node,
+      "gust:memoryRetentionHours",
+      DEFAULT_CONFIG.memoryRetentionHours,
+    ) as number,
+    magneticRetentionDays: numberFrom(
+      node,
+      "gust:magneticRetentionDays",
+      DEFAULT_CONFIG.magneticRetentionDays,
+    ) as number,
+    throttleRateLimit: numberFrom(
+      node,
+      "gust:throttleRateLimit",
+      DEFAULT_CONFIG.throttleRateLimit,
+    ) as number,
+    throttleBurstLimit: numberFrom(
+      node,
+      "gust:throttleBurstLimit",
+      DEFAULT_CONFIG.throttleBurstLimit,
+    ) as number,
+    corsOrigins: Array.isArray(origins)
+      ? origins
+      : typeof origins === "string" && origins
+        ? origins.split(",")
+        : [],
+    reservedConcurrency: numberFrom(node, "gust:reservedConcurrency", undefined),
+    provisionedConcurrency: numberFrom(node, "gust:provisionedConcurrency", undefined),
+    logRetentionDays: numberFrom(
+      node,
+      "gust:logRetentionDays",
+      DEFAULT_CONFIG.logRetentionDays,
+    ) as number,
+  };
+}
