@@ -19,7 +19,7 @@ export function checkSecret(secret: string, source: string): string {
 }
 
 export function loadLocalSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
-  if (env.API_KEY_SECRET !== undefined) return checkSecret(env.API_KEY_SECRET, "API_KEY_SECRET");
+  if (env.API_KEY_SECRET) return checkSecret(env.API_KEY_SECRET, "API_KEY_SECRET");
   const file = join(dataDir, SECRET_FILE_NAME);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
