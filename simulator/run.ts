@@ -91,6 +91,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     onePerRequest: keys.onePerRequest,
     batch,
     concurrency: options.concurrency ?? 16,
+    keepAcknowledged: options.verify === true,
     maxAttempts: options.maxAttempts ?? 8,
     signal: options.signal,
     progress: progressSink(out),

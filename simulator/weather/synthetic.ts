@@ -18,7 +18,7 @@ const NATIONAL_CORRELATION_HOURS = 12;
 const LOCAL_CORRELATION_HOURS = 1;
 // Cosines per process: enough for a smooth spectrum; the local one needs fewer.
 const NATIONAL_COMPONENTS = 48;
-const LOCAL_COMPONENTS = 16;
+const LOCAL_COMPONENTS = 10;
 // Delays are rounded to this many hours so that projects in one band share one evaluation.
 const DELAY_BAND_HOURS = 0.05;
 /** Weather fronts cross the Netherlands from the west at about 40 km/h. */

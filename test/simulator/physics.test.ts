@@ -77,3 +77,19 @@ describe("the original experiment's gap", () => {
     expect(prediction.hubHeightMw).toBeLessThan(2000);
   });
 });
+
+describe("readings on the wire", () => {
+  it("serializes a reading exactly as JSON.stringify does", async () => {
+    const { projectReading, readingJson } = await import("../../simulator/project-reading.ts");
+    const fleet = generateFleet();
+    const weather = new SyntheticWeather(3);
+    for (const project of fleet.slice(0, 50)) {
+      const reading = projectReading(
+        project,
+        weather.at(project, Date.UTC(2021, 5, 1, 12)),
+        Date.UTC(2021, 5, 1, 12),
+      );
+      expect(JSON.parse(readingJson(reading))).toEqual(JSON.parse(JSON.stringify(reading)));
+    }
+  });
+});
