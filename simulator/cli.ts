@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { describeReport, runSimulation, type SimulationOptions } from "./run.ts";
+import { WEATHER_PROVIDERS, type WeatherChoice } from "./weather/choose.ts";
 
 const HELP = `gust simulator: drives the Dutch onshore fleet against a gust API, and proves nothing was lost.
 
@@ -19,7 +20,12 @@ Fleet and weather
   --turbines N          drive the first N projects (default: all 770)
   --fleet FILE.csv      a real fleet instead of the generated one (columns in the README)
   --seed N              seed of the generated fleet and synthetic weather (default 2020 / 1)
-  --weather NAME        synthetic (default, offline)
+  --weather NAME        synthetic (default, offline, deterministic), open-meteo (live, no key,
+                        wind at 100 m), openweathermap (live, key, wind at 10 m: the original
+                        experiment's source), knmi (replay of KNMI hourly station files)
+  --weather-key KEY     the OpenWeatherMap key (default: OPENWEATHERMAP_API_KEY)
+  --weather-url URL     another endpoint for open-meteo / openweathermap (a proxy, a mirror)
+  --knmi PATH           a KNMI uurgeg_*.txt file or a directory of them
 
 Mode
   --mode replay|realtime   (default replay)
@@ -82,6 +88,9 @@ async function main(): Promise<number> {
       fleet: { type: "string" },
       seed: { type: "string" },
       weather: { type: "string" },
+      "weather-key": { type: "string" },
+      "weather-url": { type: "string" },
+      knmi: { type: "string" },
       mode: { type: "string" },
       from: { type: "string" },
       to: { type: "string" },
@@ -104,9 +113,7 @@ async function main(): Promise<number> {
   const mode = values.mode ?? "replay";
   if (mode !== "replay" && mode !== "realtime")
     throw new Error(`--mode must be replay or realtime, not "${mode}"`);
-  if ((values.weather ?? "synthetic") !== "synthetic") {
-    throw new Error(`--weather "${values.weather}" is not available; use synthetic`);
-  }
+  const weather = weatherChoice(values);
   const batch = positive(values.batch, "--batch");
   if (batch !== undefined && (batch > 1000 || !Number.isInteger(batch)))
     throw new Error("--batch must be a whole number up to 1000");
@@ -123,6 +130,7 @@ async function main(): Promise<number> {
     mode,
     turbines: positive(values.turbines, "--turbines"),
     fleetFile: values.fleet,
+    weather,
     seed: positive(values.seed, "--seed"),
     from: values.from === undefined ? undefined : parseTime(values.from, "--from"),
     to: values.to === undefined ? undefined : parseTime(values.to, "--to"),
@@ -152,6 +160,34 @@ async function main(): Promise<number> {
   const r = report.readings;
   const allAcknowledged = r.failed === 0 && Object.keys(r.rejected).length === 0;
   return allAcknowledged && (report.verification?.ok ?? true) ? 0 : 1;
+}
+
+function weatherChoice(values: {
+  weather?: string;
+  "weather-key"?: string;
+  "weather-url"?: string;
+  knmi?: string;
+}): WeatherChoice {
+  switch (values.weather ?? "synthetic") {
+    case "synthetic":
+      return { provider: "synthetic" };
+    case "open-meteo":
+      return { provider: "open-meteo", url: values["weather-url"] };
+    case "openweathermap":
+      return {
+        provider: "openweathermap",
+        apiKey: values["weather-key"] ?? process.env.OPENWEATHERMAP_API_KEY ?? "",
+        url: values["weather-url"],
+      };
+    case "knmi":
+      if (!values.knmi)
+        throw new Error("--weather knmi needs --knmi PATH (KNMI uurgeg_*.txt files)");
+      return { provider: "knmi", path: values.knmi };
+    default:
+      throw new Error(
+        `--weather must be one of ${WEATHER_PROVIDERS.join(", ")}, not "${values.weather}"`,
+      );
+  }
 }
 
 /** The secret of a local API started from this directory, if there is one. */

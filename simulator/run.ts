@@ -126,7 +126,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seconds: Math.round(driven.seconds * 100) / 100,
     readingsPerSecond: Math.round(driven.readingsPerSecond),
     latencyMs: { p50: round1(driven.latencyMs.p50), p99: round1(driven.latencyMs.p99) },
-    failures: driven.failures,
+    failures: [
+      ...driven.failures,
+      ...(weather.log?.failures.slice(0, 10).map((f) => `weather: ${f}`) ?? []),
+    ],
   };
   if (options.mode === "replay") {
     report.window = {

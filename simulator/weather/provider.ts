@@ -13,6 +13,8 @@ export interface Weather {
 
 export interface WeatherProvider {
   readonly name: string;
+  /** Live providers' retries and failed calls, for the run's report. */
+  readonly log?: { retries: number; failures: string[] };
   /** Conditions at each project at `time` (epoch ms), in the order of `projects`. */
   conditions(projects: readonly Project[], time: number): Promise<(Weather | null)[]>;
 }
