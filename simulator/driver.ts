@@ -43,15 +43,22 @@ export interface RealtimePlan {
   jitterMs: number;
 }
 
-export interface DriveResult {
+/** What became of the readings of a run: every one is in exactly one of these counts. */
+export interface ReadingCounts {
+  /** Readings the run will produce (replay), or null when open-ended (realtime). */
   planned: number | null;
   sent: number;
   accepted: number;
   duplicates: number;
+  /** By the API's reason: conflict, too_old, too_new. */
   rejected: Record<string, number>;
   failed: number;
-  failures: string[];
+  /** Never sent: the weather provider had nothing for that project and time. */
   missingWeather: number;
+}
+
+export interface DriveResult extends ReadingCounts {
+  failures: string[];
   requests: number;
   retries: number;
   seconds: number;

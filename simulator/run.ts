@@ -2,7 +2,7 @@
 // weather, drive the API, verify when asked, and report.
 import type { Writable } from "node:stream";
 import { roleKey, turbineKey } from "../api/auth/keys.ts";
-import { type DriveResult, drive } from "./driver.ts";
+import { type DriveResult, drive, type ReadingCounts } from "./driver.ts";
 import { fleetCapacityKw, generateFleet, type Project } from "./fleet.ts";
 import { loadFleetCsv } from "./fleet-csv.ts";
 import { progressSink } from "./progress.ts";
@@ -47,15 +47,7 @@ export interface SimulationReport {
   capacityMw: number;
   weather: string;
   window?: { from: string; to: string; stepSeconds: number };
-  readings: {
-    planned: number | null;
-    sent: number;
-    accepted: number;
-    duplicates: number;
-    rejected: Record<string, number>;
-    failed: number;
-    missingWeather: number;
-  };
+  readings: ReadingCounts;
   requests: number;
   retries: number;
   seconds: number;

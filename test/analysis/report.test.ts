@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { runAnalysis } from "../../notebooks/lib/run-analysis.ts";
 import { runSimulation } from "../../simulator/run.ts";
 import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
-import { launchChromium } from "../support/chromium.ts";
+import { launchChromium, watchPage } from "../support/chromium.ts";
 
 const silent = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 let server: TestServer;
@@ -46,13 +46,7 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    const requests: string[] = [];
-    const errors: string[] = [];
-    page.on("request", (request) => requests.push(request.url()));
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    page.on("pageerror", (error) => errors.push(error.message));
+    const { requests, errors } = watchPage(page);
     const url = pathToFileURL(result.reportPath as string).href;
     await page.goto(url);
     for (const id of ["fleet-power", "project-power", "project-map", "power-curve"]) {

@@ -2,7 +2,7 @@
 // with every asset served by gust itself.
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchChromium } from "../support/chromium.ts";
+import { launchChromium, watchPage } from "../support/chromium.ts";
 import { startTestServer, type TestServer } from "./fixture.ts";
 
 let server: TestServer;
@@ -56,13 +56,7 @@ it("renders /docs in Chromium from gust's own assets, with no console errors", a
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    const requests: string[] = [];
-    const errors: string[] = [];
-    page.on("request", (request) => requests.push(request.url()));
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    page.on("pageerror", (error) => errors.push(error.message));
+    const { requests, errors } = watchPage(page);
     await page.goto(`${server.url}/docs`);
     await page.waitForSelector(".opblock-summary-path", { timeout: 20_000 });
     const paths = await page.locator(".opblock-summary-path").allInnerTexts();
