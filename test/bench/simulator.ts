@@ -70,7 +70,6 @@ export const bench: Benchmark = async (log) => {
       stepMs: 60_000,
       batch: 1000,
       operator: true,
-      concurrency: 8,
       keySecret: "bench-secret-0123456789abcdef",
       out: new Writable({ write: (_c, _e, done) => done() }),
     });
