@@ -7,7 +7,8 @@
 //   15-minute bins: 10:00 -> A mean 200 + B mean 1000 = 1200 kW (300 kWh), 2 turbines
 //                   10:15 -> A mean 400 + B mean 500  =  900 kW (225 kWh), 2 turbines
 //   (B reports half as often and still counts once per bin.)
-import type { TestServer } from "../api/fixture.ts";
+import { afterAll, beforeAll } from "vitest";
+import { startTestServer, type TestServer } from "../api/fixture.ts";
 
 const DAY = 86_400_000;
 export const D = Math.floor(Date.now() / DAY) * DAY - DAY;
@@ -65,4 +66,20 @@ export async function loadFixture(server: TestServer): Promise<void> {
   const answer = await server.post({ readings: FIXTURE_READINGS });
   if (answer.body.accepted !== FIXTURE_READINGS.length)
     throw new Error(`fixture not stored: ${JSON.stringify(answer.body)}`);
+}
+
+/** A test server holding the fixture for the tests of this file; call at the top of a file. */
+export function serverWithFixture(): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+    await loadFixture(server);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error("the fixture server starts in beforeAll");
+    return server;
+  };
 }

@@ -1,19 +1,11 @@
 // GET /v1/power against hand-computed values (see fixture.ts).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../api/fixture.ts";
-import { at, loadFixture } from "./fixture.ts";
+import { describe, expect, it } from "vitest";
+import { at, serverWithFixture } from "./fixture.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-  await loadFixture(server);
-});
-afterAll(async () => {
-  await server.stop();
-});
+const fixtureServer = serverWithFixture();
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const power = (query: string) => server.get(`/v1/power?${query}`);
+const power = (query: string) => fixtureServer().get(`/v1/power?${query}`);
 
 describe("GET /v1/power", () => {
   it("sums per-turbine means per bin, so the twice-as-often turbine counts once", async () => {
@@ -81,6 +73,8 @@ describe("GET /v1/power", () => {
     expect(huge.status).toBe(422);
     expect(huge.body.detail).toMatch(/coarser every/);
     expect((await power(`from=${at("11:00")}&to=${at("10:00")}`)).status).toBe(422);
-    expect((await server.get("/v1/power", server.turbineKey("A"))).status).toBe(403);
+    expect((await fixtureServer().get("/v1/power", fixtureServer().turbineKey("A"))).status).toBe(
+      403,
+    );
   });
 });
