@@ -129,8 +129,6 @@ const PROVINCES: Province[] = [
   },
 ];
 
-export const PROVINCE_NAMES = PROVINCES.map((province) => province.name);
-
 /** Turbines per project: mostly one or two, a tail of farms with dozens. */
 function projectSizes(random: () => number): number[] {
   const sizes = Array.from({ length: CBS_2020.projects }, () => {
