@@ -13,8 +13,24 @@ export async function authenticate(c: Context, deps: AppDeps): Promise<Principal
       header ? "The Authorization header is not of the form `Bearer <key>`." : "No API key sent.",
     );
   }
-  const principal = verifyKey(await deps.keySecret(), match[1]);
-  return principal ?? unauthorized("The API key is not valid for this server.");
+  const secret = await deps.keySecret();
+  // The cache is per secret: a key valid under one secret says nothing under another.
+  const cacheKey = `${secret}\n${match[1]}`;
+  const principal = verifiedKeys.get(cacheKey) ?? verifyKey(secret, match[1]);
+  if (!principal) return unauthorized("The API key is not valid for this server.");
+  remember(cacheKey, principal);
+  return principal;
+}
+
+// Keys that verified, so that a turbine's every request does not recompute its HMAC. Only valid
+// keys are kept (an attacker cannot fill it with guesses), and at most this many.
+const MAX_VERIFIED_KEYS = 10_000;
+const verifiedKeys = new Map<string, Principal>();
+
+function remember(cacheKey: string, principal: Principal): void {
+  if (verifiedKeys.has(cacheKey)) return;
+  if (verifiedKeys.size >= MAX_VERIFIED_KEYS) verifiedKeys.clear();
+  verifiedKeys.set(cacheKey, principal);
 }
 
 function unauthorized(why: string): Response {

@@ -107,3 +107,16 @@ describe("keys", () => {
     expect(verifyKey(secret, `gust.op.${readerMac}`)).toBeNull();
   });
 });
+
+describe("verified keys", () => {
+  it("a key verified under one secret is not accepted by a server with another", async () => {
+    const other = await startTestServer({ keySecret: "a-different-secret-0123456789" });
+    try {
+      const key = server.turbineKey("own-turbine");
+      expect((await server.post(reading("own-turbine", 700), { key })).status).toBe(200);
+      expect((await other.post(reading("own-turbine", 700), { key })).status).toBe(401);
+    } finally {
+      await other.stop();
+    }
+  });
+});
