@@ -57,11 +57,8 @@ export class GustStack extends Stack {
     // Timestream: created (and retained on stack deletion), or an existing one by name.
     const databaseName = config.existingDatabase ?? config.databaseName;
     const tableName = config.existingTable ?? config.tableName;
-    // LiveAnalytics is closed to new AWS customers (2025-06-20); existing ones keep using it.
-    Annotations.of(this).acknowledgeWarning(
-      "CloudFormation-Validate::W3697",
-      "Timestream for LiveAnalytics is the design's cloud store; see the README on availability",
-    );
+    // LiveAnalytics is closed to new AWS customers (2025-06-20): synth warns that the service
+    // is in maintenance mode. Existing customers keep using it; see the README.
     if (!config.existingDatabase) {
       const database = new CfnDatabase(this, "Database", { databaseName });
       database.applyRemovalPolicy(RemovalPolicy.RETAIN);
