@@ -49,27 +49,39 @@ export function renderPowerCurveQuery(target: QueryTarget, range: TimeRange): st
 
 /**
  * Per turbine: its usual reporting interval (the median step between readings), and the gaps,
- * steps longer than twice that interval, with the time they lost.
+ * steps longer than twice that interval, with the time they lost. The range's start and end count
+ * as steps too, so a turbine that fell silent before the end of the range shows that gap.
  */
 export function renderCompletenessQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
   const ms = sqlEpochMs(dialect, "time");
+  const [from, to] = [range.from, range.to].map(integer);
   return [
     "WITH steps AS (",
-    `  SELECT turbine_id, ${ms} - lag(${ms}) OVER (PARTITION BY turbine_id ORDER BY time) AS step_ms`,
+    `  SELECT turbine_id, ${ms} AS at_ms, ${ms} - lag(${ms}) OVER (PARTITION BY turbine_id ORDER BY time) AS step_ms`,
     `  FROM ${tableRef}`,
     `  WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
     "), usual AS (",
-    `  SELECT turbine_id, ${sqlMedian(dialect, "step_ms")} AS interval_ms, count(*) AS readings`,
+    `  SELECT turbine_id, ${sqlMedian(dialect, "step_ms")} AS interval_ms, count(*) AS readings,`,
+    "    min(at_ms) AS first_ms, max(at_ms) AS last_ms",
     "  FROM steps GROUP BY turbine_id",
+    "), all_steps AS (",
+    "  SELECT turbine_id, step_ms FROM steps",
+    `  UNION ALL SELECT turbine_id, first_ms - ${from} FROM usual`,
+    `  UNION ALL SELECT turbine_id, ${to} - last_ms FROM usual`,
     ")",
     "SELECT u.turbine_id, u.readings, u.interval_ms,",
     "  sum(CASE WHEN s.step_ms > 2 * u.interval_ms THEN 1 ELSE 0 END) AS gaps,",
     "  sum(CASE WHEN s.step_ms > 2 * u.interval_ms THEN s.step_ms - u.interval_ms ELSE 0 END) AS gap_ms",
-    "FROM usual u JOIN steps s ON s.turbine_id = u.turbine_id",
+    "FROM usual u JOIN all_steps s ON s.turbine_id = u.turbine_id",
     "GROUP BY u.turbine_id, u.readings, u.interval_ms",
     "ORDER BY u.turbine_id",
   ].join("\n");
+}
+
+function integer(value: number): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`not a time in milliseconds: ${value}`);
+  return value;
 }
 
 /** The first and last reading's time: where "the last 24 hours of data" ends. */

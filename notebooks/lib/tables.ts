@@ -31,6 +31,7 @@ type NumericColumn =
   | "lon"
   | "span";
 export type Row = Record<NumericColumn, number>;
+type TextRow = Record<"project" | "turbine_id", string | null>;
 
 const HOUR = 3_600_000;
 
@@ -72,9 +73,11 @@ export async function fleetPower(
 const op = aq.op;
 
 /**
- * One row per project (a project reports as one turbine_id): mean power, capacity factor, and
- * energy as the sum over time bins of the turbine's mean power times the bin's hours, as
- * GET /v1/power counts it, so that hours without readings add nothing.
+ * One row per project (its `project` tag; a turbine without one is its own project): how many
+ * turbines reported, mean power, capacity factor, and energy as the sum over time bins of each
+ * turbine's mean power times the bin's hours, as GET /v1/power counts it, so that hours without
+ * readings add nothing. The simulator sends one reading per project (the farm's output, rated_kw
+ * the farm's), a real fleet one per turbine (rated_kw the turbine's): both add up the same way.
  */
 export async function projects(store: ReadingStore, range: TimeRange): Promise<Table> {
   const binned = { ...range, every: binFor(range), by: "turbine" as const };
@@ -87,6 +90,20 @@ export async function projects(store: ReadingStore, range: TimeRange): Promise<T
   return aq
     .from(rows)
     .join_left(energy, "turbine_id")
+    .derive({ project: (d: TextRow) => (d.project !== null ? d.project : d.turbine_id) })
+    .groupby("project")
+    .rollup({
+      municipality: op.any("municipality"),
+      province: op.any("province"),
+      model: op.any("model"),
+      turbines: op.count(),
+      rated_kw: op.sum("rated_kw"),
+      lat: op.mean("lat"),
+      lon: op.mean("lon"),
+      readings: op.sum("readings"),
+      mean_kw: op.sum("mean_kw"),
+      energy_kwh: op.sum("energy_kwh"),
+    })
     .derive({
       mean_mw: (d: Row) => op.round(d.mean_kw) / 1000,
       energy_mwh: (d: Row) => op.round(d.energy_kwh) / 1000,
@@ -94,11 +111,11 @@ export async function projects(store: ReadingStore, range: TimeRange): Promise<T
         d.rated_kw > 0 ? op.round((d.mean_kw / d.rated_kw) * 1000) / 1000 : null,
     })
     .select(
-      "turbine_id",
       "project",
       "municipality",
       "province",
       "model",
+      "turbines",
       "rated_kw",
       "lat",
       "lon",

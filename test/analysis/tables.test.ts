@@ -27,25 +27,59 @@ describe("analysis tables", () => {
 
   it("projects: mean power, binned energy and capacity factor from the rated_kw tag", async () => {
     const table = await projects(fixtureServer().store, range());
-    const byId = Object.fromEntries(table.objects().map((row: any) => [row.turbine_id, row]));
+    const byProject = Object.fromEntries(table.objects().map((row: any) => [row.project, row]));
     // A: mean of 100 200 300 400 400 400 = 300 kW of 3000; in 5-minute bins its energy is
     // (100+200+300+400+400+400) / 12 = 150 kWh. B: 1000, 1000, 500 in three 5-minute bins:
     // 2500 / 12 = 208.3 kWh, mean 833.3 kW of 2000.
-    expect(byId.A).toMatchObject({
-      project: "Polder",
+    expect(byProject.Polder).toMatchObject({
       province: "Flevoland",
+      turbines: 1,
       readings: 6,
       mean_mw: 0.3,
       energy_mwh: 0.15,
       capacity_factor: 0.1,
     });
-    expect(byId.B).toMatchObject({
-      project: "Wad",
+    expect(byProject.Wad).toMatchObject({
+      turbines: 1,
       readings: 3,
       mean_mw: 0.833,
       energy_mwh: 0.208,
       capacity_factor: 0.417,
     });
+  });
+
+  it("projects add up their turbines; a turbine without a project tag is its own", async () => {
+    const duo = { project: "Duo", province: "Utrecht", rated_kw: "2000" };
+    const reading = (turbine_id: string, hhmm: string, power_kw: number, tags: object) => ({
+      turbine_id,
+      time: at(hhmm),
+      power_kw,
+      wind_speed_ms: 8,
+      tags,
+    });
+    await fixtureServer().post({
+      readings: [
+        reading("duo-1", "12:00", 1000, { ...duo, lat: "52.0", lon: "5.0" }),
+        reading("duo-1", "12:10", 1000, { ...duo, lat: "52.0", lon: "5.0" }),
+        reading("duo-2", "12:00", 400, { ...duo, lat: "52.2", lon: "5.2" }),
+        reading("duo-2", "12:05", 600, { ...duo, lat: "52.2", lon: "5.2" }),
+        reading("solo", "12:00", 50, {}),
+      ],
+    });
+    const table = await projects(fixtureServer().store, { from: at("12:00"), to: at("12:30") });
+    const byProject = Object.fromEntries(table.objects().map((row: any) => [row.project, row]));
+    // Means 1000 + 500 kW of 4000 rated; 5-minute bins: (1000 + 1000 + 400 + 600) / 12 = 250 kWh.
+    expect(byProject.Duo).toMatchObject({
+      province: "Utrecht",
+      turbines: 2,
+      readings: 4,
+      rated_kw: 4000,
+      mean_mw: 1.5,
+      energy_mwh: 0.25,
+      capacity_factor: 0.375,
+    });
+    expect(byProject.Duo.lat).toBeCloseTo(52.1);
+    expect(byProject.solo).toMatchObject({ turbines: 1, mean_mw: 0.05, capacity_factor: null });
   });
 
   it("provinces roll up the projects", async () => {
@@ -86,7 +120,28 @@ describe("analysis tables", () => {
       gaps: 1,
       gap_minutes: 50,
     });
-    expect(byId.A).toMatchObject({ readings: 6, interval_s: 300, expected: 18, gaps: 0 });
+    // A fell silent after 10:25: the 65 minutes to the range's end are a gap (60 lost).
+    expect(byId.A).toMatchObject({
+      readings: 6,
+      interval_s: 300,
+      expected: 18,
+      gaps: 1,
+      gap_minutes: 60,
+    });
+    // The same range seen from 09:00: both turbines miss its first hour.
+    const earlier = await completeness(fixtureServer().store, {
+      from: at("09:00"),
+      to: at("10:30"),
+    });
+    expect(
+      earlier
+        .orderby("turbine_id")
+        .objects()
+        .map((row: any) => [row.turbine_id, row.gaps, row.gap_minutes]),
+    ).toEqual([
+      ["A", 1, 55],
+      ["B", 1, 50],
+    ]);
   });
 
   it("refuses an empty store with what to do next", async () => {

@@ -1,0 +1,93 @@
+// The analysis queries in Timestream's dialect. DuckDB runs them for real in the other tests; here
+// each Timestream rendering is checked against the documented dialect, and translated back piece
+// by piece it must equal the DuckDB rendering: one definition, two dialects, nothing else apart.
+import { describe, expect, it } from "vitest";
+import {
+  renderCompletenessQuery,
+  renderDataExtentQuery,
+  renderPowerCurveQuery,
+  renderTurbineSummaryQuery,
+} from "../../api/queries/analysis.ts";
+import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/power.ts";
+import type { QueryTarget } from "../../api/queries/sql.ts";
+
+const timestream: QueryTarget = { dialect: "timestream", tableRef: '"gust"."readings"' };
+const duckdb: QueryTarget = { dialect: "duckdb", tableRef: "readings" };
+const range = { from: 1_795_000_000_000, to: 1_795_086_400_000 };
+
+const BIN_SECONDS: Record<string, number> = { "5m": 300, "15m": 900, "1h": 3600, "1d": 86400 };
+
+/** Timestream SQL with each dialect piece replaced by its DuckDB counterpart. */
+function asDuckDb(sql: string): string {
+  return sql
+    .replaceAll('"gust"."readings"', "readings")
+    .replace(/from_milliseconds\(/g, "epoch_ms(")
+    .replace(/to_milliseconds\(/g, "epoch_ms(")
+    .replace(/approx_percentile\((\w+), 0\.5\)/g, "median($1)")
+    .replace(
+      /bin\(time, (\w+)\)/g,
+      (_, every: string) => `time_bucket(INTERVAL '${BIN_SECONDS[every]} seconds', time)`,
+    )
+    .replace(/"(\w+)"/g, "(tags->>'$1')");
+}
+
+const queries = {
+  turbineSummary: (t: QueryTarget) => renderTurbineSummaryQuery(t, range),
+  powerCurve: (t: QueryTarget) => renderPowerCurveQuery(t, range),
+  completeness: (t: QueryTarget) => renderCompletenessQuery(t, range),
+  dataExtent: (t: QueryTarget) => renderDataExtentQuery(t),
+  ...Object.fromEntries(
+    POWER_BINS.flatMap((every) =>
+      POWER_GROUPS.map((by) => [
+        `power ${every} by ${by}`,
+        (t: QueryTarget) => renderPowerQuery(t, { ...range, every, by }),
+      ]),
+    ),
+  ),
+};
+
+describe("analysis queries in Timestream's dialect", () => {
+  for (const [name, render] of Object.entries(queries)) {
+    it(`${name}: only the dialect pieces differ from DuckDB`, () => {
+      const sql = render(timestream);
+      expect(sql).toContain('FROM "gust"."readings"');
+      expect(sql).not.toMatch(/epoch_ms|time_bucket|->>|median\(|INTERVAL/);
+      expect(asDuckDb(sql)).toBe(render(duckdb));
+    });
+  }
+
+  it("bins with bin(), months with date_trunc, ranges with from_milliseconds", () => {
+    const power = renderPowerQuery(timestream, { ...range, every: "15m", by: "province" });
+    expect(power).toContain("bin(time, 15m) AS bin");
+    expect(power).toContain('"province" AS grp');
+    expect(power).toContain(
+      "time >= from_milliseconds(1795000000000) AND time < from_milliseconds(1795086400000)",
+    );
+    expect(renderPowerQuery(timestream, { ...range, every: "1mo", by: "turbine" })).toMatch(
+      /date_trunc\('month', time\) AS bin, turbine_id, turbine_id AS grp/,
+    );
+  });
+
+  it("reads tags as dimension columns, numeric ones cast to DOUBLE", () => {
+    const summary = renderTurbineSummaryQuery(timestream, range);
+    for (const tag of ["project", "municipality", "province", "model"]) {
+      expect(summary).toContain(`max("${tag}") AS ${tag}`);
+    }
+    for (const tag of ["rated_kw", "lat", "lon"]) {
+      expect(summary).toContain(`max(CAST("${tag}" AS DOUBLE)) AS ${tag}`);
+    }
+    expect(renderPowerCurveQuery(timestream, range)).toContain(
+      'avg(power_kw / CAST("rated_kw" AS DOUBLE))',
+    );
+  });
+
+  it("completeness counts the range's edges as steps, and refuses a time that is not one", () => {
+    const sql = renderCompletenessQuery(timestream, range);
+    expect(sql).toContain("approx_percentile(step_ms, 0.5) AS interval_ms");
+    expect(sql).toContain(`first_ms - ${range.from} FROM usual`);
+    expect(sql).toContain(`${range.to} - last_ms FROM usual`);
+    expect(() => renderCompletenessQuery(timestream, { from: Number.NaN, to: 1 })).toThrow(
+      /not a time/,
+    );
+  });
+});
