@@ -53,6 +53,46 @@ export function projectPowerChart(projects: Table, limit = 40): TopLevelSpec {
   };
 }
 
+/** Power over time of the `limit` projects that produced most, one small chart per project. */
+export function projectPowerOverTimeChart(
+  overTime: Table,
+  projects: Table,
+  limit = 12,
+): TopLevelSpec {
+  const largest = projects
+    .orderby((d: Row) => -d.energy_mwh)
+    .slice(0, limit)
+    .array("project") as string[];
+  const wanted = new Set(largest);
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: `Power over time per project (the ${largest.length} that produced most)`,
+    data: {
+      values: (overTime.objects() as { project: string | null }[]).filter((row) =>
+        wanted.has(String(row.project)),
+      ),
+    },
+    facet: { field: "project", type: "nominal", sort: largest, title: null },
+    columns: 3,
+    // Each project on its own scale: the shape of its day, not its size, is what a panel shows.
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      width: 220,
+      height: 90,
+      mark: { type: "area", line: true, opacity: 0.4 },
+      encoding: {
+        x: {
+          field: "time",
+          type: "temporal",
+          title: null,
+          timeUnit: "utcyearmonthdatehoursminutes",
+        },
+        y: { field: "power_mw", type: "quantitative", title: "MW" },
+      },
+    },
+  };
+}
+
 /** Projects where they stand, sized by power: a map of the Netherlands without map tiles. */
 export function projectMapChart(projects: Table): TopLevelSpec {
   return {

@@ -11,6 +11,7 @@ import {
   powerCurveChart,
   projectMapChart,
   projectPowerChart,
+  projectPowerOverTimeChart,
   renderSvg,
 } from "./charts.ts";
 import { formatTable } from "./print.ts";
@@ -19,6 +20,7 @@ import {
   completeness,
   fleetPower,
   powerCurve,
+  projectPowerOverTime,
   projects,
   provinces,
   type Table,
@@ -68,6 +70,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   }
   const fleet = await fleetPower(options.store, range);
   const projectTable = await projects(options.store, range);
+  const projectOverTime = await projectPowerOverTime(options.store, range);
   const provinceTable = provinces(projectTable);
   const { top, bottom } = topAndBottom(projectTable);
   const curve = await powerCurve(options.store, range);
@@ -75,6 +78,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   const tables: Record<string, Table> = {
     fleet_power: fleet,
     projects: projectTable,
+    project_power: projectOverTime,
     provinces: provinceTable,
     top_projects: top,
     bottom_projects: bottom,
@@ -114,6 +118,10 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     const charts = await Promise.all([
       renderSvg(fleetPowerChart(fleet)).then((svg) => ({ id: "fleet-power", svg })),
       renderSvg(projectPowerChart(projectTable)).then((svg) => ({ id: "project-power", svg })),
+      renderSvg(projectPowerOverTimeChart(projectOverTime, projectTable)).then((svg) => ({
+        id: "project-power-over-time",
+        svg,
+      })),
       renderSvg(projectMapChart(projectTable)).then((svg) => ({ id: "project-map", svg })),
       renderSvg(powerCurveChart(curve)).then((svg) => ({ id: "power-curve", svg })),
     ]);

@@ -73,6 +73,37 @@ export async function fleetPower(
 const op = aq.op;
 
 /**
+ * Power over time per project, one row per project and bin (the original experiment's power per
+ * project): time, project, power_mw, energy_mwh, turbines. Readings without a project tag share
+ * the row whose project is empty.
+ */
+export async function projectPowerOverTime(
+  store: ReadingStore,
+  range: TimeRange,
+  every = binFor(range),
+): Promise<Table> {
+  const query = { ...range, every, by: "project" as const };
+  const rows = powerRowsFrom(
+    await store.select(renderPowerQuery(queryTarget(store), query)),
+    query,
+  );
+  return aq
+    .from(
+      rows.map((r) => ({
+        time: r.time,
+        project: r.group,
+        power_mw: r.power_kw / 1000,
+        energy_mwh: r.energy_kwh / 1000,
+        turbines: r.turbines,
+      })),
+    )
+    .derive({
+      power_mw: (d: Row) => op.round(d.power_mw * 1000) / 1000,
+      energy_mwh: (d: Row) => op.round(d.energy_mwh * 1000) / 1000,
+    });
+}
+
+/**
  * One row per project (its `project` tag; a turbine without one is its own project): how many
  * turbines reported, mean power, capacity factor, and energy as the sum over time bins of each
  * turbine's mean power times the bin's hours, as GET /v1/power counts it, so that hours without

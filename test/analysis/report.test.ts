@@ -39,6 +39,7 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
     "completeness.csv",
     "fleet_power.csv",
     "power_curve.csv",
+    "project_power.csv",
     "projects.csv",
     "provinces.csv",
     "top_projects.csv",
@@ -49,7 +50,13 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
     const { requests, errors } = watchPage(page);
     const url = pathToFileURL(result.reportPath as string).href;
     await page.goto(url);
-    for (const id of ["fleet-power", "project-power", "project-map", "power-curve"]) {
+    for (const id of [
+      "fleet-power",
+      "project-power",
+      "project-power-over-time",
+      "project-map",
+      "power-curve",
+    ]) {
       const chart = page.locator(`figure#${id} svg`);
       const box = await chart.boundingBox();
       expect(box?.width, id).toBeGreaterThan(200);
