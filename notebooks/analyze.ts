@@ -1,68 +1,49 @@
 // `npm run analyze -- [--from TIME] [--to TIME] [--out DIR]`: the analysis of what is stored.
 // Locally it opens the DuckDB file under DATA_DIR; with STORE=timestream it queries Timestream.
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readLocalConfig } from "../api/config.ts";
-import { DUCKDB_FILE_NAME } from "../api/server.ts";
-import { openDuckDbStore } from "../api/store/duckdb-store.ts";
-import type { ReadingStore } from "../api/store/port.ts";
 import { runAnalysis } from "./lib/run-analysis.ts";
+import { openAnalysisStore } from "./lib/store.ts";
+import { parseTimeFlag } from "./lib/time-flag.ts";
 
 const HELP = `Usage: npm run analyze -- [--from TIME] [--to TIME] [--out DIR]
 
-  --from, --to   RFC 3339 or epoch ms (default: the 24 hours up to the last reading)
+  --from, --to   RFC 3339 with a zone, a date (UTC), epoch ms, or now-6h / now-2d
+                 (default: the 24 hours up to the last reading)
   --out DIR      write one CSV per table and report.html there (default: ./reports/latest)
   --no-files     print the tables only
 
 Reads DATA_DIR/gust.duckdb (default ./data). DuckDB lets one process write a file: stop
 \`npm run serve\` first, or run the analysis inside \`npm start\`, which shares the API's store.`;
 
-function time(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms))
-    throw new Error(`${flag} "${value}" is not a time: use RFC 3339 or epoch ms`);
-  return ms;
-}
-
-async function openStore(): Promise<ReadingStore> {
-  const config = readLocalConfig();
-  if (config.store === "timestream") {
-    const { openTimestreamStoreFromEnv } = await import("../api/store/timestream-env.ts");
-    return openTimestreamStoreFromEnv(process.env);
-  }
-  return openDuckDbStore({
-    path: join(config.dataDir, DUCKDB_FILE_NAME),
-    writeWindow: { maxAgeMs: config.writeWindowDays * 86_400_000, maxFutureMs: 0 },
-  });
-}
-
-const { values } = parseArgs({
-  options: {
-    from: { type: "string" },
-    to: { type: "string" },
-    out: { type: "string" },
-    "no-files": { type: "boolean" },
-    help: { type: "boolean" },
-  },
-});
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 try {
-  const store = await openStore();
+  const { values } = parseArgs({
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      out: { type: "string" },
+      "no-files": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  // Flags are read before the store opens, so a typo never waits on (or locks) the store.
+  const from = values.from === undefined ? undefined : parseTimeFlag(values.from, "--from");
+  const to = values.to === undefined ? undefined : parseTimeFlag(values.to, "--to");
+  const store = await openAnalysisStore();
   try {
     await runAnalysis({
       store,
-      from: time(values.from, "--from"),
-      to: time(values.to, "--to"),
+      from,
+      to,
       outDir: values["no-files"] ? undefined : (values.out ?? "reports/latest"),
     });
   } finally {
     await store.close();
   }
 } catch (error) {
-  console.error(`gust analyze: ${(error as Error).message}`);
+  console.error(`gust analyze: ${(error as Error).message}\nSee npm run analyze -- --help`);
   process.exit(1);
 }

@@ -14,7 +14,7 @@ export interface TimeRange {
   to: number;
 }
 
-/** Per turbine: its project's tags, how many readings, mean power, and when it reported. */
+/** Per turbine: its project's tags, how many readings, and its mean power. */
 export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
   const tag = (name: string) => `max(${sqlDimension(dialect, name)}) AS ${name}`;
@@ -23,8 +23,7 @@ export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange)
     `  ${["project", "municipality", "province", "model"].map(tag).join(", ")},`,
     `  max(${sqlNumericDimension(dialect, "rated_kw")}) AS rated_kw,`,
     `  max(${sqlNumericDimension(dialect, "lat")}) AS lat, max(${sqlNumericDimension(dialect, "lon")}) AS lon,`,
-    "  count(*) AS readings, avg(power_kw) AS mean_kw, max(power_kw) AS max_kw,",
-    `  min(${sqlEpochMs(dialect, "time")}) AS first_ms, max(${sqlEpochMs(dialect, "time")}) AS last_ms`,
+    "  count(*) AS readings, avg(power_kw) AS mean_kw",
     `FROM ${tableRef}`,
     `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
     "GROUP BY turbine_id",

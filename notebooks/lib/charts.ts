@@ -32,64 +32,67 @@ export function fleetPowerChart(fleet: Table): TopLevelSpec {
   };
 }
 
-/** Mean power per project, largest first: the original experiment's chart, for the whole fleet. */
-export function projectPowerChart(projects: Table, limit = 40): TopLevelSpec {
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: `Mean power per project (top ${limit})`,
-    width: WIDTH,
-    data: {
-      values: projects
-        .orderby((d: Row) => -d.mean_mw)
-        .slice(0, limit)
-        .objects(),
-    },
-    mark: "bar",
-    encoding: {
-      y: { field: "project", type: "nominal", sort: "-x", title: null },
-      x: { field: "mean_mw", type: "quantitative", title: "mean power (MW)" },
-      color: { field: "province", type: "nominal" },
-    },
-  };
-}
-
-/** Power over time of the `limit` projects that produced most, one small chart per project. */
-export function projectPowerOverTimeChart(
-  overTime: Table,
+/**
+ * Power per project, the original experiment's chart, for the whole fleet: mean power per project
+ * (the `bars` largest), and above them the power over time of the `panels` projects that
+ * produced most, one small chart each on its own scale (the shape of its day, not its size).
+ */
+export function projectPowerChart(
   projects: Table,
-  limit = 12,
+  overTime: Table,
+  { bars = 40, panels = 12 } = {},
 ): TopLevelSpec {
   const largest = projects
     .orderby((d: Row) => -d.energy_mwh)
-    .slice(0, limit)
+    .slice(0, panels)
     .array("project") as string[];
   const wanted = new Set(largest);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: `Power over time per project (the ${largest.length} that produced most)`,
-    data: {
-      values: (overTime.objects() as { project: string | null }[]).filter((row) =>
-        wanted.has(String(row.project)),
-      ),
-    },
-    facet: { field: "project", type: "nominal", sort: largest, title: null },
-    columns: 3,
-    // Each project on its own scale: the shape of its day, not its size, is what a panel shows.
-    resolve: { scale: { y: "independent" } },
-    spec: {
-      width: 220,
-      height: 90,
-      mark: { type: "area", line: true, opacity: 0.4 },
-      encoding: {
-        x: {
-          field: "time",
-          type: "temporal",
-          title: null,
-          timeUnit: "utcyearmonthdatehoursminutes",
+    spacing: 40,
+    vconcat: [
+      {
+        title: `Power over time per project (the ${largest.length} that produced most)`,
+        data: {
+          values: (overTime.objects() as { project: string | null }[]).filter((row) =>
+            wanted.has(String(row.project)),
+          ),
         },
-        y: { field: "power_mw", type: "quantitative", title: "MW" },
+        facet: { field: "project", type: "nominal", sort: largest, title: null },
+        columns: 3,
+        resolve: { scale: { y: "independent" } },
+        spec: {
+          width: 220,
+          height: 90,
+          mark: { type: "area", line: true, opacity: 0.4 },
+          encoding: {
+            x: {
+              field: "time",
+              type: "temporal",
+              title: null,
+              timeUnit: "utcyearmonthdatehoursminutes",
+            },
+            y: { field: "power_mw", type: "quantitative", title: "MW" },
+          },
+        },
       },
-    },
+      {
+        title: `Mean power per project (top ${bars})`,
+        width: WIDTH,
+        data: {
+          values: projects
+            .orderby((d: Row) => -d.mean_mw)
+            .slice(0, bars)
+            .objects(),
+        },
+        mark: "bar",
+        encoding: {
+          y: { field: "project", type: "nominal", sort: "-x", title: null },
+          x: { field: "mean_mw", type: "quantitative", title: "mean power (MW)" },
+          color: { field: "province", type: "nominal" },
+        },
+      },
+    ],
   };
 }
 

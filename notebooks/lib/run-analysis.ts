@@ -11,7 +11,6 @@ import {
   powerCurveChart,
   projectMapChart,
   projectPowerChart,
-  projectPowerOverTimeChart,
   renderSvg,
 } from "./charts.ts";
 import { formatTable } from "./print.ts";
@@ -60,6 +59,16 @@ export async function analysisRange(
   return { from: from ?? Math.max(Number(extent.first_ms), end - DAY), to: end };
 }
 
+async function nothingInRange(store: ReadingStore, range: TimeRange): Promise<Error> {
+  const [extent] = await store.select(renderDataExtentQuery(queryTarget(store)));
+  const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
+  const held =
+    extent?.last_ms == null ? "none at all" : `${iso(extent.first_ms)} to ${iso(extent.last_ms)}`;
+  return new Error(
+    `No readings from ${iso(range.from)} to ${iso(range.to)}; the store holds ${held}: choose --from/--to within that.`,
+  );
+}
+
 export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisResult> {
   const out = options.out ?? process.stdout;
   const range = await analysisRange(options.store, options.from, options.to);
@@ -68,7 +77,13 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       "The store holds no readings yet: send some (npm run simulate) and analyse again.",
     );
   }
+  if (range.from >= range.to) {
+    throw new Error(
+      `Nothing to analyse from ${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}: the start must be before the end (the last reading is the default end).`,
+    );
+  }
   const fleet = await fleetPower(options.store, range);
+  if (fleet.numRows() === 0) throw await nothingInRange(options.store, range);
   const projectTable = await projects(options.store, range);
   const projectOverTime = await projectPowerOverTime(options.store, range);
   const provinceTable = provinces(projectTable);
@@ -117,9 +132,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     }
     const charts = await Promise.all([
       renderSvg(fleetPowerChart(fleet)).then((svg) => ({ id: "fleet-power", svg })),
-      renderSvg(projectPowerChart(projectTable)).then((svg) => ({ id: "project-power", svg })),
-      renderSvg(projectPowerOverTimeChart(projectOverTime, projectTable)).then((svg) => ({
-        id: "project-power-over-time",
+      renderSvg(projectPowerChart(projectTable, projectOverTime)).then((svg) => ({
+        id: "project-power",
         svg,
       })),
       renderSvg(projectMapChart(projectTable)).then((svg) => ({ id: "project-map", svg })),

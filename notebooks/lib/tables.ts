@@ -35,6 +35,14 @@ type TextRow = Record<"project" | "turbine_id", string | null>;
 
 const HOUR = 3_600_000;
 
+/** A table of these columns from rows: a range without readings still gives the columns. */
+function tableOf(rows: readonly object[], columns: readonly string[]): Table {
+  const values = rows as readonly Record<string, unknown>[];
+  return aq.table(Object.fromEntries(columns.map((c) => [c, values.map((row) => row[c])])));
+}
+
+const POWER_COLUMNS = ["time", "power_mw", "energy_mwh", "turbines"];
+
 /** A bin size that gives a readable number of points for the range. */
 export function binFor(range: TimeRange): PowerBin {
   const hours = (range.to - range.from) / HOUR;
@@ -55,19 +63,18 @@ export async function fleetPower(
     await store.select(renderPowerQuery(queryTarget(store), query)),
     query,
   );
-  return aq
-    .from(
-      rows.map((r) => ({
-        time: r.time,
-        power_mw: r.power_kw / 1000,
-        energy_mwh: r.energy_kwh / 1000,
-        turbines: r.turbines,
-      })),
-    )
-    .derive({
-      power_mw: (d: Row) => op.round(d.power_mw * 1000) / 1000,
-      energy_mwh: (d: Row) => op.round(d.energy_mwh * 1000) / 1000,
-    });
+  return tableOf(
+    rows.map((r) => ({
+      time: r.time,
+      power_mw: r.power_kw / 1000,
+      energy_mwh: r.energy_kwh / 1000,
+      turbines: r.turbines,
+    })),
+    POWER_COLUMNS,
+  ).derive({
+    power_mw: (d: Row) => op.round(d.power_mw * 1000) / 1000,
+    energy_mwh: (d: Row) => op.round(d.energy_mwh * 1000) / 1000,
+  });
 }
 
 const op = aq.op;
@@ -87,21 +94,33 @@ export async function projectPowerOverTime(
     await store.select(renderPowerQuery(queryTarget(store), query)),
     query,
   );
-  return aq
-    .from(
-      rows.map((r) => ({
-        time: r.time,
-        project: r.group,
-        power_mw: r.power_kw / 1000,
-        energy_mwh: r.energy_kwh / 1000,
-        turbines: r.turbines,
-      })),
-    )
-    .derive({
-      power_mw: (d: Row) => op.round(d.power_mw * 1000) / 1000,
-      energy_mwh: (d: Row) => op.round(d.energy_mwh * 1000) / 1000,
-    });
+  return tableOf(
+    rows.map((r) => ({
+      time: r.time,
+      project: r.group,
+      power_mw: r.power_kw / 1000,
+      energy_mwh: r.energy_kwh / 1000,
+      turbines: r.turbines,
+    })),
+    ["time", "project", ...POWER_COLUMNS.slice(1)],
+  ).derive({
+    power_mw: (d: Row) => op.round(d.power_mw * 1000) / 1000,
+    energy_mwh: (d: Row) => op.round(d.energy_mwh * 1000) / 1000,
+  });
 }
+
+const TURBINE_SUMMARY_COLUMNS = [
+  "turbine_id",
+  "project",
+  "municipality",
+  "province",
+  "model",
+  "rated_kw",
+  "lat",
+  "lon",
+  "readings",
+  "mean_kw",
+];
 
 /**
  * One row per project (its `project` tag; a turbine without one is its own project): how many
@@ -112,14 +131,15 @@ export async function projectPowerOverTime(
  */
 export async function projects(store: ReadingStore, range: TimeRange): Promise<Table> {
   const binned = { ...range, every: binFor(range), by: "turbine" as const };
-  const energy = aq
-    .from(powerRowsFrom(await store.select(renderPowerQuery(queryTarget(store), binned)), binned))
+  const energy = tableOf(
+    powerRowsFrom(await store.select(renderPowerQuery(queryTarget(store), binned)), binned),
+    ["group", "energy_kwh"],
+  )
     .groupby("group")
     .rollup({ energy_kwh: op.sum("energy_kwh") })
     .rename({ group: "turbine_id" });
   const rows = await store.select(renderTurbineSummaryQuery(queryTarget(store), range));
-  return aq
-    .from(rows)
+  return tableOf(rows, TURBINE_SUMMARY_COLUMNS)
     .join_left(energy, "turbine_id")
     .derive({ project: (d: TextRow) => (d.project !== null ? d.project : d.turbine_id) })
     .groupby("project")
@@ -184,14 +204,15 @@ export function topAndBottom(projectTable: Table, n = 5): { top: Table; bottom: 
 /** Output per unit of rated power by wind-speed bin, over readings while producing. */
 export async function powerCurve(store: ReadingStore, range: TimeRange): Promise<Table> {
   const rows = await store.select(renderPowerCurveQuery(queryTarget(store), range));
-  return aq.from(rows).derive({ per_unit: (d: Row) => op.round(d.per_unit * 1000) / 1000 });
+  return tableOf(rows, ["wind_ms", "per_unit", "readings"]).derive({
+    per_unit: (d: Row) => op.round(d.per_unit * 1000) / 1000,
+  });
 }
 
 /** Expected versus received readings per turbine, and the gaps. */
 export async function completeness(store: ReadingStore, range: TimeRange): Promise<Table> {
   const rows = await store.select(renderCompletenessQuery(queryTarget(store), range));
-  return aq
-    .from(rows)
+  return tableOf(rows, ["turbine_id", "readings", "interval_ms", "gaps", "gap_ms"])
     .params({ span: range.to - range.from })
     .derive({
       expected: (d: Row, $: Row) =>

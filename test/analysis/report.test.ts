@@ -50,13 +50,7 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
     const { requests, errors } = watchPage(page);
     const url = pathToFileURL(result.reportPath as string).href;
     await page.goto(url);
-    for (const id of [
-      "fleet-power",
-      "project-power",
-      "project-power-over-time",
-      "project-map",
-      "power-curve",
-    ]) {
+    for (const id of ["fleet-power", "project-power", "project-map", "power-curve"]) {
       const chart = page.locator(`figure#${id} svg`);
       const box = await chart.boundingBox();
       expect(box?.width, id).toBeGreaterThan(200);
@@ -71,6 +65,9 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
         id,
       ).toBeGreaterThan(0);
     }
+    // Power per project: a panel of power over time for each of the 12 largest, and the bars.
+    expect(await page.locator("figure#project-power svg .mark-area path").count()).toBe(12);
+    expect(await page.locator("figure#project-power svg .mark-rect path").count()).toBe(40);
     expect(await page.locator("table").count()).toBeGreaterThanOrEqual(5);
     expect(requests).toEqual([url]);
     expect(errors).toEqual([]);

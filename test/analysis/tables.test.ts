@@ -144,6 +144,29 @@ describe("analysis tables", () => {
     ]);
   });
 
+  it("a range without readings gives empty tables with their columns, and the analysis says where the data is", async () => {
+    const empty = { from: at("00:00"), to: at("01:00") };
+    const store = fixtureServer().store;
+    const fleet = await fleetPower(store, empty);
+    expect([fleet.numRows(), fleet.columnNames()]).toEqual([
+      0,
+      ["time", "power_mw", "energy_mwh", "turbines"],
+    ]);
+    const projectTable = await projects(store, empty);
+    expect(projectTable.numRows()).toBe(0);
+    expect(projectTable.columnNames()).toContain("capacity_factor");
+    expect(provinces(projectTable).numRows()).toBe(0);
+    expect((await powerCurve(store, empty)).numRows()).toBe(0);
+    expect((await completeness(store, empty)).columnNames()).toContain("received_pct");
+    const silent = new Writable({ write: (_c, _e, done) => done() });
+    await expect(runAnalysis({ store, ...empty, out: silent })).rejects.toThrow(
+      new RegExp(`No readings from .*; the store holds ${new Date(at("10:00")).toISOString()} to`),
+    );
+    await expect(
+      runAnalysis({ store, from: at("11:00"), to: at("10:00"), out: silent }),
+    ).rejects.toThrow(/the start must be before the end/);
+  });
+
   it("refuses an empty store with what to do next", async () => {
     const empty = await startTestServer();
     try {

@@ -1,0 +1,25 @@
+// Times on the command line: RFC 3339 with a zone (or a bare date, which is UTC), epoch
+// milliseconds, or now-6h / now-2d. A date-time without a zone is refused rather than read in the
+// machine's local time: everything here is UTC, and a silent hour's shift is worse than an error.
+const RELATIVE = /^now(?:-(\d+(?:\.\d+)?)([mhd]))?$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const ZONED = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i;
+
+export function parseTimeFlag(value: string, flag: string, now = Date.now()): number {
+  const relative = value.match(RELATIVE);
+  if (relative) {
+    const [, amount, unit] = relative;
+    return amount ? now - Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS] : now;
+  }
+  const ms = /^\d+$/.test(value)
+    ? Number(value)
+    : ZONED.test(value)
+      ? Date.parse(value)
+      : Number.NaN;
+  if (!Number.isSafeInteger(ms)) {
+    throw new Error(
+      `${flag} "${value}" is not a time: use RFC 3339 with a zone (2026-11-23T10:00:00Z), a date (2026-11-23, UTC), epoch ms, or now-6h / now-2d`,
+    );
+  }
+  return ms;
+}
