@@ -8,6 +8,7 @@ import type { Project } from "./fleet.ts";
 import type { ProgressSink } from "./progress.ts";
 import { projectReading, readingJson, type SimulatedReading } from "./project-reading.ts";
 import { LatencySample, type SimulationStats } from "./stats.ts";
+import type { AcknowledgedReadings } from "./verify.ts";
 import type { WeatherProvider } from "./weather/provider.ts";
 
 export interface DriverOptions {
@@ -64,8 +65,8 @@ export interface DriveResult extends ReadingCounts {
   seconds: number;
   readingsPerSecond: number;
   latencyMs: { p50: number; p99: number };
-  /** Every acknowledged reading (turbine -> time -> power_kw) when kept, for verification. */
-  acknowledged: Map<string, Map<number, number>>;
+  /** Every acknowledged reading (turbine -> time -> reading) when kept, for verification. */
+  acknowledged: AcknowledgedReadings;
 }
 
 interface Request {
@@ -201,7 +202,7 @@ export async function drive(
         byTime = new Map();
         result.acknowledged.set(reading.turbine_id, byTime);
       }
-      byTime.set(reading.time, reading.power_kw);
+      byTime.set(reading.time, reading);
     });
   }
 

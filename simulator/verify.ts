@@ -1,6 +1,9 @@
 // Proof that nothing was lost: read every acknowledged reading back through the API and check
-// that each is stored exactly once, with the value that was sent.
+// that each is stored exactly once, with every value that was sent (power, wind, status, tags).
+import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
+import type { StoredReading } from "../api/readings/schema.ts";
+import type { SimulatedReading } from "./project-reading.ts";
 
 export interface Verification {
   turbines: number;
@@ -8,7 +11,7 @@ export interface Verification {
   checked: number;
   /** Acknowledged but not stored. */
   missing: number;
-  /** Stored with another power value than the one acknowledged. */
+  /** Stored with another power, wind speed, status or tags than the ones acknowledged. */
   mismatched: number;
   /** Stored more than once. */
   duplicated: number;
@@ -16,13 +19,20 @@ export interface Verification {
   problems: string[];
 }
 
+/** Acknowledged readings by turbine and time, as the driver keeps them for verification. */
+export type AcknowledgedReadings = Map<string, Map<number, SimulatedReading>>;
+
 const PAGE = 10_000;
 const PARALLEL_TURBINES = 8;
+// Reading back goes through the same API that may be busy or briefly unavailable: retry, as
+// the driver does, rather than failing a run whose readings are all stored.
+const READ_ATTEMPTS = 6;
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
 export async function verifyStored(
   target: string,
   readerKey: string,
-  acknowledged: Map<string, Map<number, number>>,
+  acknowledged: AcknowledgedReadings,
   onProgress?: (done: number, total: number) => void,
 ): Promise<Verification> {
   const pool = new Pool(target, { connections: PARALLEL_TURBINES });
@@ -41,51 +51,82 @@ export async function verifyStored(
   const turbines = [...acknowledged.entries()];
   let done = 0;
 
-  async function verifyTurbine(turbineId: string, expected: Map<number, number>): Promise<void> {
-    const times = [...expected.keys()];
-    const from = Math.min(...times);
-    const to = Math.max(...times) + 1;
-    const stored = new Map<number, number[]>();
+  async function readPage(path: string): Promise<{
+    readings: StoredReading[];
+    next_from: string | null;
+  }> {
+    for (let attempt = 1; ; attempt++) {
+      let status = 0;
+      let text: string;
+      let retryAfter: string | string[] | undefined;
+      try {
+        const response = await pool.request({
+          method: "GET",
+          path,
+          headers: { authorization: `Bearer ${readerKey}` },
+        });
+        status = response.statusCode;
+        retryAfter = response.headers["retry-after"];
+        text = await response.body.text();
+      } catch (error) {
+        text = (error as Error).message;
+      }
+      if (status === 200) return JSON.parse(text);
+      if ((status !== 0 && !RETRYABLE.has(status)) || attempt >= READ_ATTEMPTS) {
+        throw new Error(
+          `reading back ${path} ${status === 0 ? "failed" : `answered ${status}`} after ${attempt} attempt(s): ${text.slice(0, 300)}`,
+        );
+      }
+      const hinted = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) * 1000;
+      await sleep(
+        Number.isFinite(hinted) && hinted > 0 ? hinted : Math.random() * 100 * 2 ** attempt,
+      );
+    }
+  }
+
+  async function verifyTurbine(
+    turbineId: string,
+    expected: Map<number, SimulatedReading>,
+  ): Promise<void> {
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const time of expected.keys()) {
+      from = Math.min(from, time);
+      to = Math.max(to, time + 1);
+    }
+    const stored = new Map<number, StoredReading[]>();
     let next: string | null = new Date(from).toISOString();
     while (next) {
       const query = `from=${encodeURIComponent(next)}&to=${to}&limit=${PAGE}`;
-      const response = await pool.request({
-        method: "GET",
-        path: `/v1/turbines/${encodeURIComponent(turbineId)}/measurements?${query}`,
-        headers: { authorization: `Bearer ${readerKey}` },
-      });
-      const text = await response.body.text();
-      if (response.statusCode !== 200) {
-        throw new Error(
-          `reading back ${turbineId} answered ${response.statusCode}: ${text.slice(0, 300)}`,
-        );
-      }
-      const page = JSON.parse(text) as {
-        readings: { time: string; power_kw: number }[];
-        next_from: string | null;
-      };
+      const page = await readPage(
+        `/v1/turbines/${encodeURIComponent(turbineId)}/measurements?${query}`,
+      );
       for (const reading of page.readings) {
         const time = Date.parse(reading.time);
         const list = stored.get(time) ?? [];
-        list.push(reading.power_kw);
+        list.push(reading);
         stored.set(time, list);
       }
       next = page.next_from;
     }
-    for (const [time, power] of expected) {
+    for (const [time, sent] of expected) {
       result.checked++;
       const found = stored.get(time);
+      const at = `${turbineId} ${new Date(time).toISOString()}`;
       if (!found) {
         result.missing++;
-        note(`${turbineId} ${new Date(time).toISOString()}: acknowledged but not stored`);
-      } else if (found.length > 1) {
+        note(`${at}: acknowledged but not stored`);
+        continue;
+      }
+      if (found.length > 1) {
         result.duplicated++;
-        note(`${turbineId} ${new Date(time).toISOString()}: stored ${found.length} times`);
-      } else if (found[0] !== power) {
+        note(`${at}: stored ${found.length} times`);
+        continue;
+      }
+      const difference = differenceFrom(sent, found[0] as StoredReading);
+      if (difference) {
         result.mismatched++;
-        note(
-          `${turbineId} ${new Date(time).toISOString()}: stored ${found[0]} kW, sent ${power} kW`,
-        );
+        note(`${at}: ${difference}`);
       }
     }
   }
@@ -103,4 +144,19 @@ export async function verifyStored(
   }
   result.ok = result.missing === 0 && result.mismatched === 0 && result.duplicated === 0;
   return result;
+}
+
+/** The first field in which the stored reading differs from the one sent, in words; or null. */
+function differenceFrom(sent: SimulatedReading, stored: StoredReading): string | null {
+  if (stored.power_kw !== sent.power_kw)
+    return `stored ${stored.power_kw} kW, sent ${sent.power_kw} kW`;
+  if (stored.wind_speed_ms !== sent.wind_speed_ms)
+    return `stored wind ${stored.wind_speed_ms} m/s, sent ${sent.wind_speed_ms} m/s`;
+  if (stored.status !== sent.status) return `stored status ${stored.status}, sent ${sent.status}`;
+  const names = new Set([...Object.keys(sent.tags), ...Object.keys(stored.tags ?? {})]);
+  for (const name of names) {
+    if (stored.tags?.[name] !== sent.tags[name])
+      return `stored tag ${name}=${stored.tags?.[name] ?? "(none)"}, sent ${sent.tags[name] ?? "(none)"}`;
+  }
+  return null;
 }
