@@ -76,6 +76,13 @@ function positive(value: string | undefined, flag: string): number | undefined {
   return number;
 }
 
+function whole(value: string | undefined, flag: string): number | undefined {
+  const number = positive(value, flag);
+  if (number !== undefined && !Number.isInteger(number))
+    throw new Error(`${flag} must be a whole number, not "${value}"`);
+  return number;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -114,9 +121,8 @@ async function main(): Promise<number> {
   if (mode !== "replay" && mode !== "realtime")
     throw new Error(`--mode must be replay or realtime, not "${mode}"`);
   const weather = weatherChoice(values);
-  const batch = positive(values.batch, "--batch");
-  if (batch !== undefined && (batch > 1000 || !Number.isInteger(batch)))
-    throw new Error("--batch must be a whole number up to 1000");
+  const batch = whole(values.batch, "--batch");
+  if (batch !== undefined && batch > 1000) throw new Error("--batch must be at most 1000");
   const controller = new AbortController();
   process.once("SIGINT", () => {
     process.stderr.write(
@@ -128,10 +134,10 @@ async function main(): Promise<number> {
   const options: SimulationOptions = {
     target: values.target ?? process.env.GUST_TARGET ?? "http://127.0.0.1:3000",
     mode,
-    turbines: positive(values.turbines, "--turbines"),
+    turbines: whole(values.turbines, "--turbines"),
     fleetFile: values.fleet,
     weather,
-    seed: positive(values.seed, "--seed"),
+    seed: whole(values.seed, "--seed"),
     from: values.from === undefined ? undefined : parseTime(values.from, "--from"),
     to: values.to === undefined ? undefined : parseTime(values.to, "--to"),
     stepMs: (positive(values.step, "--step") ?? 60) * 1000,
@@ -141,8 +147,8 @@ async function main(): Promise<number> {
         ? undefined
         : (positive(values.duration, "--duration") ?? 0) * 1000,
     batch,
-    concurrency: positive(values.concurrency, "--concurrency"),
-    maxAttempts: positive(values["max-attempts"], "--max-attempts"),
+    concurrency: whole(values.concurrency, "--concurrency"),
+    maxAttempts: whole(values["max-attempts"], "--max-attempts"),
     keySecret: values["key-secret"] ?? process.env.API_KEY_SECRET ?? localSecret(),
     operator: values.operator,
     key: values.key,

@@ -60,6 +60,8 @@ export interface ReadingCounts {
 
 export interface DriveResult extends ReadingCounts {
   failures: string[];
+  /** The API's own words for each rejection reason (the first one seen), e.g. the window. */
+  rejectionDetails: Record<string, string>;
   requests: number;
   retries: number;
   seconds: number;
@@ -99,6 +101,7 @@ export async function drive(
     rejected: {},
     failed: 0,
     failures: [],
+    rejectionDetails: {},
     missingWeather: 0,
     requests: 0,
     retries: 0,
@@ -188,9 +191,10 @@ export async function drive(
 
   function account(request: Request, answer: IngestResult): void {
     const rejectedAt = new Set<number>();
-    for (const { index, reason } of answer.rejected) {
+    for (const { index, reason, detail } of answer.rejected) {
       rejectedAt.add(index);
       result.rejected[reason] = (result.rejected[reason] ?? 0) + 1;
+      result.rejectionDetails[reason] ??= detail;
     }
     result.accepted += answer.accepted;
     result.duplicates += answer.duplicates;

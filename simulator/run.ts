@@ -54,6 +54,8 @@ export interface SimulationReport {
   readingsPerSecond: number;
   latencyMs: { p50: number; p99: number };
   failures: string[];
+  /** The API's explanation of each rejection reason seen (the first of each). */
+  rejectionDetails: Record<string, string>;
   verification?: Verification;
 }
 
@@ -122,6 +124,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       ...driven.failures,
       ...(weather.log?.failures.slice(0, 10).map((f) => `weather: ${f}`) ?? []),
     ],
+    rejectionDetails: driven.rejectionDetails,
   };
   if (options.mode === "replay") {
     report.window = {
@@ -200,6 +203,14 @@ function chooseKeys(options: SimulationOptions): {
   };
 }
 
+// What to do next about each kind of rejection.
+const REJECTION_ADVICE: Record<string, string> = {
+  too_old: "; replay a window the API still accepts (--from within its write window)",
+  too_new: "; --to may be at most 15 minutes ahead of the API's clock",
+  conflict:
+    "; other values are already stored at these times (another seed or fleet?): replay a different window",
+};
+
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
@@ -217,6 +228,9 @@ export function describeReport(report: SimulationReport): string {
     `  sent ${n(r.sent)} | accepted ${n(r.accepted)} | duplicates ${n(r.duplicates)} | rejected ${rejected} | failed ${n(r.failed)} | no weather ${n(r.missingWeather)}`,
     `  ${n(report.requests)} requests, ${n(report.retries)} retries, latency p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
   ];
+  for (const [reason, detail] of Object.entries(report.rejectionDetails)) {
+    lines.push(`  ${reason}: ${detail}${REJECTION_ADVICE[reason] ?? ""}`);
+  }
   for (const failure of report.failures) lines.push(`  failure: ${failure}`);
   const v = report.verification;
   if (v) {

@@ -3,7 +3,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSimulation, type SimulationOptions } from "../../simulator/run.ts";
+import { describeReport, runSimulation, type SimulationOptions } from "../../simulator/run.ts";
 import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
 
 let server: TestServer;
@@ -161,5 +161,9 @@ describe("retries and failures", () => {
     });
     expect(report.readings.rejected).toEqual({ too_old: 20 });
     expect(report.readings.accepted).toBe(0);
+    // The summary passes on the API's reason and says what to do next.
+    expect(describeReport(report)).toMatch(
+      /too_old: older than the write window of 7 days \(earliest accepted: .*\); replay a window the API still accepts/,
+    );
   });
 });
