@@ -16,7 +16,13 @@ import { formatTable } from "./lib/print.ts";
 import { renderReport } from "./lib/report.ts";
 import { analysisRange } from "./lib/run-analysis.ts";
 import { openAnalysisStore } from "./lib/store.ts";
-import { fleetPower, projectPowerOverTime, projects } from "./lib/tables.ts";
+import {
+  fleetPower,
+  projectPowerOverTime,
+  projects,
+  turbinePower,
+  turbines,
+} from "./lib/tables.ts";
 import { parseTimeFlag } from "./lib/time-flag.ts";
 
 // A failure prints what to do next, not a stack trace.
@@ -44,8 +50,11 @@ try {
   const fleet = await fleetPower(store, range, "15m");
   console.log(formatTable("Total power (MW)", fleet, 8));
 
-  // 3. Power per project over time: one row per project and bin, ready to pivot or chart.
-  const perProject = await projectPowerOverTime(store, range, "15m");
+  // 3. Power per project over time: each turbine's mean power per bin, added up per project (a
+  //    turbine without a project tag is its own project). One row per project and bin.
+  const turbineTable = await turbines(store, range);
+  const turbineBins = await turbinePower(store, range, "15m");
+  const perProject = projectPowerOverTime(turbineTable, turbineBins);
 
   // 4. Shape it with Arquero: each project's mean, peak and energy, and its share of the fleet.
   const fleetEnergy = aq.agg(fleet, aq.op.sum("energy_mwh")) as number;
@@ -65,7 +74,7 @@ try {
   console.log(formatTable("Power per project", summary, 10));
 
   // 5. The pictures, and the tables as CSV, in one self-contained page (no network needed).
-  const projectTable = await projects(store, range);
+  const projectTable = projects(turbineTable, turbineBins);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "power_per_project.csv"), perProject.toCSV());
   writeFileSync(

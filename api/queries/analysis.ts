@@ -2,10 +2,10 @@
 // the empirical power curve, and data completeness. Each renders for DuckDB and Timestream.
 import {
   type QueryTarget,
-  sqlDimension,
   sqlEpochMs,
   sqlMedian,
-  sqlNumericDimension,
+  sqlNumericTagOfGroup,
+  sqlTagOfGroup,
   sqlTimeRange,
 } from "./sql.ts";
 
@@ -17,12 +17,12 @@ export interface TimeRange {
 /** Per turbine: its project's tags, how many readings, and its mean power. */
 export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
-  const tag = (name: string) => `max(${sqlDimension(dialect, name)}) AS ${name}`;
+  const tag = (name: string) => `${sqlTagOfGroup(dialect, name)} AS ${name}`;
+  const numeric = (name: string) => `${sqlNumericTagOfGroup(dialect, name)} AS ${name}`;
   return [
     "SELECT turbine_id,",
     `  ${["project", "municipality", "province", "model"].map(tag).join(", ")},`,
-    `  max(${sqlNumericDimension(dialect, "rated_kw")}) AS rated_kw,`,
-    `  max(${sqlNumericDimension(dialect, "lat")}) AS lat, max(${sqlNumericDimension(dialect, "lon")}) AS lon,`,
+    `  ${["rated_kw", "lat", "lon"].map(numeric).join(", ")},`,
     "  count(*) AS readings, avg(power_kw) AS mean_kw",
     `FROM ${tableRef}`,
     `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
@@ -31,16 +31,23 @@ export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange)
   ].join("\n");
 }
 
-/** Mean output per unit of rated power, by 1 m/s wind-speed bin, over producing readings. */
+/**
+ * Mean output per unit of rated power, by 1 m/s wind-speed bin, over producing readings. Summed
+ * per turbine and bin first, so that the rated power is read once per group, not per reading.
+ */
 export function renderPowerCurveQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
   return [
-    "SELECT floor(wind_speed_ms) + 0.5 AS wind_ms,",
-    `  avg(power_kw / ${sqlNumericDimension(dialect, "rated_kw")}) AS per_unit,`,
-    "  count(*) AS readings",
-    `FROM ${tableRef}`,
-    `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
-    `  AND status = 'producing' AND ${sqlNumericDimension(dialect, "rated_kw")} > 0`,
+    "WITH per_turbine AS (",
+    "  SELECT turbine_id, floor(wind_speed_ms) + 0.5 AS wind_ms, sum(power_kw) AS kw, count(*) AS n,",
+    `    ${sqlNumericTagOfGroup(dialect, "rated_kw")} AS rated_kw`,
+    `  FROM ${tableRef}`,
+    `  WHERE ${sqlTimeRange(dialect, range.from, range.to)} AND status = 'producing'`,
+    "  GROUP BY 1, 2",
+    ")",
+    "SELECT wind_ms, sum(kw / rated_kw) / sum(n) AS per_unit, sum(n) AS readings",
+    "FROM per_turbine",
+    "WHERE rated_kw > 0",
     "GROUP BY 1",
     "ORDER BY 1",
   ].join("\n");

@@ -24,6 +24,8 @@ import {
   provinces,
   type Table,
   topAndBottom,
+  turbinePower,
+  turbines,
 } from "./tables.ts";
 
 export interface AnalysisOptions {
@@ -84,8 +86,10 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   }
   const fleet = await fleetPower(options.store, range);
   if (fleet.numRows() === 0) throw await nothingInRange(options.store, range);
-  const projectTable = await projects(options.store, range);
-  const projectOverTime = await projectPowerOverTime(options.store, range);
+  const turbineTable = await turbines(options.store, range);
+  const turbineBins = await turbinePower(options.store, range);
+  const projectTable = projects(turbineTable, turbineBins);
+  const projectOverTime = projectPowerOverTime(turbineTable, turbineBins);
   const provinceTable = provinces(projectTable);
   const { top, bottom } = topAndBottom(projectTable);
   const curve = await powerCurve(options.store, range);

@@ -15,6 +15,7 @@ export type Table = ReturnType<typeof aq.from>;
 
 // Arquero hands expressions a row of the table's columns (and $ for params); ours are numbers.
 type NumericColumn =
+  | "power_kw"
   | "power_mw"
   | "energy_mwh"
   | "energy_kwh"
@@ -79,37 +80,7 @@ export async function fleetPower(
 
 const op = aq.op;
 
-/**
- * Power over time per project, one row per project and bin (the original experiment's power per
- * project): time, project, power_mw, energy_mwh, turbines. Readings without a project tag share
- * the row whose project is empty.
- */
-export async function projectPowerOverTime(
-  store: ReadingStore,
-  range: TimeRange,
-  every = binFor(range),
-): Promise<Table> {
-  const query = { ...range, every, by: "project" as const };
-  const rows = powerRowsFrom(
-    await store.select(renderPowerQuery(queryTarget(store), query)),
-    query,
-  );
-  return tableOf(
-    rows.map((r) => ({
-      time: r.time,
-      project: r.group,
-      power_mw: r.power_kw / 1000,
-      energy_mwh: r.energy_kwh / 1000,
-      turbines: r.turbines,
-    })),
-    ["time", "project", ...POWER_COLUMNS.slice(1)],
-  ).derive({
-    power_mw: (d: Row) => op.round(d.power_mw * 1000) / 1000,
-    energy_mwh: (d: Row) => op.round(d.energy_mwh * 1000) / 1000,
-  });
-}
-
-const TURBINE_SUMMARY_COLUMNS = [
+const TURBINE_COLUMNS = [
   "turbine_id",
   "project",
   "municipality",
@@ -123,26 +94,70 @@ const TURBINE_SUMMARY_COLUMNS = [
 ];
 
 /**
- * One row per project (its `project` tag; a turbine without one is its own project): how many
- * turbines reported, mean power, capacity factor, and energy as the sum over time bins of each
- * turbine's mean power times the bin's hours, as GET /v1/power counts it, so that hours without
- * readings add nothing. The simulator sends one reading per project (the farm's output, rated_kw
- * the farm's), a real fleet one per turbine (rated_kw the turbine's): both add up the same way.
+ * One row per turbine: its tags (project, municipality, province, model, rated_kw, lat, lon),
+ * how many readings it sent in the range, and its mean power.
  */
-export async function projects(store: ReadingStore, range: TimeRange): Promise<Table> {
-  const binned = { ...range, every: binFor(range), by: "turbine" as const };
-  const energy = tableOf(
-    powerRowsFrom(await store.select(renderPowerQuery(queryTarget(store), binned)), binned),
-    ["group", "energy_kwh"],
-  )
-    .groupby("group")
-    .rollup({ energy_kwh: op.sum("energy_kwh") })
-    .rename({ group: "turbine_id" });
+export async function turbines(store: ReadingStore, range: TimeRange): Promise<Table> {
   const rows = await store.select(renderTurbineSummaryQuery(queryTarget(store), range));
-  return tableOf(rows, TURBINE_SUMMARY_COLUMNS)
-    .join_left(energy, "turbine_id")
+  return tableOf(rows, TURBINE_COLUMNS);
+}
+
+/** Per turbine and time bin: its mean power and the energy that makes, as /v1/power?by=turbine. */
+export async function turbinePower(
+  store: ReadingStore,
+  range: TimeRange,
+  every = binFor(range),
+): Promise<Table> {
+  const query = { ...range, every, by: "turbine" as const };
+  const rows = powerRowsFrom(
+    await store.select(renderPowerQuery(queryTarget(store), query)),
+    query,
+  );
+  return tableOf(
+    rows.map((r) => ({ ...r, turbine_id: r.group })),
+    ["time", "turbine_id", "power_kw", "energy_kwh"],
+  );
+}
+
+/** Each turbine's project: its `project` tag, or, without one, the turbine is its own project. */
+function projectOfTurbine(turbineTable: Table): Table {
+  return turbineTable
     .derive({ project: (d: TextRow) => (d.project !== null ? d.project : d.turbine_id) })
-    .groupby("project")
+    .select("turbine_id", "project");
+}
+
+/**
+ * Power over time per project, one row per project and bin (the original experiment's power per
+ * project): time, project, power_mw, energy_mwh, turbines. The turbines' bins added up, so each
+ * project's power is counted as GET /v1/power counts the fleet's.
+ */
+export function projectPowerOverTime(turbineTable: Table, turbinePowerTable: Table): Table {
+  return turbinePowerTable
+    .join(projectOfTurbine(turbineTable), "turbine_id")
+    .groupby("time", "project")
+    .rollup({
+      power_mw: (d: Row) => op.round(op.sum(d.power_kw)) / 1000,
+      energy_mwh: (d: Row) => op.round(op.sum(d.energy_kwh)) / 1000,
+      turbines: op.count(),
+    })
+    .orderby("time", "project");
+}
+
+/**
+ * One row per project: how many turbines reported, mean power, capacity factor, and energy as the
+ * sum over time bins of each turbine's mean power times the bin's hours, as GET /v1/power counts
+ * it, so that hours without readings add nothing. The simulator sends one reading per project
+ * (the farm's output, rated_kw the farm's), a real fleet one per turbine (rated_kw the
+ * turbine's): both add up the same way.
+ */
+export function projects(turbineTable: Table, turbinePowerTable: Table): Table {
+  const energy = turbinePowerTable
+    .groupby("turbine_id")
+    .rollup({ energy_kwh: op.sum("energy_kwh") });
+  return turbineTable
+    .join_left(energy, "turbine_id")
+    .join(projectOfTurbine(turbineTable).rename({ project: "group" }), "turbine_id")
+    .groupby("group")
     .rollup({
       municipality: op.any("municipality"),
       province: op.any("province"),
@@ -155,6 +170,7 @@ export async function projects(store: ReadingStore, range: TimeRange): Promise<T
       mean_kw: op.sum("mean_kw"),
       energy_kwh: op.sum("energy_kwh"),
     })
+    .rename({ group: "project" })
     .derive({
       mean_mw: (d: Row) => op.round(d.mean_kw) / 1000,
       energy_mwh: (d: Row) => op.round(d.energy_kwh) / 1000,

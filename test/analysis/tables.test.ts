@@ -8,6 +8,8 @@ import {
   powerCurve,
   projects,
   provinces,
+  turbinePower,
+  turbines,
 } from "../../notebooks/lib/tables.ts";
 import { startTestServer } from "../api/fixture.ts";
 import { at, serverWithFixture } from "./fixture.ts";
@@ -15,6 +17,10 @@ import { at, serverWithFixture } from "./fixture.ts";
 const fixtureServer = serverWithFixture();
 
 const range = () => ({ from: at("10:00"), to: at("10:30") });
+const projectsIn = async (r: { from: number; to: number }) => {
+  const store = fixtureServer().store;
+  return projects(await turbines(store, r), await turbinePower(store, r));
+};
 
 describe("analysis tables", () => {
   it("fleet power counts the twice-as-often turbine once per bin", async () => {
@@ -26,7 +32,7 @@ describe("analysis tables", () => {
   });
 
   it("projects: mean power, binned energy and capacity factor from the rated_kw tag", async () => {
-    const table = await projects(fixtureServer().store, range());
+    const table = await projectsIn(range());
     const byProject = Object.fromEntries(table.objects().map((row: any) => [row.project, row]));
     // A: mean of 100 200 300 400 400 400 = 300 kW of 3000; in 5-minute bins its energy is
     // (100+200+300+400+400+400) / 12 = 150 kWh. B: 1000, 1000, 500 in three 5-minute bins:
@@ -66,7 +72,7 @@ describe("analysis tables", () => {
         reading("solo", "12:00", 50, {}),
       ],
     });
-    const table = await projects(fixtureServer().store, { from: at("12:00"), to: at("12:30") });
+    const table = await projectsIn({ from: at("12:00"), to: at("12:30") });
     const byProject = Object.fromEntries(table.objects().map((row: any) => [row.project, row]));
     // Means 1000 + 500 kW of 4000 rated; 5-minute bins: (1000 + 1000 + 400 + 600) / 12 = 250 kWh.
     expect(byProject.Duo).toMatchObject({
@@ -83,7 +89,7 @@ describe("analysis tables", () => {
   });
 
   it("provinces roll up the projects", async () => {
-    const table = provinces(await projects(fixtureServer().store, range()));
+    const table = provinces(await projectsIn(range()));
     expect(table.objects().map((r: any) => [r.province, r.projects, r.rated_mw])).toEqual([
       ["Groningen", 1, 2],
       ["Flevoland", 1, 3],
@@ -152,7 +158,7 @@ describe("analysis tables", () => {
       0,
       ["time", "power_mw", "energy_mwh", "turbines"],
     ]);
-    const projectTable = await projects(store, empty);
+    const projectTable = await projectsIn(empty);
     expect(projectTable.numRows()).toBe(0);
     expect(projectTable.columnNames()).toContain("capacity_factor");
     expect(provinces(projectTable).numRows()).toBe(0);

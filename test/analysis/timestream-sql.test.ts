@@ -28,6 +28,8 @@ function asDuckDb(sql: string): string {
       /bin\(time, (\w+)\)/g,
       (_, every: string) => `time_bucket(INTERVAL '${BIN_SECONDS[every]} seconds', time)`,
     )
+    .replace(/max\(CAST\("(\w+)" AS DOUBLE\)\)/g, "CAST((max(tags)->>'$1') AS DOUBLE)")
+    .replace(/max\("(\w+)"\)/g, "(max(tags)->>'$1')")
     .replace(/"(\w+)"/g, "(tags->>'$1')");
 }
 
@@ -77,7 +79,7 @@ describe("analysis queries in Timestream's dialect", () => {
       expect(summary).toContain(`max(CAST("${tag}" AS DOUBLE)) AS ${tag}`);
     }
     expect(renderPowerCurveQuery(timestream, range)).toContain(
-      'avg(power_kw / CAST("rated_kw" AS DOUBLE))',
+      'max(CAST("rated_kw" AS DOUBLE)) AS rated_kw',
     );
   });
 
