@@ -1,23 +1,25 @@
 // The embedded store: one DuckDB file, the default everywhere but Lambda.
 //
-// Writes from concurrent requests are grouped into shared commits (group commit): while one
-// commit runs, new requests queue up and go together in the next one. A request's promise
-// resolves only after the commit that holds its readings has returned, so a 200 is durable.
+// A write goes through three steps. Concurrent requests are grouped (group commit): while one
+// group is being made durable, new requests queue up and go together in the next. A group is
+// classified against what is stored (new, duplicate, conflict, replacement), and its accepted
+// readings are appended to the ingest log (api/store/ingest-log.ts) and fdatasync'ed: only then
+// are its requests answered, so a 200 is durable. The logged readings wait in memory and reach
+// the DuckDB file in bulk, many groups in one insert, because a DuckDB commit costs about a
+// millisecond of CPU however few rows it holds. Every query first waits until all acknowledged
+// readings are in the file, so reads always see every 200.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
-  BIGINT,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  listValue,
-  TIMESTAMP,
-  timestampValue,
-  VARCHAR,
-} from "@duckdb/node-api";
-import type { ReadingStatus } from "../readings/schema.ts";
+  createReadingsTable,
+  DUCKDB_TABLE,
+  insertReadings,
+  latestReadingTimes,
+  lookUpReadings,
+} from "./duckdb-readings-table.ts";
 import { classifyReadings, type KnownReading, readingIdentity } from "./identity.ts";
+import { IngestLog } from "./ingest-log.ts";
 import {
   type QueryRow,
   type Reading,
@@ -27,42 +29,14 @@ import {
   type WriteWindow,
 } from "./port.ts";
 
-export const DUCKDB_TABLE = "readings";
+export { DUCKDB_TABLE } from "./duckdb-readings-table.ts";
 
-// Column names and order follow the Timestream data model: dimensions (turbine_id, tags), the
-// time, and the measures of one multi-measure record. `tags` holds the other dimensions as a
-// JSON object (query them as tags->>'province'): a MAP column inserts ten times slower.
-// There is no PRIMARY KEY: identity is enforced by `commit` below, which is safe because DuckDB
-// lets one process write a file and this store serializes its commits; the index would cost
-// 40% of insert speed and memory in proportion to the table.
-const CREATE_READINGS_TABLE = `
-  CREATE TABLE IF NOT EXISTS ${DUCKDB_TABLE} (
-    turbine_id    VARCHAR   NOT NULL,
-    time          TIMESTAMP NOT NULL,
-    power_kw      DOUBLE    NOT NULL,
-    wind_speed_ms DOUBLE    NOT NULL,
-    status        VARCHAR,
-    version       BIGINT    NOT NULL,
-    tags          JSON      NOT NULL
-  )`;
-
-/** Groups up to this size take the appender; larger ones the JSON insert (see insert). */
-const SMALL_GROUP = 256;
-// The readings table's columns as the appender fills them (tags go in as JSON text).
-const READINGS_COLUMN_TYPES = [VARCHAR, TIMESTAMP, DOUBLE, DOUBLE, VARCHAR, BIGINT, VARCHAR];
-
-// Readings (as api/store/port.ts shapes them) in one JSON array, inserted in one statement.
-const INSERT_READINGS_JSON = `
-  INSERT INTO ${DUCKDB_TABLE}
-  SELECT r.turbine_id, make_timestamp_ms(r.time), r.power_kw, r.wind_speed_ms, r.status,
-         r.version, r.tags
-    FROM (SELECT unnest(from_json($readings::VARCHAR, '[{"turbine_id":"VARCHAR","time":"BIGINT",
-          "power_kw":"DOUBLE","wind_speed_ms":"DOUBLE","status":"VARCHAR","version":"BIGINT",
-          "tags":"JSON"}]')) AS r)`;
-
-// The identities bound as two parallel lists ($ids, $times), as a table to join against.
-const IDENTITY_LIST =
-  "SELECT unnest($ids::VARCHAR[]) AS turbine_id, epoch_ms(unnest($times::BIGINT[])) AS time";
+/** How long an acknowledged reading may wait in the log before it is put in the DuckDB file. */
+const APPLY_AFTER_MS = 50;
+/** ...or how many may wait. */
+const APPLY_AT_READINGS = 16_384;
+/** Beyond this many waiting readings new writes wait for the DuckDB file to catch up. */
+const MAX_WAITING_READINGS = 131_072;
 
 interface PendingWrite {
   readings: Reading[];
@@ -70,8 +44,26 @@ interface PendingWrite {
   reject: (error: Error) => void;
 }
 
+/** An acknowledged reading that is not in the DuckDB file yet. */
+interface WaitingReading {
+  reading: Reading;
+  /** The DuckDB file may hold an older reading with this identity: delete it first. */
+  replaces: boolean;
+  /** Taken by an apply that is under way. */
+  applying: boolean;
+  group: LogGroup;
+}
+
+/** One log line: the accepted readings of one group of requests. */
+interface LogGroup {
+  json: string;
+  waiting: WaitingReading[];
+  /** A reading of it was superseded before it was applied: apply only the current ones. */
+  superseded: boolean;
+}
+
 export interface DuckDbStoreOptions {
-  /** The database file; created with its directory when missing. */
+  /** The database file; created with its directory when missing. Its log lives beside it. */
   path: string;
   writeWindow: WriteWindow;
 }
@@ -88,40 +80,80 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     );
   }
   const writer = await instance.connect();
-  const reader = await instance.connect();
-  await writer.run(CREATE_READINGS_TABLE);
-  const store = new DuckDbStore(instance, writer, reader, options.writeWindow);
-  await store.loadLatestTimes();
+  await createReadingsTable(writer);
+  const log = await IngestLog.open(`${options.path}.ingest-log`);
+  await applyLeftoverLog(log, writer);
+  const store = new DuckDbStore({
+    instance,
+    writer,
+    applier: await instance.connect(),
+    reader: await instance.connect(),
+    log,
+    latestTime: await latestReadingTimes(writer),
+    writeWindow: options.writeWindow,
+  });
   return store;
+}
+
+/**
+ * Puts what a previous process acknowledged but had not applied into the DuckDB file. Later
+ * log lines supersede earlier ones (a reading is logged only when it was accepted then).
+ */
+async function applyLeftoverLog(log: IngestLog, connection: DuckDBConnection): Promise<void> {
+  const { groups, segments } = await log.recover();
+  const latest = new Map<string, Reading>();
+  for (const group of groups) {
+    for (const reading of group) latest.set(readingIdentity(reading), reading);
+  }
+  if (latest.size > 0) {
+    const readings = [...latest.values()];
+    await insertReadings(connection, JSON.stringify(readings), readings);
+  }
+  await log.remove(segments);
+}
+
+interface DuckDbStoreParts {
+  instance: DuckDBInstance;
+  /** Classifies writes (identity lookups). */
+  writer: DuckDBConnection;
+  /** Puts logged readings into the file. */
+  applier: DuckDBConnection;
+  /** Answers queries. */
+  reader: DuckDBConnection;
+  log: IngestLog;
+  latestTime: Map<string, number>;
+  writeWindow: WriteWindow;
 }
 
 export class DuckDbStore implements ReadingStore {
   readonly kind = "duckdb" as const;
   readonly tableRef = DUCKDB_TABLE;
+  readonly writeWindow: WriteWindow;
   private pending: PendingWrite[] = [];
   private draining = false;
   private closed = false;
   /**
-   * Per turbine, the latest stored time. This process is the file's only writer, so a reading
-   * newer than that cannot exist yet and needs no lookup: the common case of turbines reporting
-   * forward in time commits without reading the table at all.
+   * Per turbine, the latest acknowledged time. This process is the file's only writer, so a
+   * reading newer than that cannot exist yet and needs no lookup: the common case of turbines
+   * reporting forward in time is classified without reading the table at all.
    */
-  private readonly latestTime = new Map<string, number>();
+  private readonly latestTime: Map<string, number>;
+  /** Acknowledged readings not yet in the DuckDB file, by identity. */
+  private readonly waiting = new Map<string, WaitingReading>();
+  /** Logged groups that no apply has taken yet, oldest first, and how many readings they hold. */
+  private unapplied: LogGroup[] = [];
+  private unappliedReadings = 0;
+  /** Log segments that are complete, to delete once an apply has put their readings in. */
+  private endedSegments: number[] = [];
+  /** The latest apply; applies run one at a time, in order. */
+  private applied: Promise<void> = Promise.resolve();
+  private applyTimer: NodeJS.Timeout | undefined;
+  /** Apply requests that came while a group was being logged, served right after it. */
+  private applyRequests: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
-  constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection,
-    private readonly reader: DuckDBConnection,
-    readonly writeWindow: WriteWindow,
-  ) {}
-
-  async loadLatestTimes(): Promise<void> {
-    const result = await this.reader.runAndReadAll(
-      `SELECT turbine_id, epoch_ms(max(time)) AS latest FROM ${DUCKDB_TABLE} GROUP BY turbine_id`,
-    );
-    for (const [turbineId, latest] of result.getRows()) {
-      this.latestTime.set(String(turbineId), Number(latest));
-    }
+  constructor(private readonly parts: DuckDbStoreParts) {
+    this.writeWindow = parts.writeWindow;
+    this.latestTime = parts.latestTime;
   }
 
   write(readings: Reading[]): Promise<WriteOutcome[]> {
@@ -131,7 +163,7 @@ export class DuckDbStore implements ReadingStore {
       this.pending.push({ readings, resolve, reject });
       if (!this.draining) {
         this.draining = true;
-        // Let the requests that arrive in this turn of the event loop join the first commit.
+        // Let the requests that arrive in this turn of the event loop join the first group.
         setImmediate(() => void this.drain());
       }
     });
@@ -150,139 +182,158 @@ export class DuckDbStore implements ReadingStore {
         }
       } catch (error) {
         const unavailable = new StoreUnavailableError(
-          `the embedded store could not commit: ${(error as Error).message}`,
+          `the embedded store could not log the readings: ${(error as Error).message}`,
         );
         for (const write of group) write.reject(unavailable);
       }
+      // Between two groups no log append is under way: the safe moment to end a log segment.
+      if (this.applyRequests.length > 0 || this.unappliedReadings >= APPLY_AT_READINGS) {
+        this.settleRequests(this.startApply());
+      }
+      if (this.waiting.size > MAX_WAITING_READINGS) await this.applied.catch(() => undefined);
     }
     this.draining = false;
+    if (this.applyRequests.length > 0) this.settleRequests(this.startApply());
   }
 
-  /** Classifies and stores one group of readings in a single transaction. */
+  /** Classifies one group of readings, logs the accepted ones, and returns the outcomes. */
   private async commit(readings: Reading[]): Promise<WriteOutcome[]> {
-    const known = await this.lookUpStored(readings);
+    const known = await this.lookUpKnown(readings);
     const outcomes = classifyReadings(readings, known);
+    const accepted = [...known.values()].filter((entry) => entry.changed);
+    if (accepted.length === 0) return outcomes;
 
-    const toStore = [...known.values()].filter((entry) => entry.changed);
-    if (toStore.length === 0) return outcomes;
-    const replaced = toStore.filter((entry) => entry.stored).map((entry) => entry.reading);
-    if (replaced.length === 0) {
-      // One statement is one transaction of its own.
-      await this.insert(toStore.map((entry) => entry.reading));
-    } else {
-      await this.writer.run("BEGIN TRANSACTION");
-      try {
-        await this.writer.run(
-          `DELETE FROM ${DUCKDB_TABLE} r USING (${IDENTITY_LIST}) k
-            WHERE r.turbine_id = k.turbine_id AND r.time = k.time`,
-          identityLists(replaced),
-        );
-        await this.insert(toStore.map((entry) => entry.reading));
-        await this.writer.run("COMMIT");
-      } catch (error) {
-        await this.writer.run("ROLLBACK").catch(() => undefined);
-        throw error;
+    const json = JSON.stringify(accepted.map((entry) => entry.reading));
+    await this.parts.log.append(json);
+
+    const group: LogGroup = { json, waiting: [], superseded: false };
+    for (const entry of accepted) {
+      const { reading } = entry;
+      const identity = readingIdentity(reading);
+      const earlier = this.waiting.get(identity);
+      let replaces = entry.stored;
+      if (earlier && !earlier.applying) {
+        // The earlier version never reached the file: it is dropped, not deleted.
+        replaces = earlier.replaces;
+        earlier.group.superseded = true;
       }
-    }
-    for (const { reading } of toStore) {
+      const waiting: WaitingReading = { reading, replaces, applying: false, group };
+      group.waiting.push(waiting);
+      this.waiting.set(identity, waiting);
       if (reading.time > (this.latestTime.get(reading.turbine_id) ?? Number.NEGATIVE_INFINITY)) {
         this.latestTime.set(reading.turbine_id, reading.time);
       }
     }
+    this.unapplied.push(group);
+    this.unappliedReadings += group.waiting.length;
+    this.applyTimer ??= setTimeout(() => {
+      this.applyTimer = undefined;
+      void this.requestApply().catch(() => undefined);
+    }, APPLY_AFTER_MS);
     return outcomes;
   }
 
-  /** The stored readings that share an identity with one of `readings`, keyed by identity. */
-  private async lookUpStored(readings: Reading[]): Promise<Map<string, KnownReading>> {
+  /** What is known of each reading's identity: acknowledged and waiting, or in the file. */
+  private async lookUpKnown(readings: Reading[]): Promise<Map<string, KnownReading>> {
     const known = new Map<string, KnownReading>();
-    const candidates = readings.filter(
-      (reading) =>
-        reading.time <= (this.latestTime.get(reading.turbine_id) ?? Number.NEGATIVE_INFINITY),
-    );
-    if (candidates.length === 0) return known;
-    let earliest = Number.POSITIVE_INFINITY;
-    let latest = Number.NEGATIVE_INFINITY;
-    for (const { time } of candidates) {
-      earliest = Math.min(earliest, time);
-      latest = Math.max(latest, time);
+    const inFile: Reading[] = [];
+    for (const reading of readings) {
+      const waiting = this.waiting.get(readingIdentity(reading));
+      if (waiting) {
+        known.set(readingIdentity(reading), {
+          reading: waiting.reading,
+          stored: true,
+          changed: false,
+        });
+      } else if (
+        reading.time <= (this.latestTime.get(reading.turbine_id) ?? Number.NEGATIVE_INFINITY)
+      ) {
+        inFile.push(reading);
+      }
     }
-    // The time range lets DuckDB skip row groups by their min/max (zone maps) before the join.
-    const result = await this.writer.runAndReadAll(
-      `SELECT r.turbine_id, epoch_ms(r.time) AS time, r.power_kw, r.wind_speed_ms, r.status,
-              r.version, CAST(r.tags AS VARCHAR) AS tags_json
-         FROM ${DUCKDB_TABLE} r
-         JOIN (${IDENTITY_LIST}) k
-           ON r.turbine_id = k.turbine_id AND r.time = k.time
-        WHERE r.time BETWEEN epoch_ms($earliest::BIGINT) AND epoch_ms($latest::BIGINT)`,
-      { ...identityLists(candidates), earliest, latest },
-    );
-    for (const row of result.getRowObjectsJS()) {
-      const reading: Reading = {
-        turbine_id: String(row.turbine_id),
-        time: Number(row.time),
-        power_kw: Number(row.power_kw),
-        wind_speed_ms: Number(row.wind_speed_ms),
-        status: (row.status as ReadingStatus | null) ?? null,
-        version: Number(row.version),
-        tags: JSON.parse(String(row.tags_json)) as Record<string, string>,
-      };
+    if (inFile.length === 0) return known;
+    // An apply removes readings from `waiting` only after its commit, so a reading missed above
+    // is in the file by the time this query runs.
+    for (const reading of await lookUpReadings(this.parts.writer, inFile)) {
       known.set(readingIdentity(reading), { reading, stored: true, changed: false });
     }
     return known;
   }
 
-  // The readings go to DuckDB as one JSON text that it parses and inserts on its own thread:
-  // the event loop stays free to take the next requests while the commit runs, which row or
-  // chunk appends (synchronous calls on this thread) do not allow.
-  private async insert(readings: Reading[]): Promise<void> {
-    if (readings.length <= SMALL_GROUP) {
-      await this.append(readings);
-      return;
-    }
-    await this.writer.run(INSERT_READINGS_JSON, { readings: JSON.stringify(readings) });
+  /** Resolves once every reading acknowledged before the call is in the DuckDB file. */
+  private requestApply(): Promise<void> {
+    if (!this.draining) return this.startApply();
+    return new Promise((resolve, reject) => this.applyRequests.push({ resolve, reject }));
   }
 
-  // Small groups (single readings from many turbines) go through the appender: its synchronous
-  // flush is shorter than planning an INSERT, and it blocks the event loop only briefly.
-  private async append(readings: Reading[]): Promise<void> {
-    const appender = await this.writer.createAppender(DUCKDB_TABLE);
-    const chunk = DuckDBDataChunk.create(READINGS_COLUMN_TYPES, readings.length);
-    chunk.setColumnValues(
-      0,
-      readings.map((r) => r.turbine_id),
-    );
-    chunk.setColumnValues(
-      1,
-      readings.map((r) => timestampValue(BigInt(r.time) * 1000n)),
-    );
-    chunk.setColumnValues(
-      2,
-      readings.map((r) => r.power_kw),
-    );
-    chunk.setColumnValues(
-      3,
-      readings.map((r) => r.wind_speed_ms),
-    );
-    chunk.setColumnValues(
-      4,
-      readings.map((r) => r.status),
-    );
-    chunk.setColumnValues(
-      5,
-      readings.map((r) => BigInt(r.version)),
-    );
-    chunk.setColumnValues(
-      6,
-      readings.map((r) => JSON.stringify(r.tags)),
-    );
-    appender.appendDataChunk(chunk);
-    appender.closeSync();
+  private settleRequests(applied: Promise<void>): void {
+    for (const request of this.applyRequests.splice(0))
+      applied.then(request.resolve, request.reject);
+  }
+
+  /** Takes every logged group into one apply, queued after the applies under way. */
+  private startApply(): Promise<void> {
+    clearTimeout(this.applyTimer);
+    this.applyTimer = undefined;
+    if (this.unapplied.length === 0) return this.applied;
+    const groups = this.unapplied;
+    this.unapplied = [];
+    this.unappliedReadings = 0;
+    for (const group of groups) for (const waiting of group.waiting) waiting.applying = true;
+    const ended = this.parts.log.rotate();
+    const run = this.applied
+      .catch(() => undefined)
+      .then(async () => {
+        this.endedSegments.push(...(await ended));
+        await this.apply(groups);
+      });
+    this.applied = run;
+    return run;
+  }
+
+  private async apply(groups: LogGroup[]): Promise<void> {
+    const parts: string[] = [];
+    const inserted: WaitingReading[] = [];
+    for (const group of groups) {
+      // A superseded reading is left out unless a later apply already took its successor.
+      const current = group.superseded
+        ? group.waiting.filter((w) => this.waiting.get(readingIdentity(w.reading)) === w)
+        : group.waiting;
+      if (current.length === 0) continue;
+      inserted.push(...current);
+      const json = group.superseded ? JSON.stringify(current.map((w) => w.reading)) : group.json;
+      parts.push(json.slice(1, -1));
+    }
+    const segments = this.endedSegments.splice(0);
+    try {
+      if (inserted.length > 0) {
+        const replaced = inserted.filter((w) => w.replaces).map((w) => w.reading);
+        await insertReadings(this.parts.applier, `[${parts.join(",")}]`, replaced);
+      }
+    } catch (error) {
+      // The readings stay logged and waiting; the next apply takes them again.
+      this.endedSegments.unshift(...segments);
+      this.unapplied.unshift(...groups);
+      for (const group of groups) {
+        this.unappliedReadings += group.waiting.length;
+        for (const waiting of group.waiting) waiting.applying = false;
+      }
+      throw new StoreUnavailableError(
+        `the embedded store could not write the DuckDB file: ${errorText(error)}`,
+      );
+    }
+    for (const waiting of inserted) {
+      const identity = readingIdentity(waiting.reading);
+      if (this.waiting.get(identity) === waiting) this.waiting.delete(identity);
+    }
+    await this.parts.log.remove(segments);
   }
 
   async select(sql: string): Promise<QueryRow[]> {
+    await this.requestApply();
     let rows: Record<string, unknown>[];
     try {
-      rows = (await this.reader.runAndReadAll(sql)).getRowObjectsJS();
+      rows = (await this.parts.reader.runAndReadAll(sql)).getRowObjectsJS();
     } catch (error) {
       throw new StoreUnavailableError(`the embedded store could not query: ${errorText(error)}`);
     }
@@ -298,17 +349,14 @@ export class DuckDbStore implements ReadingStore {
     if (this.closed) return;
     this.closed = true;
     while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
-    this.reader.closeSync();
-    this.writer.closeSync();
-    this.instance.closeSync();
+    // What cannot be applied now stays in the log and is applied when the file is next opened.
+    await this.startApply().catch(() => undefined);
+    await this.parts.log.close();
+    this.parts.reader.closeSync();
+    this.parts.applier.closeSync();
+    this.parts.writer.closeSync();
+    this.parts.instance.closeSync();
   }
-}
-
-function identityLists(readings: Reading[]): Record<string, ReturnType<typeof listValue>> {
-  return {
-    ids: listValue(readings.map((r) => r.turbine_id)),
-    times: listValue(readings.map((r) => BigInt(r.time))),
-  };
 }
 
 /** DuckDB's JS values into the port's plain row shape (timestamps as epoch milliseconds). */

@@ -1,0 +1,128 @@
+// The embedded store's ingest log: a 200 is durable before the reading is in the DuckDB file.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import type { Reading } from "../../api/store/port.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gust-log-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const WINDOW = { maxAgeMs: 86_400_000, maxFutureMs: 900_000 };
+const NOW = Date.now() - 3_600_000;
+
+function reading(turbine: string, offsetMs: number, version = 1, power = 100): Reading {
+  return {
+    turbine_id: turbine,
+    time: NOW + offsetMs,
+    power_kw: power,
+    wind_speed_ms: 7,
+    status: "producing",
+    version,
+    tags: { project: "Log Park" },
+  };
+}
+
+const rowsOf = (store: Awaited<ReturnType<typeof openDuckDbStore>>, turbine: string) =>
+  store.select(
+    `SELECT epoch_ms(time) AS time, power_kw, version FROM readings
+      WHERE turbine_id = '${turbine}' ORDER BY time, version`,
+  );
+
+describe("ingest log", () => {
+  it("keeps readings acknowledged just before a SIGKILL, replacements included", async () => {
+    const path = join(dir, "crash", "gust.duckdb");
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/support/write-then-crash.ts", path, String(NOW)],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    const signal = await new Promise((resolve) => child.once("exit", (_code, sig) => resolve(sig)));
+    expect(signal).toBe("SIGKILL");
+    expect(JSON.parse(output)).toEqual(Array(11).fill("accepted"));
+    // The acknowledged readings were only in the log when the process died.
+    expect(readdirSync(`${path}.ingest-log`).length).toBeGreaterThan(0);
+
+    const store = await openDuckDbStore({ path, writeWindow: WINDOW });
+    try {
+      expect(await rowsOf(store, "crash-1")).toEqual([{ time: NOW, power_kw: 250, version: 2 }]);
+      const crash2 = await rowsOf(store, "crash-2");
+      expect(crash2.map((r) => r.time)).toEqual(
+        Array.from({ length: 10 }, (_, i) => NOW + i * 1000),
+      );
+      // Applied on open, so the log is empty again.
+      expect(readdirSync(`${path}.ingest-log`)).toEqual([]);
+      // A re-send after the restart is a duplicate, not a second row.
+      expect(
+        await store.write([{ ...reading("crash-2", 0), tags: { project: "Crash Park" } }]),
+      ).toEqual(["duplicate"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("skips a log line cut short by a crash and applies the lines before it", async () => {
+    const path = join(dir, "torn", "gust.duckdb");
+    const logDir = `${path}.ingest-log`;
+    mkdirSync(logDir, { recursive: true });
+    const line = JSON.stringify([reading("torn-1", 0), reading("torn-1", 1000)]);
+    writeFileSync(join(logDir, "segment-0000000001.jsonl"), `${line}\n${line.slice(0, 40)}`);
+    const store = await openDuckDbStore({ path, writeWindow: WINDOW });
+    try {
+      expect((await rowsOf(store, "torn-1")).map((r) => r.time)).toEqual([NOW, NOW + 1000]);
+      expect(readdirSync(logDir)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stores only the last of versions that meet while waiting for the file", async () => {
+    const path = join(dir, "versions", "gust.duckdb");
+    const store = await openDuckDbStore({ path, writeWindow: WINDOW });
+    try {
+      // Three writes in a row, before any query: all three wait in the log together.
+      expect(await store.write([reading("v-1", 0, 1, 100), reading("v-1", 1000)])).toEqual([
+        "accepted",
+        "accepted",
+      ]);
+      expect(await store.write([reading("v-1", 0, 2, 200)])).toEqual(["accepted"]);
+      expect(await store.write([reading("v-1", 0, 3, 300), reading("v-1", 0, 2, 200)])).toEqual([
+        "accepted",
+        "conflict",
+      ]);
+      expect(await rowsOf(store, "v-1")).toEqual([
+        { time: NOW, power_kw: 300, version: 3 },
+        { time: NOW + 1000, power_kw: 100, version: 1 },
+      ]);
+      // Now in the file: a higher version replaces it there, a re-send is a duplicate.
+      expect(await store.write([reading("v-1", 0, 4, 400)])).toEqual(["accepted"]);
+      expect(await store.write([reading("v-1", 1000)])).toEqual(["duplicate"]);
+      expect(await rowsOf(store, "v-1")).toEqual([
+        { time: NOW, power_kw: 400, version: 4 },
+        { time: NOW + 1000, power_kw: 100, version: 1 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("puts everything in the file on close and leaves no log behind", async () => {
+    const path = join(dir, "close", "gust.duckdb");
+    const store = await openDuckDbStore({ path, writeWindow: WINDOW });
+    await store.write(Array.from({ length: 50 }, (_, i) => reading("close-1", i * 1000)));
+    await store.close();
+    expect(readdirSync(`${path}.ingest-log`)).toEqual([]);
+    const reopened = await openDuckDbStore({ path, writeWindow: WINDOW });
+    try {
+      expect(await rowsOf(reopened, "close-1")).toHaveLength(50);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
