@@ -112,6 +112,33 @@ describe("ingest log", () => {
     }
   });
 
+  it("commits a large group straight to the file, after the readings waiting in the log", async () => {
+    const path = join(dir, "direct", "gust.duckdb");
+    const store = await openDuckDbStore({ path, writeWindow: WINDOW });
+    try {
+      // Waiting in the log: two readings of d-1.
+      await store.write([reading("d-1", 0), reading("d-1", 1000)]);
+      // A gateway's batch of 2,048: a re-send of one, a new version of the other, 2,046 new.
+      const batch = [
+        reading("d-1", 0),
+        reading("d-1", 1000, 2, 500),
+        ...Array.from({ length: 2046 }, (_, i) => reading("d-2", i * 1000)),
+      ];
+      const outcomes = await store.write(batch);
+      // The batch went to the file, not the log (and the log's readings went in before it).
+      expect(readdirSync(`${path}.ingest-log`)).toEqual([]);
+      expect(outcomes.slice(0, 3)).toEqual(["duplicate", "accepted", "accepted"]);
+      expect(outcomes.filter((o) => o === "accepted")).toHaveLength(2047);
+      expect(await rowsOf(store, "d-1")).toEqual([
+        { time: NOW, power_kw: 100, version: 1 },
+        { time: NOW + 1000, power_kw: 500, version: 2 },
+      ]);
+      expect(await rowsOf(store, "d-2")).toHaveLength(2046);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("puts everything in the file on close and leaves no log behind", async () => {
     const path = join(dir, "close", "gust.duckdb");
     const store = await openDuckDbStore({ path, writeWindow: WINDOW });

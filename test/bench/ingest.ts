@@ -1,5 +1,7 @@
-// Ingest throughput: gust (durable DuckDB commits) against a bare node:http ceiling, each in a
-// child process of its own so the load generator here does not share their event loop.
+// Ingest throughput: gust (durable writes to the embedded store) against two ceilings: a bare
+// node:http server that only parses the JSON, and the gust app over a store that keeps nothing.
+// Each runs in a child process of its own so the load generator here does not share their event
+// loop (it does share the machine's cores).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,6 +106,9 @@ export const bench: Benchmark = async (log) => {
   const dataDir = mkdtempSync(join(tmpdir(), "gust-bench-"));
   try {
     const bare = await startChild(["test/bench/bare-ceiling-server.ts"], {});
+    const appOnly = await startChild(["test/bench/app-ceiling-server.ts"], {
+      API_KEY_SECRET: SECRET,
+    });
     const gust = await startChild(["api/serve.ts"], {
       DATA_DIR: dataDir,
       PORT: "0",
@@ -124,13 +129,16 @@ export const bench: Benchmark = async (log) => {
     }
     const bareSingle = meanOf(bareRuns);
     const single = meanOf(gustRuns);
-    log(`ingest: ${BATCH} readings/request, bare node:http then gust...`);
+    const appSingle = await measure(appOnly.url, singleBody);
+    log(`  gust app, store keeps nothing: ${describe(appSingle, 1)}`);
+    log(`ingest: ${BATCH} readings/request, bare node:http, the app alone, then gust...`);
     const bareBatch = await measure(bare.url, batchBody);
     log(`  bare: ${describe(bareBatch, BATCH)}`);
+    const appBatch = await measure(appOnly.url, batchBody);
+    log(`  gust app, store keeps nothing: ${describe(appBatch, BATCH)}`);
     const batch = await measure(gust.url, batchBody);
     log(`  gust: ${describe(batch, BATCH)}`);
-    await stop(bare.child);
-    await stop(gust.child);
+    await Promise.all([stop(bare.child), stop(appOnly.child), stop(gust.child)]);
 
     const singleRatio = single.requestsPerSecond / bareSingle.requestsPerSecond;
     const batchRate = batch.requestsPerSecond * BATCH;
@@ -147,12 +155,30 @@ export const bench: Benchmark = async (log) => {
         ratio: { value: singleRatio, of: "bare ceiling" },
         target: { text: ">= 50% of ceiling", met: singleRatio >= 0.5 },
       },
+      {
+        name: "gust app, store that keeps nothing, 1 reading/request",
+        value: appSingle.requestsPerSecond,
+        unit: "readings/s",
+        ratio: {
+          value: appSingle.requestsPerSecond / bareSingle.requestsPerSecond,
+          of: "bare ceiling",
+        },
+      },
       { name: "ingest 1 reading/request, p50 latency", value: single.p50Ms, unit: "ms" },
       { name: "ingest 1 reading/request, p99 latency", value: single.p99Ms, unit: "ms" },
       {
         name: `bare node:http ceiling, ${BATCH} readings/request`,
         value: bareBatch.requestsPerSecond * BATCH,
         unit: "readings/s",
+      },
+      {
+        name: `gust app, store that keeps nothing, ${BATCH} readings/request`,
+        value: appBatch.requestsPerSecond * BATCH,
+        unit: "readings/s",
+        ratio: {
+          value: appBatch.requestsPerSecond / bareBatch.requestsPerSecond,
+          of: "bare ceiling",
+        },
       },
       {
         name: `ingest ${BATCH} readings/request, 64 connections`,
