@@ -126,10 +126,11 @@ export async function drive(
       rate,
       p50Ms: latency.quantile(0.5),
       p99Ms: latency.quantile(0.99),
+      // No estimate before the first answer: there is no rate to estimate from.
       etaSeconds:
-        result.planned === null
+        result.planned === null || done === 0
           ? null
-          : (result.planned - done - result.missingWeather) / Math.max(rate, 1e-9),
+          : (result.planned - done - result.missingWeather) / rate,
     };
   };
   const ticker = setInterval(() => options.progress?.update(stats()), 250);

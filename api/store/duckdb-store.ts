@@ -316,7 +316,7 @@ export class DuckDbStore implements ReadingStore {
     const run = this.applied
       .catch(() => undefined)
       .then(async () => {
-        this.endedSegments.push(...(await ended));
+        this.endedSegments.push(...ended);
         await this.apply(groups);
       });
     this.applied = run;
@@ -383,7 +383,7 @@ export class DuckDbStore implements ReadingStore {
     while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
     // What cannot be applied now stays in the log and is applied when the file is next opened.
     await this.startApply().catch(() => undefined);
-    await this.parts.log.close();
+    this.parts.log.close();
     this.parts.reader.closeSync();
     this.parts.applier.closeSync();
     this.parts.writer.closeSync();

@@ -5,11 +5,14 @@
 // one insert (a DuckDB commit costs about a millisecond of CPU however few rows it holds). The
 // log is cut into segments: a segment is deleted once every group in it is in the DuckDB file,
 // and on open the segments left by a crash are applied again.
-import { type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { closeSync, fdatasync, openSync, writeSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { Reading } from "./port.ts";
 
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;
+const datasync = promisify(fdatasync);
 
 function segmentName(number: number): string {
   return `segment-${String(number).padStart(10, "0")}.jsonl`;
@@ -19,7 +22,8 @@ function segmentName(number: number): string {
 export type LoggedGroup = Reading[];
 
 export class IngestLog {
-  private handle: FileHandle | undefined;
+  /** The current segment's file descriptor, opened on the first append to it. */
+  private fd: number | undefined;
   private segment: number;
 
   private constructor(
@@ -59,26 +63,28 @@ export class IngestLog {
 
   /** Appends one group (a JSON array of readings) and returns once it is on disk. */
   async append(groupJson: string): Promise<void> {
-    if (!this.handle) {
-      this.handle = await open(join(this.dir, segmentName(this.segment)), "a");
+    if (this.fd === undefined) {
+      this.fd = openSync(join(this.dir, segmentName(this.segment)), "a");
       // The new file's directory entry must be on disk too, or a crash could lose the file.
       await syncDirectory(this.dir);
     }
-    await this.handle.write(`${groupJson}\n`);
-    await this.handle.datasync();
+    // Into the page cache at once (microseconds; a trip through libuv's thread pool, which
+    // DuckDB's queries share, can take milliseconds), then to the disk off the event loop.
+    writeSync(this.fd, `${groupJson}\n`);
+    await datasync(this.fd);
   }
 
   /**
    * Ends the current segment: later appends go to a new one. Returns the segments that hold
    * everything appended so far, to delete once all of it is in the DuckDB file.
    */
-  async rotate(): Promise<number[]> {
-    const handle = this.handle;
-    if (!handle) return [];
+  rotate(): number[] {
+    const fd = this.fd;
+    if (fd === undefined) return [];
     const ended = this.segment;
-    this.handle = undefined;
+    this.fd = undefined;
     this.segment++;
-    await handle.close();
+    closeSync(fd);
     return [ended];
   }
 
@@ -88,9 +94,9 @@ export class IngestLog {
     }
   }
 
-  async close(): Promise<void> {
-    await this.handle?.close();
-    this.handle = undefined;
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

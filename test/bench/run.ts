@@ -6,12 +6,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchFigure, Benchmark } from "./figure.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-// Modules here that are not benchmarks themselves.
-const SUPPORT = new Set(["figure.ts", "run.ts", "load.ts", "bare-ceiling-server.ts"]);
+// Modules here that are not benchmarks themselves (servers the benchmarks start as children).
+const SUPPORT = new Set(["figure.ts", "run.ts", "load.ts"]);
+const isSupport = (file: string) => SUPPORT.has(file) || file.endsWith("-server.ts");
 
 const wanted = process.argv.slice(2);
 const names = readdirSync(HERE)
-  .filter((file) => file.endsWith(".ts") && !SUPPORT.has(file))
+  .filter((file) => file.endsWith(".ts") && !isSupport(file))
   .map((file) => basename(file, ".ts"))
   .filter((name) => wanted.length === 0 || wanted.includes(name))
   .sort();
