@@ -1,6 +1,7 @@
 // The readings table in the DuckDB file, and the statements that write and look up readings.
 import { type DuckDBConnection, listValue } from "@duckdb/node-api";
 import type { ReadingStatus } from "../readings/schema.ts";
+import { timeSpan } from "./identity.ts";
 import type { Reading } from "./port.ts";
 
 export const DUCKDB_TABLE = "readings";
@@ -74,12 +75,7 @@ export async function lookUpReadings(
   connection: DuckDBConnection,
   readings: readonly Reading[],
 ): Promise<Reading[]> {
-  let earliest = Number.POSITIVE_INFINITY;
-  let latest = Number.NEGATIVE_INFINITY;
-  for (const { time } of readings) {
-    earliest = Math.min(earliest, time);
-    latest = Math.max(latest, time);
-  }
+  const { earliest, latest } = timeSpan(readings);
   // The time range lets DuckDB skip row groups by their min/max (zone maps) before the join.
   const result = await connection.runAndReadAll(
     `SELECT r.turbine_id, epoch_ms(r.time) AS time, r.power_kw, r.wind_speed_ms, r.status,

@@ -7,6 +7,20 @@ export function readingIdentity(reading: Pick<Reading, "turbine_id" | "time">): 
   return `${reading.turbine_id}\u0000${reading.time}`;
 }
 
+/** The earliest and latest time of some readings: a lookup by identity scans only that span. */
+export function timeSpan(readings: readonly Pick<Reading, "time">[]): {
+  earliest: number;
+  latest: number;
+} {
+  let earliest = Number.POSITIVE_INFINITY;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const { time } of readings) {
+    earliest = Math.min(earliest, time);
+    latest = Math.max(latest, time);
+  }
+  return { earliest, latest };
+}
+
 /** True when the measures and dimensions match; the version is compared by the caller. */
 export function sameReadingContent(a: Reading, b: Reading): boolean {
   if (a.power_kw !== b.power_kw || a.wind_speed_ms !== b.wind_speed_ms || a.status !== b.status) {

@@ -15,7 +15,7 @@ import {
 import { readingFromRow } from "../queries/readings.ts";
 import { sqlString, sqlTime } from "../queries/sql.ts";
 import { currentDeadline } from "./deadline.ts";
-import { classifyReadings, type KnownReading, readingIdentity } from "./identity.ts";
+import { classifyReadings, type KnownReading, readingIdentity, timeSpan } from "./identity.ts";
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.ts";
 import { runTimestreamQuery } from "./timestream-query.ts";
@@ -101,12 +101,7 @@ export class TimestreamStore implements ReadingStore {
   private async lookUpStored(readings: Reading[]): Promise<Map<string, KnownReading>> {
     const wanted = new Set(readings.map(readingIdentity));
     const turbines = [...new Set(readings.map((r) => r.turbine_id))];
-    let earliest = Number.POSITIVE_INFINITY;
-    let latest = Number.NEGATIVE_INFINITY;
-    for (const { time } of readings) {
-      earliest = Math.min(earliest, time);
-      latest = Math.max(latest, time);
-    }
+    const { earliest, latest } = timeSpan(readings);
     const rows = await this.select(
       [
         `SELECT *, to_milliseconds(time) AS time_ms FROM ${this.tableRef}`,
