@@ -17,6 +17,11 @@ try {
     writeWindowDays: config.writeWindowDays,
   });
   console.log(`gust API on ${server.url} (store: duckdb in ${config.dataDir})`);
+  if (server.recoveredReadings > 0) {
+    console.log(
+      `  recovered: ${server.recoveredReadings.toLocaleString("en")} acknowledged readings that a stopped server left in the ingest log are now in the DuckDB file`,
+    );
+  }
   console.log(`  docs:  ${server.url}/docs`);
   console.log("  keys:  npm run keys -- <turbine_id>  |  npm run keys -- --role operator|reader");
   let closing = false;

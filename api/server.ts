@@ -25,6 +25,8 @@ export interface LocalServerOptions {
 export interface LocalServer {
   url: string;
   store: ReadingStore;
+  /** Readings a stopped server had acknowledged but not yet put in the DuckDB file. */
+  recoveredReadings: number;
   keySecret: string;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     store,
+    recoveredReadings: store.recoveredReadings,
     keySecret,
     async close() {
       // Stop taking requests, let in-flight ones finish their commits, then close the file.

@@ -91,7 +91,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const writer = await instance.connect();
   await createReadingsTable(writer);
   const log = await IngestLog.open(`${options.path}.ingest-log`);
-  await applyLeftoverLog(log, writer);
+  const recoveredReadings = await applyLeftoverLog(log, writer);
   const store = new DuckDbStore({
     instance,
     writer,
@@ -100,6 +100,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     log,
     latestTime: await latestReadingTimes(writer),
     writeWindow: options.writeWindow,
+    recoveredReadings,
   });
   return store;
 }
@@ -108,7 +109,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
  * Puts what a previous process acknowledged but had not applied into the DuckDB file. Later
  * log lines supersede earlier ones (a reading is logged only when it was accepted then).
  */
-async function applyLeftoverLog(log: IngestLog, connection: DuckDBConnection): Promise<void> {
+async function applyLeftoverLog(log: IngestLog, connection: DuckDBConnection): Promise<number> {
   const { groups, segments } = await log.recover();
   const latest = new Map<string, Reading>();
   for (const group of groups) {
@@ -119,6 +120,7 @@ async function applyLeftoverLog(log: IngestLog, connection: DuckDBConnection): P
     await insertReadings(connection, JSON.stringify(readings), readings);
   }
   await log.remove(segments);
+  return latest.size;
 }
 
 interface DuckDbStoreParts {
@@ -132,12 +134,15 @@ interface DuckDbStoreParts {
   log: IngestLog;
   latestTime: Map<string, number>;
   writeWindow: WriteWindow;
+  recoveredReadings: number;
 }
 
 export class DuckDbStore implements ReadingStore {
   readonly kind = "duckdb" as const;
   readonly tableRef = DUCKDB_TABLE;
   readonly writeWindow: WriteWindow;
+  /** Readings a stopped process had acknowledged and left in the log, applied on open. */
+  readonly recoveredReadings: number;
   private pending: PendingWrite[] = [];
   private draining = false;
   private closed = false;
@@ -162,6 +167,7 @@ export class DuckDbStore implements ReadingStore {
 
   constructor(private readonly parts: DuckDbStoreParts) {
     this.writeWindow = parts.writeWindow;
+    this.recoveredReadings = parts.recoveredReadings;
     this.latestTime = parts.latestTime;
   }
 

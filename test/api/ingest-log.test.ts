@@ -51,6 +51,7 @@ describe("ingest log", () => {
 
     const store = await openDuckDbStore({ path, writeWindow: WINDOW });
     try {
+      expect(store.recoveredReadings).toBe(11);
       expect(await rowsOf(store, "crash-1")).toEqual([{ time: NOW, power_kw: 250, version: 2 }]);
       const crash2 = await rowsOf(store, "crash-2");
       expect(crash2.map((r) => r.time)).toEqual(
