@@ -5,7 +5,7 @@
 // one insert (a DuckDB commit costs about a millisecond of CPU however few rows it holds). The
 // log is cut into segments: a segment is deleted once every group in it is in the DuckDB file,
 // and on open the segments left by a crash are applied again.
-import { closeSync, fdatasync, openSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -24,6 +24,8 @@ export type LoggedGroup = Reading[];
 export class IngestLog {
   /** The current segment's file descriptor, opened on the first append to it. */
   private fd: number | undefined;
+  /** Bytes of whole lines in the current segment. */
+  private size = 0;
   private segment: number;
 
   private constructor(
@@ -61,17 +63,31 @@ export class IngestLog {
     return { groups, segments };
   }
 
-  /** Appends one group (a JSON array of readings) and returns once it is on disk. */
+  /**
+   * Appends one group (a JSON array of readings) and returns once it is on disk. When it fails
+   * (a full disk, an I/O error) the line is cut off again, so that the log holds only groups
+   * that were acknowledged or are being acknowledged, each on a line of its own.
+   */
   async append(groupJson: string): Promise<void> {
     if (this.fd === undefined) {
       this.fd = openSync(join(this.dir, segmentName(this.segment)), "a");
+      this.size = 0;
       // The new file's directory entry must be on disk too, or a crash could lose the file.
       await syncDirectory(this.dir);
     }
-    // Into the page cache at once (microseconds; a trip through libuv's thread pool, which
-    // DuckDB's queries share, can take milliseconds), then to the disk off the event loop.
-    writeSync(this.fd, `${groupJson}\n`);
-    await datasync(this.fd);
+    const fd = this.fd;
+    const line = `${groupJson}\n`;
+    try {
+      // Into the page cache at once (microseconds; a trip through libuv's thread pool, which
+      // DuckDB's queries share, can take milliseconds), then to the disk off the event loop.
+      const written = writeSync(fd, line);
+      if (written !== Buffer.byteLength(line)) throw new Error("the disk took part of a log line");
+      await datasync(fd);
+      this.size += written;
+    } catch (error) {
+      ftruncateSync(fd, this.size);
+      throw error;
+    }
   }
 
   /**

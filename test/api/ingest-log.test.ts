@@ -1,6 +1,6 @@
 // The embedded store's ingest log: a 200 is durable before the reading is in the DuckDB file.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -63,6 +63,50 @@ describe("ingest log", () => {
       expect(
         await store.write([{ ...reading("crash-2", 0), tags: { project: "Crash Park" } }]),
       ).toEqual(["duplicate"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("answers 'unavailable' for a group the disk cannot take, and leaves no part of it", async () => {
+    const path = join(dir, "full", "gust.duckdb");
+    // Files of this process may not grow past 64 KiB: the 1,500-reading line does not fit.
+    const child = spawn(
+      "bash",
+      [
+        "-c",
+        `ulimit -f 64 && exec "${process.execPath}" --import tsx test/support/write-past-file-limit.ts "$0" "$1"`,
+        path,
+        String(NOW),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(output.trim().split("\n")).toEqual([
+      "before: 2 accepted",
+      "too-large: StoreUnavailableError",
+      "after: 2 accepted",
+    ]);
+    // Every line left in the log is whole.
+    const logDir = `${path}.ingest-log`;
+    const lines = readdirSync(logDir).flatMap((name) =>
+      readFileSync(join(logDir, name), "utf8").split("\n").filter(Boolean),
+    );
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+
+    const store = await openDuckDbStore({ path, writeWindow: WINDOW });
+    try {
+      const rows = await store.select(
+        "SELECT turbine_id, count(*) AS n FROM readings GROUP BY 1 ORDER BY 1",
+      );
+      expect(rows).toEqual([
+        { turbine_id: "after", n: 2 },
+        { turbine_id: "before", n: 2 },
+      ]);
     } finally {
       await store.close();
     }
