@@ -7,7 +7,7 @@ import type { IngestResult } from "../api/readings/schema.ts";
 import type { Project } from "./fleet.ts";
 import type { ProgressSink } from "./progress.ts";
 import { projectReading, readingJson, type SimulatedReading } from "./project-reading.ts";
-import { LatencySample, type SimulationStats } from "./stats.ts";
+import { etaSeconds, LatencySample, type SimulationStats } from "./stats.ts";
 import type { AcknowledgedReadings } from "./verify.ts";
 import type { WeatherProvider } from "./weather/provider.ts";
 
@@ -126,11 +126,7 @@ export async function drive(
       rate,
       p50Ms: latency.quantile(0.5),
       p99Ms: latency.quantile(0.99),
-      // No estimate before the first answer: there is no rate to estimate from.
-      etaSeconds:
-        result.planned === null || done === 0
-          ? null
-          : (result.planned - done - result.missingWeather) / rate,
+      etaSeconds: etaSeconds(result.planned, done, result.missingWeather, seconds),
     };
   };
   const ticker = setInterval(() => options.progress?.update(stats()), 250);

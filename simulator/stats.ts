@@ -36,3 +36,17 @@ export interface SimulationStats {
   p99Ms: number;
   etaSeconds: number | null;
 }
+
+/**
+ * Seconds until every planned reading is answered, at the rate so far: null when the run is
+ * open-ended, or before the first answer, when there is no rate to estimate from.
+ */
+export function etaSeconds(
+  planned: number | null,
+  answered: number,
+  missingWeather: number,
+  seconds: number,
+): number | null {
+  if (planned === null || answered === 0) return null;
+  return ((planned - answered - missingWeather) * seconds) / answered;
+}

@@ -276,13 +276,10 @@ export class DuckDbStore implements ReadingStore {
     const known = new Map<string, KnownReading>();
     const inFile: Reading[] = [];
     for (const reading of readings) {
-      const waiting = this.waiting.get(readingIdentity(reading));
+      const identity = readingIdentity(reading);
+      const waiting = this.waiting.get(identity);
       if (waiting) {
-        known.set(readingIdentity(reading), {
-          reading: waiting.reading,
-          stored: true,
-          changed: false,
-        });
+        known.set(identity, { reading: waiting.reading, stored: true, changed: false });
       } else if (
         reading.time <= (this.latestTime.get(reading.turbine_id) ?? Number.NEGATIVE_INFINITY)
       ) {

@@ -29,7 +29,7 @@ export class IngestLog {
   private segment: number;
 
   private constructor(
-    readonly dir: string,
+    private readonly dir: string,
     lastSegment: number,
   ) {
     this.segment = lastSegment + 1;
