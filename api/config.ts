@@ -5,24 +5,27 @@ export const DEFAULT_WRITE_WINDOW_DAYS = 7;
 /** Timestream's own limit on future timestamps; the embedded store keeps the same. */
 export const MAX_FUTURE_MS = 15 * 60 * 1000;
 
+export const STORE_KINDS = ["duckdb", "timestream", "influxdb"] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
 export interface LocalConfig {
   port: number;
   host: string;
   dataDir: string;
-  store: "duckdb" | "timestream";
+  store: StoreKind;
   writeWindowDays: number;
 }
 
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const store = env.STORE ?? "duckdb";
-  if (store !== "duckdb" && store !== "timestream") {
-    throw new Error(`STORE must be "duckdb" or "timestream", not "${store}".`);
+  if (!(STORE_KINDS as readonly string[]).includes(store)) {
+    throw new Error(`STORE must be "duckdb", "timestream" or "influxdb", not "${store}".`);
   }
   return {
     port: portNumber(env, "PORT", 3000),
     host: env.HOST ?? "127.0.0.1",
     dataDir: resolve(env.DATA_DIR ?? "./data"),
-    store,
+    store: store as StoreKind,
     writeWindowDays: positiveInteger(env, "WRITE_WINDOW_DAYS", DEFAULT_WRITE_WINDOW_DAYS),
   };
 }

@@ -1,4 +1,5 @@
-// The Lambda side of the app: the same createApp, the Timestream store, the key secret from AWS,
+// The Lambda side of the app: the same createApp, the Timestream store (or InfluxDB with
+// STORE=influxdb), the key secret from AWS,
 // all built once per container. Each invocation gets a deadline from its remaining time, so
 // store retries stop in time to answer 503 rather than time out.
 import type { Context } from "aws-lambda";
@@ -6,6 +7,7 @@ import { handle } from "hono/aws-lambda";
 import { createApp } from "./app.ts";
 import { loadCloudSecret, type SecretClients } from "./auth/secret-aws.ts";
 import { withDeadline } from "./store/deadline.ts";
+import { openInfluxDbStoreFromEnv } from "./store/influxdb-env.ts";
 import type { ReadingStore } from "./store/port.ts";
 import { openTimestreamStoreFromEnv } from "./store/timestream-env.ts";
 
@@ -24,7 +26,11 @@ export async function createLambdaHandler(
   deps: LambdaDeps = {},
 ): Promise<LambdaHandler> {
   const secret = await loadCloudSecret(env, deps.secretClients);
-  const store = deps.store ?? openTimestreamStoreFromEnv(env);
+  const store =
+    deps.store ??
+    (env.STORE === "influxdb"
+      ? await openInfluxDbStoreFromEnv(env, deps.secretClients?.secretsManager)
+      : openTimestreamStoreFromEnv(env));
   const app = createApp({ store, keySecret: async () => secret });
   const honoHandler = handle(app) as unknown as (
     event: unknown,

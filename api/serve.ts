@@ -1,22 +1,32 @@
-// `npm run serve`: the local API on the embedded store, until Ctrl-C.
+// `npm run serve`: the local API on the embedded store (or readings in InfluxDB with
+// STORE=influxdb), until Ctrl-C.
 import { readLocalConfig } from "./config.ts";
 import { startLocalServer } from "./server.ts";
+import { openInfluxDbStoreFromEnv } from "./store/influxdb-env.ts";
 
 const config = readLocalConfig();
-if (config.store !== "duckdb") {
+if (config.store === "timestream") {
   console.error(
-    "npm run serve runs the embedded DuckDB store; STORE=timestream runs on Lambda (see README, Deploy).",
+    "npm run serve runs on the embedded DuckDB store or STORE=influxdb; STORE=timestream runs on Lambda (see README, Deploy).",
   );
   process.exit(2);
 }
 try {
+  const influx =
+    config.store === "influxdb" ? await openInfluxDbStoreFromEnv(process.env) : undefined;
+  if (influx) await influx.ping();
   const server = await startLocalServer({
     dataDir: config.dataDir,
     port: config.port,
     host: config.host,
     writeWindowDays: config.writeWindowDays,
+    ...(influx ? { readingStore: influx } : {}),
   });
-  console.log(`gust API on ${server.url} (store: duckdb in ${config.dataDir})`);
+  console.log(
+    influx
+      ? `gust API on ${server.url} (readings: influxdb ${process.env.INFLUXDB_URL} database ${process.env.INFLUXDB_DATABASE}; registry and keys in ${config.dataDir})`
+      : `gust API on ${server.url} (store: duckdb in ${config.dataDir})`,
+  );
   if (server.recoveredReadings > 0) {
     console.log(
       `  recovered: ${server.recoveredReadings.toLocaleString("en")} acknowledged readings that a stopped server left in the ingest log are now in the DuckDB file`,

@@ -20,6 +20,11 @@ export interface LocalServerOptions {
   keySecret?: string;
   writeWindowDays?: number;
   now?: () => number;
+  /**
+   * Where readings go when not the DuckDB file (STORE=influxdb). The DuckDB file under dataDir
+   * is opened either way: it keeps what is not a reading (the registry, alarms).
+   */
+  readingStore?: ReadingStore;
 }
 
 export interface LocalServer {
@@ -33,13 +38,14 @@ export interface LocalServer {
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const keySecret = options.keySecret ?? loadLocalSecret(process.env, options.dataDir);
-  const store = await openDuckDbStore({
+  const embedded = await openDuckDbStore({
     path: join(options.dataDir, DUCKDB_FILE_NAME),
     writeWindow: {
       maxAgeMs: (options.writeWindowDays ?? DEFAULT_WRITE_WINDOW_DAYS) * 86_400_000,
       maxFutureMs: MAX_FUTURE_MS,
     },
   });
+  const store = options.readingStore ?? embedded;
   const app = createApp({ store, keySecret: async () => keySecret, now: options.now });
   const host = options.host ?? "127.0.0.1";
   const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host });
@@ -51,12 +57,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     store,
-    recoveredReadings: store.recoveredReadings,
+    recoveredReadings: embedded.recoveredReadings,
     keySecret,
     async close() {
       // Stop taking requests, let in-flight ones finish their commits, then close the file.
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.close();
+      if (store !== embedded) await store.close();
+      await embedded.close();
     },
   };
 }

@@ -1,5 +1,12 @@
 // The analysis queries beyond power bins (power.ts): per turbine (a project's farm output),
-// the empirical power curve, and data completeness. Each renders for DuckDB and Timestream.
+// the empirical power curve, and data completeness. Each renders for DuckDB and Timestream, and
+// for InfluxDB through influxql.ts.
+import {
+  renderInfluxCompletenessQuery,
+  renderInfluxDataExtentQuery,
+  renderInfluxPowerCurveQuery,
+  renderInfluxTurbineSummaryQuery,
+} from "./influxql.ts";
 import {
   type QueryTarget,
   sqlEpochMs,
@@ -17,6 +24,7 @@ export interface TimeRange {
 /** Per turbine: its project's tags, how many readings, and its mean power. */
 export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") return renderInfluxTurbineSummaryQuery(tableRef, range);
   const tag = (name: string) => `${sqlTagOfGroup(dialect, name)} AS ${name}`;
   const numeric = (name: string) => `${sqlNumericTagOfGroup(dialect, name)} AS ${name}`;
   return [
@@ -37,6 +45,7 @@ export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange)
  */
 export function renderPowerCurveQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") return renderInfluxPowerCurveQuery(tableRef, range);
   return [
     "WITH per_turbine AS (",
     "  SELECT turbine_id, floor(wind_speed_ms) + 0.5 AS wind_ms, sum(power_kw) AS kw, count(*) AS n,",
@@ -60,6 +69,7 @@ export function renderPowerCurveQuery(target: QueryTarget, range: TimeRange): st
  */
 export function renderCompletenessQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") return renderInfluxCompletenessQuery(tableRef, range);
   const ms = sqlEpochMs(dialect, "time");
   const [from, to] = [range.from, range.to].map(integer);
   return [
@@ -92,6 +102,7 @@ function integer(value: number): number {
 
 /** The first and last reading's time: where "the last 24 hours of data" ends. */
 export function renderDataExtentQuery(target: QueryTarget): string {
+  if (target.dialect === "influxdb") return renderInfluxDataExtentQuery(target.tableRef);
   const ms = sqlEpochMs(target.dialect, "time");
   return `SELECT min(${ms}) AS first_ms, max(${ms}) AS last_ms, count(*) AS readings FROM ${target.tableRef}`;
 }

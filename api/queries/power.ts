@@ -1,6 +1,7 @@
 // Power aggregated into time bins, optionally grouped by a dimension: the export endpoint's and
 // the analysis's main query. A bin's power is the mean power of each turbine within the bin,
 // summed across turbines, so that a turbine reporting twice as often does not count twice.
+import { renderInfluxPowerQuery } from "./influxql.ts";
 import { type QueryTarget, sqlDimension, sqlEpochMs, sqlTime } from "./sql.ts";
 
 export const POWER_BINS = ["5m", "15m", "1h", "1d", "1mo"] as const;
@@ -31,6 +32,7 @@ function binStart(target: QueryTarget, every: PowerBin): string {
 
 export function renderPowerQuery(target: QueryTarget, query: PowerQuery): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") return renderInfluxPowerQuery(tableRef, query);
   const group =
     query.by === "none"
       ? "'all'"

@@ -6,6 +6,7 @@ import {
   type StoredReading,
 } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
+import { renderInfluxReadingsQuery } from "./influxql.ts";
 import { type QueryTarget, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
 
 export interface ReadingsQuery {
@@ -19,6 +20,7 @@ export interface ReadingsQuery {
 
 export function renderReadingsQuery(target: QueryTarget, query: ReadingsQuery): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") return renderInfluxReadingsQuery(tableRef, query);
   // DuckDB keeps tags in one JSON column; Timestream answers each tag as its own column. Select
   // everything in both and let readingFromRow gather the tags.
   return [

@@ -15,7 +15,10 @@ const route = createRoute({
       description: "Up, and the store answers.",
       content: {
         "application/json": {
-          schema: z.object({ status: z.literal("ok"), store: z.enum(["duckdb", "timestream"]) }),
+          schema: z.object({
+            status: z.literal("ok"),
+            store: z.enum(["duckdb", "timestream", "influxdb"]),
+          }),
         },
       },
     },

@@ -24,8 +24,8 @@ export interface WriteWindow {
   maxFutureMs: number;
 }
 
-/** A SQL dialect the query layer (api/queries) renders for. */
-export type QueryDialect = "duckdb" | "timestream";
+/** A query dialect the query layer (api/queries) renders for (InfluxDB: InfluxQL, influxql.ts). */
+export type QueryDialect = "duckdb" | "timestream" | "influxdb";
 
 /**
  * A row from `select`: column name to a JS value. Timestamps come back as epoch milliseconds,

@@ -22,7 +22,14 @@ const RETRYABLE_NAMES = new Set([
 ]);
 
 export function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  const e = error as {
+    name?: string;
+    $metadata?: { httpStatusCode?: number };
+    code?: string;
+    retryable?: unknown;
+  };
+  // Errors that know whether they pass (the InfluxDB client's) say so themselves.
+  if (typeof e.retryable === "boolean") return e.retryable;
   if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 500 || status === 429;

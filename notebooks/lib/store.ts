@@ -1,5 +1,5 @@
-// The store a notebook reads: the local DuckDB file under DATA_DIR, or Timestream with
-// STORE=timestream. DuckDB lets one process open a file, so this fails while `npm run serve`
+// The store a notebook reads: the local DuckDB file under DATA_DIR, Timestream with
+// STORE=timestream, or InfluxDB with STORE=influxdb (INFLUXDB_URL, INFLUXDB_DATABASE). DuckDB lets one process open a file, so this fails while `npm run serve`
 // holds it, with a message that says what to do.
 import { join } from "node:path";
 import { readLocalConfig } from "../../api/config.ts";
@@ -11,6 +11,10 @@ export async function openAnalysisStore(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ReadingStore> {
   const config = readLocalConfig(env);
+  if (config.store === "influxdb") {
+    const { openInfluxDbStoreFromEnv } = await import("../../api/store/influxdb-env.ts");
+    return openInfluxDbStoreFromEnv(env);
+  }
   if (config.store === "timestream") {
     const { openTimestreamStoreFromEnv } = await import("../../api/store/timestream-env.ts");
     return openTimestreamStoreFromEnv(env);

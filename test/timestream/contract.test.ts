@@ -1,5 +1,5 @@
-// One request suite, two stores: the embedded DuckDB store (a real file) and Timestream (the
-// mocked client with documented semantics) must give identical answers.
+// One request suite, three stores: the embedded DuckDB store (a real file), Timestream (the
+// fake with documented semantics) and InfluxDB (a real influxd) must give identical answers.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +8,11 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp } from "../../api/app.ts";
 import { roleKey, turbineKey } from "../../api/auth/keys.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { InfluxDbClient } from "../../api/store/influxdb-client.ts";
+import { InfluxDbStore } from "../../api/store/influxdb-store.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
+import { type InfluxDbServer, startInfluxDb } from "../support/influxdb.ts";
 import { createFakeTimestream } from "./fake-timestream.ts";
 
 const SECRET = "contract-secret-0123456789";
@@ -18,6 +21,8 @@ const WINDOW = { maxAgeMs: 24 * 3_600_000, maxFutureMs: 900_000 };
 const dir = mkdtempSync(join(tmpdir(), "gust-contract-"));
 let duckdb: ReadingStore;
 let timestream: ReadingStore;
+let influxServer: InfluxDbServer;
+let influxdb: ReadingStore;
 
 beforeAll(async () => {
   duckdb = await openDuckDbStore({ path: join(dir, "c.duckdb"), writeWindow: WINDOW });
@@ -29,9 +34,17 @@ beforeAll(async () => {
     queryClient: fake.queryClient,
     writeWindow: WINDOW,
   });
+  influxServer = await startInfluxDb();
+  const database = await influxServer.createDatabase("gust");
+  influxdb = new InfluxDbStore({
+    client: new InfluxDbClient({ url: influxServer.url, database }),
+    writeWindow: WINDOW,
+  });
 });
 afterAll(async () => {
   await duckdb.close();
+  await influxdb?.close();
+  await influxServer?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -120,15 +133,21 @@ async function run(store: ReadingStore, step: Step) {
   };
 }
 
-it("answers the same request suite identically on both stores", async () => {
+it("answers the same request suite identically on all three stores", async () => {
   const seen = new Set<string>();
   for (const step of SUITE) {
     const onDuckDb = await run(duckdb, step);
-    const onTimestream = await run(timestream, step);
-    expect({ step: `${step.method} ${step.path}`, ...onTimestream }).toEqual({
-      step: `${step.method} ${step.path}`,
-      ...onDuckDb,
-    });
+    const expected = { step: `${step.method} ${step.path}`, ...onDuckDb };
+    for (const [name, store] of [
+      ["timestream", timestream],
+      ["influxdb", influxdb],
+    ] as const) {
+      const answer = await run(store, step);
+      expect({ store: name, step: `${step.method} ${step.path}`, ...answer }).toEqual({
+        store: name,
+        ...expected,
+      });
+    }
     seen.add(String(onDuckDb.status));
     for (const rejected of onDuckDb.body.rejected ?? []) seen.add(rejected.reason);
     if (onDuckDb.body.duplicates > 0) seen.add("duplicate");

@@ -1,0 +1,307 @@
+// The product's queries for the InfluxDB store. InfluxQL (the query language InfluxDB 1.x, 2.x
+// and 3.x all answer on the v1 `/query`) has no joins, window functions, CTEs or expressions in
+// GROUP BY, so each query is split in two: InfluxQL does what it can on the server (time
+// buckets, per-turbine means, sums and counts), and a finishing step here turns its answer
+// into exactly the rows the SQL stores return for the same query (same columns, same order).
+//
+// A rendered query is InfluxQL headed by one comment line naming its finishing step:
+//   -- gust:power {"every":"5m"}
+//   SELECT mean("power_kw") AS "mean_kw" FROM "readings" WHERE ... GROUP BY time(5m), "turbine_id"
+// Text without that header is InfluxQL whose rows come back as they are.
+import type { InfluxSeries } from "../store/influxdb-client.ts";
+import { influxIdentifier, influxString, seriesRows } from "../store/influxdb-client.ts";
+import type { QueryRow } from "../store/port.ts";
+
+type Finish = (answers: InfluxSeries[][], params: Record<string, unknown>) => QueryRow[];
+
+const HEADER = /^-- gust:([a-z-]+) (\{.*\})\n/;
+
+function headed(finish: keyof typeof FINISHES, params: object, influxql: string[]): string {
+  return `-- gust:${finish} ${JSON.stringify(params)}\n${influxql.join(";\n")}`;
+}
+
+/** Runs a rendered query with `run` (one /query request) and finishes its answer. */
+export async function answerInfluxQuery(
+  query: string,
+  run: (influxql: string) => Promise<InfluxSeries[][]>,
+): Promise<QueryRow[]> {
+  const header = HEADER.exec(query);
+  if (!header) return seriesRows((await run(query))[0] ?? []);
+  const finish = FINISHES[header[1] as keyof typeof FINISHES];
+  if (!finish) throw new Error(`unknown InfluxDB query finish: ${header[1]}`);
+  const answers = await run(query.slice(header[0].length));
+  return finish(answers, JSON.parse(header[2] as string) as Record<string, unknown>);
+}
+
+/** `time >= from AND time < to`, times in epoch ms. */
+export function influxTimeRange(from: number, to: number): string {
+  return `time >= ${ms(from)} AND time < ${ms(to)}`;
+}
+
+function ms(epochMs: number): string {
+  if (!Number.isSafeInteger(epochMs))
+    throw new RangeError(`not a time in milliseconds: ${epochMs}`);
+  return `${epochMs}ms`;
+}
+
+const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
+
+function tag(name: string): string {
+  if (!TAG_NAME.test(name)) throw new RangeError(`not a tag name: ${name}`);
+  return influxIdentifier(name);
+}
+
+// --- power bins (power.ts) ------------------------------------------------------------------
+
+const POWER_INTERVAL: Record<string, string> = { "5m": "5m", "15m": "15m", "1h": "1h", "1d": "1d" };
+
+/**
+ * Per turbine and bin, the mean power (months: the sum and count per UTC day, combined here,
+ * since InfluxQL buckets have fixed lengths); then per bin and group, summed across turbines.
+ */
+export function renderInfluxPowerQuery(
+  tableRef: string,
+  query: { from: number; to: number; every: string; by: string },
+): string {
+  const group = query.by === "none" || query.by === "turbine" ? "" : `, ${tag(query.by)}`;
+  const where = `WHERE ${influxTimeRange(query.from, query.to)}`;
+  const monthly = query.every === "1mo";
+  const interval = monthly ? "1d" : POWER_INTERVAL[query.every];
+  if (!interval) throw new RangeError(`not a power bin: ${query.every}`);
+  const select = monthly
+    ? `SELECT sum("power_kw") AS "kw", count("power_kw") AS "n"`
+    : `SELECT mean("power_kw") AS "kw", count("power_kw") AS "n"`;
+  return headed("power", { monthly, by: query.by }, [
+    `${select} FROM ${tableRef} ${where} GROUP BY time(${interval}), "turbine_id"${group} fill(none)`,
+  ]);
+}
+
+function finishPower(answers: InfluxSeries[][], params: Record<string, unknown>): QueryRow[] {
+  const by = String(params.by);
+  const monthly = params.monthly === true;
+  // Months first become one mean per turbine and month.
+  const perTurbine = new Map<
+    string,
+    { bin: number; turbine: string; grp: string | null; kw: number; n: number }
+  >();
+  for (const row of seriesRows(answers[0] ?? [])) {
+    const turbine = String(row.turbine_id);
+    const grp = by === "none" ? "all" : by === "turbine" ? turbine : (row[by] as string | null);
+    const bin = monthly ? monthStart(Number(row.time)) : Number(row.time);
+    const key = `${bin}\u0000${turbine}\u0000${grp}`;
+    const entry = perTurbine.get(key) ?? { bin, turbine, grp, kw: 0, n: 0 };
+    if (monthly) {
+      entry.kw += Number(row.kw);
+      entry.n += Number(row.n);
+    } else {
+      // Several series of one turbine (tags changed) in one bin: weight each mean by its count.
+      entry.kw += Number(row.kw) * Number(row.n);
+      entry.n += Number(row.n);
+    }
+    perTurbine.set(key, entry);
+  }
+  const bins = new Map<
+    string,
+    { bin_ms: number; grp: string | null; power_kw: number; turbines: number }
+  >();
+  for (const { bin, grp, kw, n } of perTurbine.values()) {
+    const key = `${bin}\u0000${grp}`;
+    const entry = bins.get(key) ?? { bin_ms: bin, grp, power_kw: 0, turbines: 0 };
+    entry.power_kw += kw / n;
+    entry.turbines += 1;
+    bins.set(key, entry);
+  }
+  return [...bins.values()].sort((a, b) => a.bin_ms - b.bin_ms || compareNullsLast(a.grp, b.grp));
+}
+
+function monthStart(epochMs: number): number {
+  const date = new Date(epochMs);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+}
+
+function compareNullsLast(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+// --- one turbine's readings (readings.ts) ----------------------------------------------------
+
+export function renderInfluxReadingsQuery(
+  tableRef: string,
+  query: { turbineId: string; from: number; to: number; limit: number },
+): string {
+  const limit = Math.trunc(query.limit);
+  return headed("readings", { limit }, [
+    `SELECT * FROM ${tableRef} WHERE "turbine_id" = ${influxString(query.turbineId)} AND ${influxTimeRange(query.from, query.to)} GROUP BY * ORDER BY time ASC LIMIT ${limit}`,
+  ]);
+}
+
+/** Rows like the SQL stores': time_ms, the fields, the tags as string columns, "" status null. */
+function finishReadings(answers: InfluxSeries[][], params: Record<string, unknown>): QueryRow[] {
+  // LIMIT applies per series: merge the series, then cut.
+  const rows = seriesRows(answers[0] ?? []).map((row) => {
+    const { time, ...rest } = row;
+    const out: QueryRow = { time_ms: Number(time) };
+    for (const [name, value] of Object.entries(rest)) if (value !== null) out[name] = value;
+    if (out.status === "") out.status = null;
+    return out;
+  });
+  rows.sort((a, b) => Number(a.time_ms) - Number(b.time_ms));
+  return rows.slice(0, Number(params.limit));
+}
+
+// --- analyses (analysis.ts) ------------------------------------------------------------------
+
+const SUMMARY_TAGS = ["project", "municipality", "province", "model"];
+const SUMMARY_NUMERIC_TAGS = ["rated_kw", "lat", "lon"];
+
+export function renderInfluxTurbineSummaryQuery(
+  tableRef: string,
+  range: { from: number; to: number },
+): string {
+  const tags = [...SUMMARY_TAGS, ...SUMMARY_NUMERIC_TAGS].map(tag).join(", ");
+  return headed("turbine-summary", {}, [
+    `SELECT count("power_kw") AS "n", sum("power_kw") AS "kw" FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)} GROUP BY "turbine_id", ${tags}`,
+  ]);
+}
+
+function finishTurbineSummary(answers: InfluxSeries[][]): QueryRow[] {
+  const turbines = new Map<string, QueryRow & { n: number; kw: number }>();
+  for (const row of seriesRows(answers[0] ?? [])) {
+    const id = String(row.turbine_id);
+    const entry = turbines.get(id) ?? { turbine_id: id, n: 0, kw: 0 };
+    entry.n += Number(row.n);
+    entry.kw += Number(row.kw);
+    for (const name of [...SUMMARY_TAGS, ...SUMMARY_NUMERIC_TAGS]) {
+      const value = row[name] as string | null;
+      const current = entry[name] as string | null | undefined;
+      entry[name] = current == null || (value !== null && value > current) ? value : current;
+    }
+    turbines.set(id, entry);
+  }
+  return [...turbines.values()]
+    .sort((a, b) => compareNullsLast(String(a.turbine_id), String(b.turbine_id)))
+    .map(({ n, kw, ...row }) => {
+      const out: QueryRow = { turbine_id: row.turbine_id as string };
+      for (const name of SUMMARY_TAGS) out[name] = row[name] ?? null;
+      for (const name of SUMMARY_NUMERIC_TAGS)
+        out[name] = row[name] == null ? null : Number(row[name]);
+      return { ...out, readings: n, mean_kw: kw / n };
+    });
+}
+
+/** Producing readings' power and wind per turbine; binned by wind speed here (InfluxQL cannot). */
+export function renderInfluxPowerCurveQuery(
+  tableRef: string,
+  range: { from: number; to: number },
+): string {
+  return headed("power-curve", {}, [
+    `SELECT "power_kw", "wind_speed_ms" FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)} AND "status" = 'producing' GROUP BY "turbine_id", "rated_kw"`,
+  ]);
+}
+
+function finishPowerCurve(answers: InfluxSeries[][]): QueryRow[] {
+  // As the SQL: per turbine and bin the sum and count, then sum(kw / rated) / sum(n) per bin.
+  const perTurbine = new Map<string, { wind: number; kw: number; n: number; rated: number }>();
+  for (const row of seriesRows(answers[0] ?? [])) {
+    const rated = row.rated_kw == null ? Number.NaN : Number(row.rated_kw);
+    const wind = Math.floor(Number(row.wind_speed_ms)) + 0.5;
+    const key = `${row.turbine_id}\u0000${wind}`;
+    const entry = perTurbine.get(key) ?? { wind, kw: 0, n: 0, rated };
+    entry.kw += Number(row.power_kw);
+    entry.n += 1;
+    entry.rated = Number.isNaN(entry.rated) ? rated : Math.max(entry.rated, rated);
+    perTurbine.set(key, entry);
+  }
+  const bins = new Map<number, { perUnit: number; n: number }>();
+  for (const { wind, kw, n, rated } of perTurbine.values()) {
+    if (!(rated > 0)) continue;
+    const entry = bins.get(wind) ?? { perUnit: 0, n: 0 };
+    entry.perUnit += kw / rated;
+    entry.n += n;
+    bins.set(wind, entry);
+  }
+  return [...bins.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([wind_ms, { perUnit, n }]) => ({ wind_ms, per_unit: perUnit / n, readings: n }));
+}
+
+/** Each turbine's reading times; steps, median interval and gaps are worked out here. */
+export function renderInfluxCompletenessQuery(
+  tableRef: string,
+  range: { from: number; to: number },
+): string {
+  return headed("completeness", { from: range.from, to: range.to }, [
+    `SELECT "power_kw" FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)} GROUP BY "turbine_id"`,
+  ]);
+}
+
+function finishCompleteness(
+  answers: InfluxSeries[][],
+  params: Record<string, unknown>,
+): QueryRow[] {
+  const from = Number(params.from);
+  const to = Number(params.to);
+  const times = new Map<string, number[]>();
+  for (const row of seriesRows(answers[0] ?? [])) {
+    const id = String(row.turbine_id);
+    const list = times.get(id) ?? [];
+    list.push(Number(row.time));
+    times.set(id, list);
+  }
+  return [...times.keys()].sort().map((turbine_id) => {
+    const at = (times.get(turbine_id) as number[]).sort((a, b) => a - b);
+    const steps = at.slice(1).map((time, i) => time - (at[i] as number));
+    const interval = median(steps);
+    let gaps = 0;
+    let gapMs = 0;
+    // The range's start and end count as steps, as in the SQL.
+    for (const step of [...steps, (at[0] as number) - from, to - (at.at(-1) as number)]) {
+      if (interval !== null && step > 2 * interval) {
+        gaps += 1;
+        gapMs += step - interval;
+      }
+    }
+    return { turbine_id, readings: at.length, interval_ms: interval, gaps, gap_ms: gapMs };
+  });
+}
+
+/** DuckDB's median: the middle value, or the mean of the two middle ones. */
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export function renderInfluxDataExtentQuery(tableRef: string): string {
+  return headed("data-extent", {}, [
+    `SELECT count("power_kw") AS "n" FROM ${tableRef}`,
+    `SELECT first("power_kw") FROM ${tableRef}`,
+    `SELECT last("power_kw") FROM ${tableRef}`,
+  ]);
+}
+
+function finishDataExtent(answers: InfluxSeries[][]): QueryRow[] {
+  const [count, first, last] = answers.map((series) => seriesRows(series)[0]);
+  return [
+    {
+      first_ms: first ? Number(first.time) : null,
+      last_ms: last ? Number(last.time) : null,
+      readings: count ? Number(count.n) : 0,
+    },
+  ];
+}
+
+const FINISHES = {
+  power: finishPower,
+  readings: finishReadings,
+  "turbine-summary": finishTurbineSummary,
+  "power-curve": finishPowerCurve,
+  completeness: finishCompleteness,
+  "data-extent": finishDataExtent,
+} satisfies Record<string, Finish>;

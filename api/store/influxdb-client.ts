@@ -1,0 +1,177 @@
+// The HTTP side of the InfluxDB store: line protocol to the v1 `/write`, InfluxQL to the v1
+// `/query`, the one endpoint pair InfluxDB 1.x, 2.x (v1 compatibility API) and 3.x all serve,
+// so one client runs on Amazon Timestream for InfluxDB, InfluxDB 3 and Debian's influxd 1.6.
+
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import { Agent, request } from "undici";
+import { type QueryRow, StoreUnavailableError } from "./port.ts";
+
+const gzipAsync = promisify(gzip);
+
+export interface InfluxDbConnection {
+  /** Base URL, e.g. https://id.us-east-1.timestream-influxdb.amazonaws.com:8086 */
+  url: string;
+  database: string;
+  /** Sent as `Authorization: Token <token>` (InfluxDB 2.x and 3.x; 1.x with auth off ignores it). */
+  token?: string;
+  /** Per HTTP request, connect to last byte. */
+  timeoutMs?: number;
+}
+
+/** An HTTP answer or network failure; `retryable` tells withRetries whether to try again. */
+export class InfluxDbError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "InfluxDbError";
+  }
+}
+
+/** One series of an InfluxQL answer: its tags (from GROUP BY) and rows of columns. */
+export interface InfluxSeries {
+  name: string;
+  tags: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+interface QueryAnswer {
+  results?: { statement_id?: number; series?: Partial<InfluxSeries>[]; error?: string }[];
+  error?: string;
+}
+
+/** The series of each statement of a /query answer, in statement order; an error throws. */
+export function parseQueryAnswer(answer: QueryAnswer): InfluxSeries[][] {
+  if (answer.error) throw new InfluxDbError(`InfluxDB query failed: ${answer.error}`, false);
+  return (answer.results ?? []).map((result) => {
+    if (result.error) throw new InfluxDbError(`InfluxDB query failed: ${result.error}`, false);
+    return (result.series ?? []).map((series) => ({
+      name: series.name ?? "",
+      tags: series.tags ?? {},
+      columns: series.columns ?? [],
+      values: series.values ?? [],
+    }));
+  });
+}
+
+/**
+ * A statement's series as flat rows: every column by name, tags as string columns, `time` as
+ * epoch milliseconds (the query asks for epoch=ms). An empty tag (a point without that tag,
+ * grouped by it) is null, as a missing dimension is in the SQL stores.
+ */
+export function seriesRows(series: readonly InfluxSeries[]): QueryRow[] {
+  const rows: QueryRow[] = [];
+  for (const { tags, columns, values } of series) {
+    for (const value of values) {
+      const row: QueryRow = {};
+      for (const [key, tag] of Object.entries(tags)) row[key] = tag === "" ? null : tag;
+      columns.forEach((column, i) => {
+        const cell = value[i];
+        row[column] =
+          cell === undefined || cell === null
+            ? null
+            : typeof cell === "number" || typeof cell === "string" || typeof cell === "boolean"
+              ? cell
+              : JSON.stringify(cell);
+      });
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/** An InfluxQL string literal: single quotes, with quote and backslash escaped. */
+export function influxString(value: string): string {
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
+/** An InfluxQL identifier: double quotes, with quote and backslash escaped. */
+export function influxIdentifier(name: string): string {
+  return `"${name.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+export class InfluxDbClient {
+  private readonly agent: Agent;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(readonly connection: InfluxDbConnection) {
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.headers = connection.token ? { authorization: `Token ${connection.token}` } : {};
+    this.timeoutMs = connection.timeoutMs ?? 10_000;
+  }
+
+  /** Writes lines of line protocol (times in ms), gzipped, in one request. */
+  async write(lines: readonly string[]): Promise<void> {
+    const body = await gzipAsync(Buffer.from(lines.join("\n")));
+    const params = new URLSearchParams({ db: this.connection.database, precision: "ms" });
+    await this.send("write", `/write?${params}`, body, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-encoding": "gzip",
+    });
+  }
+
+  /** Runs InfluxQL (statements separated by `;`) and returns each statement's series. */
+  async query(influxql: string): Promise<InfluxSeries[][]> {
+    const body = new URLSearchParams({ db: this.connection.database, epoch: "ms", q: influxql });
+    const text = await this.send("query", "/query", body.toString(), {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    return parseQueryAnswer(JSON.parse(text) as QueryAnswer);
+  }
+
+  private async send(
+    what: string,
+    path: string,
+    body: string | Buffer,
+    headers: Record<string, string>,
+  ): Promise<string> {
+    let answer: Awaited<ReturnType<typeof request>>;
+    try {
+      answer = await request(new URL(path, this.connection.url), {
+        method: "POST",
+        body,
+        headers: { ...this.headers, ...headers },
+        dispatcher: this.agent,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (error) {
+      // No HTTP answer: refused, reset, timed out. Worth another attempt.
+      const e = error as { code?: string; message?: string };
+      throw new InfluxDbError(
+        `InfluxDB ${what} at ${this.connection.url}: ${e.code ?? ""} ${e.message ?? ""}`.trim(),
+        true,
+      );
+    }
+    const text = await answer.body.text();
+    const status = answer.statusCode;
+    if (status >= 200 && status < 300) return text;
+    const message = `InfluxDB ${what} answered ${status}: ${errorText(text)}`;
+    if (status === 401 || status === 403) {
+      // A wrong or missing token is the operator's to fix; clients should come back later.
+      throw new StoreUnavailableError(`${message} (check INFLUXDB_TOKEN)`, 60);
+    }
+    if (status === 404 && /database not found/i.test(text)) {
+      throw new StoreUnavailableError(`${message} (create it, see README)`, 60);
+    }
+    throw new InfluxDbError(message, status >= 500 || status === 429, status);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function errorText(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: string; message?: string };
+    return parsed.error ?? parsed.message ?? text;
+  } catch {
+    return text.slice(0, 300);
+  }
+}
