@@ -133,7 +133,7 @@ export const ReadingBatchSchema = z
 
 export const IngestBodySchema = z.union([ReadingSchema, ReadingBatchSchema]).openapi("IngestBody");
 
-export const REJECTION_REASONS = ["conflict", "too_old", "too_new"] as const;
+export const REJECTION_REASONS = ["conflict", "too_old", "too_new", "store_rejected"] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export const IngestResultSchema = z

@@ -63,6 +63,8 @@ export function summarizeOutcomes(
   for (const { index, outcome, detail } of outcomes) {
     if (outcome === "accepted") result.accepted++;
     else if (outcome === "duplicate") result.duplicates++;
+    else if (typeof outcome === "object")
+      result.rejected.push({ index, reason: outcome.reason, detail: outcome.detail });
     else
       result.rejected.push({
         index,

@@ -1,15 +1,21 @@
 // GET /healthz: no key needed; 200 once the store answers, so load balancers and scripts can wait.
+// The store check is cached for HEALTH_CHECK_TTL_MS: on Timestream every check is a billed query,
+// and an unauthenticated caller could otherwise run one per request up to the stage's rate limit.
 import { createRoute, z } from "@hono/zod-openapi";
 import { problemResponse } from "../problem.ts";
 import { ProblemSchema } from "../readings/schema.ts";
 import { StoreUnavailableError } from "../store/port.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 
+/** How long one store check answers /healthz (both a success and a failure). */
+export const HEALTH_CHECK_TTL_MS = 30_000;
+
 const route = createRoute({
   method: "get",
   path: "/healthz",
   tags: ["operations"],
   summary: "Is the API up and its store reachable?",
+  description: `The store check is cached for ${HEALTH_CHECK_TTL_MS / 1000} s: a change shows within that time.`,
   responses: {
     200: {
       description: "Up, and the store answers.",
@@ -30,9 +36,19 @@ const route = createRoute({
 });
 
 export function registerHealthRoutes(app: GustApp, deps: AppDeps): void {
+  let check: { at: number; result: Promise<void> } | undefined;
+  const storeCheck = (): Promise<void> => {
+    const now = deps.now();
+    if (!check || now - check.at >= HEALTH_CHECK_TTL_MS) {
+      const result = deps.store.ping();
+      result.catch(() => {}); // observed by every caller below; never an unhandled rejection
+      check = { at: now, result };
+    }
+    return check.result;
+  };
   app.openapi(route, async (c) => {
     try {
-      await deps.store.ping();
+      await storeCheck();
     } catch (error) {
       const retryAfter = error instanceof StoreUnavailableError ? error.retryAfterSeconds : 5;
       return problemResponse(

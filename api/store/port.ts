@@ -15,8 +15,17 @@ export interface Reading {
   tags: Record<string, string>;
 }
 
+/**
+ * A reading the store itself refused for a reason of its own (Timestream's limits), passed on
+ * to the client word for word so that the sender can act on it.
+ */
+export interface StoreRejection {
+  reason: "store_rejected";
+  detail: string;
+}
+
 /** What became of one reading of a write, at the same index. */
-export type WriteOutcome = "accepted" | "duplicate" | RejectionReason;
+export type WriteOutcome = "accepted" | "duplicate" | RejectionReason | StoreRejection;
 
 /** How far back and ahead of now the store takes writes. */
 export interface WriteWindow {

@@ -1,6 +1,9 @@
-// Retrying AWS calls that failed for passing reasons (throttling, 5xx, the network), with capped
-// exponential backoff and full jitter, until the request's deadline; then the store is
-// "unavailable" and the client gets a 503 with Retry-After and resends (writes are idempotent).
+// Retrying AWS calls that failed for passing reasons (throttling, 5xx, the network, endpoint
+// discovery), with capped exponential backoff and full jitter, until the request's deadline;
+// then the store is "unavailable" and the client gets a 503 with Retry-After and resends
+// (writes are idempotent). Every attempt carries an AbortSignal that fires at the deadline, so a
+// call that never answers cannot outlive the request's budget (Lambda would time out and API
+// Gateway answer its own generic 500 instead of gust's 503).
 import { setTimeout as sleep } from "node:timers/promises";
 import { StoreUnavailableError } from "./port.ts";
 
@@ -19,6 +22,11 @@ const RETRYABLE_NAMES = new Set([
   "ServiceUnavailableException",
   "RequestTimeout",
   "TimeoutError",
+  // 421: the discovered endpoint is stale; the SDK drops it from its cache, so a retry
+  // discovers a fresh one.
+  "InvalidEndpointException",
+  // Our own per-attempt abort at the deadline (the SDK names it so).
+  "AbortError",
 ]);
 
 export function isRetryable(error: unknown): boolean {
@@ -27,10 +35,15 @@ export function isRetryable(error: unknown): boolean {
     $metadata?: { httpStatusCode?: number };
     code?: string;
     retryable?: unknown;
+    reason?: unknown;
+    message?: string;
   };
   // Errors that know whether they pass (the InfluxDB client's) say so themselves.
   if (typeof e.retryable === "boolean") return e.retryable;
   if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
+  // Endpoint discovery failing arrives as a plain Error carrying the cause in `reason`
+  // (@aws-sdk/middleware-endpoint-discovery): the DescribeEndpoints call itself failed.
+  if (e.reason !== undefined && /discover endpoint/i.test(e.message ?? "")) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 500 || status === 429;
   // No HTTP answer at all: a network error.
@@ -41,22 +54,38 @@ export async function withRetries<T>(
   what: string,
   deadline: number,
   policy: RetryPolicy,
-  attempt: () => Promise<T>,
+  attempt: (abortSignal: AbortSignal) => Promise<T>,
   random: () => number = Math.random,
 ): Promise<T> {
   for (let n = 0; ; n++) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw unavailable(what, n, "the request's time budget ran out", policy);
     try {
-      return await attempt();
+      return await attempt(AbortSignal.timeout(remaining));
     } catch (error) {
       if (!isRetryable(error)) throw error;
       const delay = random() * Math.min(policy.capMs, policy.baseMs * 2 ** n);
       if (Date.now() + delay + policy.marginMs >= deadline) {
-        throw new StoreUnavailableError(
-          `${what} still failing after ${n + 1} attempt(s): ${(error as Error).name}`,
-          Math.max(1, Math.ceil(policy.capMs / 1000)),
-        );
+        throw unavailable(what, n + 1, describe(error), policy);
       }
       await sleep(delay);
     }
   }
+}
+
+function describe(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  return e.name === "AbortError" ? "no answer before the deadline" : (e.name ?? "error");
+}
+
+function unavailable(
+  what: string,
+  attempts: number,
+  why: string,
+  policy: RetryPolicy,
+): StoreUnavailableError {
+  return new StoreUnavailableError(
+    `${what} still failing after ${attempts} attempt(s): ${why}`,
+    Math.max(1, Math.ceil(policy.capMs / 1000)),
+  );
 }

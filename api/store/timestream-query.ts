@@ -37,11 +37,14 @@ export function parseDatum(datum: Datum, column: ColumnInfo): QueryRow[string] {
 export async function runTimestreamQuery(
   client: TimestreamQueryClient,
   sql: string,
+  abortSignal?: AbortSignal,
 ): Promise<QueryRow[]> {
   const rows: QueryRow[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }));
+    const page = await client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken }), {
+      abortSignal,
+    });
     const columns = page.ColumnInfo ?? [];
     for (const row of page.Rows ?? []) {
       const parsed: QueryRow = {};

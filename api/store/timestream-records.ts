@@ -3,7 +3,8 @@
 // time in milliseconds, and the reading's version as the record's Version (Timestream replaces
 // a record only for a higher Version: the contract's own rule).
 import type { _Record, Dimension, MeasureValue } from "@aws-sdk/client-timestream-write";
-import type { Reading } from "./port.ts";
+import { READING_FIELDS } from "../readings/schema.ts";
+import type { QueryRow, Reading } from "./port.ts";
 
 export const MEASURE_NAME = "reading";
 /** WriteRecords takes at most 100 records a call. */
@@ -50,11 +51,15 @@ export interface RecordChunk {
 export function recordChunks(
   readings: readonly Reading[],
   indexes: readonly number[],
+  /** Dimensions to write instead of the reading's own (a correction keeps the stored ones). */
+  dimensionsOverride: ReadonlyMap<number, Dimension[]> = new Map(),
 ): RecordChunk[] {
   const chunks: RecordChunk[] = [];
   for (let start = 0; start < indexes.length; start += RECORDS_PER_CALL) {
     const part = indexes.slice(start, start + RECORDS_PER_CALL);
-    const dimensions = part.map((i) => readingDimensions(readings[i] as Reading));
+    const dimensions = part.map(
+      (i) => dimensionsOverride.get(i) ?? readingDimensions(readings[i] as Reading),
+    );
     const shared = dimensions.every((d) => JSON.stringify(d) === JSON.stringify(dimensions[0]));
     chunks.push({
       indexes: part,
@@ -71,4 +76,26 @@ export function recordChunks(
     });
   }
   return chunks;
+}
+
+// Columns of a query row that are neither dimensions nor measures of the reading.
+const NOT_DIMENSIONS = new Set<string>([...READING_FIELDS, "measure_name", "time_ms"]);
+
+/**
+ * The dimensions a stored record was written with, from a `SELECT *` row: turbine_id and every
+ * other text column that is not one of the reading's own fields (dimensions are the only text
+ * columns besides status). In the order readingDimensions writes them.
+ */
+export function storedDimensions(row: QueryRow): Dimension[] {
+  const names = Object.keys(row)
+    .filter((name) => !NOT_DIMENSIONS.has(name) && typeof row[name] === "string")
+    .sort((a, b) => a.localeCompare(b));
+  return [
+    { Name: "turbine_id", Value: String(row.turbine_id), DimensionValueType: "VARCHAR" },
+    ...names.map((Name) => ({
+      Name,
+      Value: row[Name] as string,
+      DimensionValueType: "VARCHAR" as const,
+    })),
+  ];
 }

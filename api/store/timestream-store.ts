@@ -4,10 +4,17 @@
 // that share an identity with the request's, and the contract's rules (identity.ts) classify
 // each reading. Timestream alone would take an identical re-send silently, so without that query
 // a duplicate could not be told from a new reading. Timestream still guards the truth: a record
-// it rejects (a race with another writer, its retention window) is mapped back to its reading.
+// it rejects (a race with another writer, its retention window, its limits) is mapped back to
+// its reading, by the documented fields (ExistingVersion), never by the wording of the reason.
+//
+// What holds here and not on DuckDB (README, "What holds on Timestream"): reads are eventually
+// consistent, so a re-send that arrives before the first write is visible to queries counts as
+// accepted again (Timestream keeps one record: an identical record is a no-op).
 
 import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import {
+  type Dimension,
+  type RejectedRecord,
   RejectedRecordsException,
   type TimestreamWriteClient,
   WriteRecordsCommand,
@@ -19,7 +26,12 @@ import { classifyReadings, type KnownReading, readingIdentity, timeSpan } from "
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.ts";
 import { runTimestreamQuery } from "./timestream-query.ts";
-import { COMMON_ATTRIBUTES, MEASURE_NAME, recordChunks } from "./timestream-records.ts";
+import {
+  COMMON_ATTRIBUTES,
+  MEASURE_NAME,
+  recordChunks,
+  storedDimensions,
+} from "./timestream-records.ts";
 
 export interface TimestreamStoreOptions {
   database: string;
@@ -31,6 +43,16 @@ export interface TimestreamStoreOptions {
   /** Time a request may spend on retries when no Lambda deadline is set. */
   budgetMs?: number;
 }
+
+/** How Timestream says a query names a column that no record has written yet (a 400). */
+const MISSING_COLUMN = /Column '([^']+)' does not exist/;
+/** At most this many optional columns are replaced by NULL in one query before giving up. */
+const MAX_MISSING_COLUMNS = 64;
+/**
+ * A rejected record without ExistingVersion whose time is this close to (or beyond) the write
+ * window's edge was rejected for its time: Timestream's clock runs a little after the app's check.
+ */
+const WINDOW_EDGE_MS = 60_000;
 
 export class TimestreamStore implements ReadingStore {
   readonly kind = "timestream" as const;
@@ -46,9 +68,9 @@ export class TimestreamStore implements ReadingStore {
     this.budgetMs = options.budgetMs ?? 10_000;
   }
 
-  async write(readings: Reading[], now: number): Promise<WriteOutcome[]> {
+  async write(readings: Reading[], _now: number): Promise<WriteOutcome[]> {
     if (readings.length === 0) return [];
-    const known = await this.lookUpStored(readings);
+    const { known, dimensions } = await this.lookUpStored(readings);
     const outcomes = classifyReadings(readings, known);
     // Write each changed identity once, in its final (highest) version.
     const finalIndex = new Map<string, number>();
@@ -56,11 +78,18 @@ export class TimestreamStore implements ReadingStore {
       if (outcomes[i] === "accepted") finalIndex.set(readingIdentity(reading), i);
     });
     const toWrite = [...finalIndex.values()].sort((a, b) => a - b);
+    // A correction replaces the stored record only if it has the stored record's dimensions
+    // (Timestream's identity is every dimension + time + measure name): write it with those.
+    const override = new Map<number, Dimension[]>();
+    for (const i of toWrite) {
+      const stored = dimensions.get(readingIdentity(readings[i] as Reading));
+      if (stored) override.set(i, stored);
+    }
     const deadline = currentDeadline(this.budgetMs);
     await Promise.all(
-      recordChunks(readings, toWrite).map(async (chunk) => {
+      recordChunks(readings, toWrite, override).map(async (chunk) => {
         try {
-          await withRetries("Timestream WriteRecords", deadline, this.retry, () =>
+          await withRetries("Timestream WriteRecords", deadline, this.retry, (abortSignal) =>
             this.options.writeClient.send(
               new WriteRecordsCommand({
                 DatabaseName: this.options.database,
@@ -71,6 +100,7 @@ export class TimestreamStore implements ReadingStore {
                 },
                 Records: chunk.records,
               }),
+              { abortSignal },
             ),
           );
         } catch (error) {
@@ -80,9 +110,9 @@ export class TimestreamStore implements ReadingStore {
             const index = chunk.indexes[rejected.RecordIndex ?? -1];
             if (index === undefined) continue;
             const outcome = rejectionOutcome(
-              rejected.Reason ?? "",
+              rejected,
               readings[index] as Reading,
-              now,
+              this.writeWindow,
             );
             // Every reading that shared the identity (and so this record) shares its fate.
             const identity = readingIdentity(readings[index] as Reading);
@@ -97,32 +127,76 @@ export class TimestreamStore implements ReadingStore {
     return outcomes;
   }
 
-  /** Stored readings sharing an identity with `readings`, in one query over their time span. */
-  private async lookUpStored(readings: Reading[]): Promise<Map<string, KnownReading>> {
+  /**
+   * Stored readings sharing an identity with `readings`, and the dimensions each was stored
+   * with, in one query bounded to each turbine's own time span (Timestream bills the data a
+   * query scans: a gateway's request for two turbines an hour apart does not scan the hour).
+   */
+  private async lookUpStored(readings: Reading[]): Promise<{
+    known: Map<string, KnownReading>;
+    dimensions: Map<string, Dimension[]>;
+  }> {
     const wanted = new Set(readings.map(readingIdentity));
-    const turbines = [...new Set(readings.map((r) => r.turbine_id))];
-    const { earliest, latest } = timeSpan(readings);
+    const byTurbine = new Map<string, Reading[]>();
+    for (const reading of readings) {
+      const list = byTurbine.get(reading.turbine_id);
+      if (list) list.push(reading);
+      else byTurbine.set(reading.turbine_id, [reading]);
+    }
+    const spans = [...byTurbine].map(([turbine, own]) => {
+      const { earliest, latest } = timeSpan(own);
+      return `(turbine_id = ${sqlString(turbine)} AND time BETWEEN ${sqlTime("timestream", earliest)} AND ${sqlTime("timestream", latest)})`;
+    });
     const rows = await this.select(
       [
         `SELECT *, to_milliseconds(time) AS time_ms FROM ${this.tableRef}`,
         `WHERE measure_name = ${sqlString(MEASURE_NAME)}`,
-        `  AND time BETWEEN ${sqlTime("timestream", earliest)} AND ${sqlTime("timestream", latest)}`,
-        `  AND turbine_id IN (${turbines.map(sqlString).join(", ")})`,
+        `  AND (${spans.join("\n    OR ")})`,
       ].join("\n"),
     );
     const known = new Map<string, KnownReading>();
+    const dimensions = new Map<string, Dimension[]>();
     for (const row of rows) {
       const stored = readingFromRow(row);
       const reading: Reading = { ...stored, time: Date.parse(stored.time) };
       const identity = readingIdentity(reading);
-      if (wanted.has(identity)) known.set(identity, { reading, stored: true, changed: false });
+      if (!wanted.has(identity)) continue;
+      // Two records for one identity can only predate this rule; the highest version wins.
+      const current = known.get(identity);
+      if (current && current.reading.version >= reading.version) continue;
+      known.set(identity, { reading, stored: true, changed: false });
+      dimensions.set(identity, storedDimensions(row));
     }
-    return known;
+    return { known, dimensions };
   }
 
+  /**
+   * Runs a query. A column that no record has written yet (a fresh table, a tag or measure never
+   * sent) is a ValidationException on Timestream where DuckDB answers NULL: an optional column
+   * (quoted by api/queries/sql.ts) is then read as NULL, and a reading's own column (unquoted:
+   * turbine_id, power_kw, ...) missing means no reading was ever stored, so the answer is empty.
+   */
   async select(sql: string): Promise<QueryRow[]> {
-    return withRetries("Timestream Query", currentDeadline(this.budgetMs), this.retry, () =>
-      runTimestreamQuery(this.options.queryClient, sql),
+    let text = sql;
+    for (let replaced = 0; ; replaced++) {
+      try {
+        return await this.run(text);
+      } catch (error) {
+        const column = missingColumn(error);
+        if (column === undefined || replaced >= MAX_MISSING_COLUMNS) throw error;
+        const quoted = `"${column.replaceAll('"', '""')}"`;
+        if (!text.includes(quoted)) return [];
+        text = text.replaceAll(quoted, "NULL");
+      }
+    }
+  }
+
+  private run(sql: string): Promise<QueryRow[]> {
+    return withRetries(
+      "Timestream Query",
+      currentDeadline(this.budgetMs),
+      this.retry,
+      (abortSignal) => runTimestreamQuery(this.options.queryClient, sql, abortSignal),
     );
   }
 
@@ -136,15 +210,32 @@ export class TimestreamStore implements ReadingStore {
   }
 }
 
+/** The column a ValidationException says does not exist, if that is what it says. */
+export function missingColumn(error: unknown): string | undefined {
+  const e = error as { name?: string; message?: string };
+  if (e.name !== "ValidationException") return undefined;
+  return MISSING_COLUMN.exec(e.message ?? "")?.[1];
+}
+
 /**
- * A RejectedRecord's reason as the contract's rejection. Timestream words them in prose; the
- * documented causes are a same-identity record with other values or a version not higher
- * (ExistingVersion set), and a time outside the memory store's retention.
+ * A RejectedRecord as the contract's rejection, by its documented fields: ExistingVersion is set
+ * exactly when a record with this identity is stored with other values or a version not lower
+ * (a conflict); otherwise a time at or beyond the write window's edge was too old or too new;
+ * anything else (a dimension or measure over Timestream's limits) is passed on with
+ * Timestream's own reason.
  */
-export function rejectionOutcome(reason: string, reading: Reading, now: number): WriteOutcome {
-  if (/retention|time range|ingestion window|outside/i.test(reason)) {
-    return reading.time > now ? "too_new" : "too_old";
-  }
-  if (/version|already exists|same dimensions|measure value/i.test(reason)) return "conflict";
-  throw new Error(`Timestream rejected a record for a reason gust does not know: ${reason}`);
+export function rejectionOutcome(
+  rejected: RejectedRecord,
+  reading: Reading,
+  window: WriteWindow,
+  clock: number = Date.now(),
+): WriteOutcome {
+  if (rejected.ExistingVersion !== undefined && rejected.ExistingVersion !== null)
+    return "conflict";
+  if (reading.time < clock - window.maxAgeMs + WINDOW_EDGE_MS) return "too_old";
+  if (reading.time > clock + window.maxFutureMs - WINDOW_EDGE_MS) return "too_new";
+  return {
+    reason: "store_rejected",
+    detail: `Timestream refused this reading: ${(rejected.Reason ?? "no reason given").replace(/\.$/, "")}. Sending it again will not help; change what the reading carries.`,
+  };
 }

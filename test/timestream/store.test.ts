@@ -106,9 +106,17 @@ describe("writes", () => {
     const fake = createFakeTimestream();
     fake.retentionMs = 60 * 60_000;
     const store = storeOn(fake);
-    // The app checks the window first; Timestream's own window (here shorter) still rejects.
+    // The app checks its window first; a table whose own window is shorter (a misconfigured
+    // deployment) still rejects, without ExistingVersion: passed on with Timestream's reason.
     const readings = [reading("r", 1), reading("r", 120), reading("r", 2)];
-    expect(await store.write(readings, NOW)).toEqual(["accepted", "too_old", "accepted"]);
+    expect(await store.write(readings, NOW)).toEqual([
+      "accepted",
+      {
+        reason: "store_rejected",
+        detail: expect.stringContaining("outside the time range"),
+      },
+      "accepted",
+    ]);
     // Another writer stores a different value between our lookup and our write.
     fake.blindNextQuery = true;
     expect(await store.write([{ ...(readings[0] as Reading), power_kw: 5 }], NOW)).toEqual([

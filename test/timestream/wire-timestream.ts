@@ -1,0 +1,357 @@
+// A fake Amazon Timestream ON THE WIRE: a loopback HTTP server speaking the awsJson1_0 protocol
+// (POST /, X-Amz-Target: Timestream_20181101.<Operation>, errors as {"__type", "message"} with
+// the status the service model declares) that the real @aws-sdk/client-timestream-write and
+// -query reach through their `endpoint` setting (which turns endpoint discovery off).
+//
+// It behaves as AWS documents, not as gust expects:
+// - WriteRecords: identity = every dimension + time + measure name; an identical record is a
+//   no-op; a higher Version replaces; other values with a version not higher are rejected WITH
+//   ExistingVersion; a time outside [now - memory retention, now + 15 min] or a record over the
+//   limits (2 KB a record, 2 KB of dimensions, 128 dimensions, 256 measures, 100 records a call)
+//   is rejected WITHOUT it (RejectedRecordsException, HTTP 419, RecordIndex per record).
+// - Query: a column no record has written yet is a ValidationException "line 1:N: Column 'x'
+//   does not exist"; writes become visible to queries only `visibilityDelayMs` after they are
+//   acknowledged (eventual consistency); rows come in pages (NextToken).
+// - `throttleNext` calls answer ThrottlingException (429); `hangNext` calls never answer.
+// Queries it cannot interpret (analysis SQL) go to `answerQuery`, after the column check.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
+import { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
+
+export interface WireRecord {
+  dimensions: Record<string, string>;
+  measureName: string;
+  time: number;
+  measures: Record<string, { value: string; type: string }>;
+  version: number;
+  /** When queries start to see it (epoch ms). */
+  visibleAt: number;
+}
+
+type Row = { Data: ({ ScalarValue: string } | { NullValue: true })[] };
+export interface CannedAnswer {
+  columns: { Name: string; ScalarType: string }[];
+  rows: (string | null)[][];
+}
+
+export interface WireTimestream {
+  url: string;
+  records: Map<string, WireRecord>;
+  /** Every call: its operation and JSON body, in arrival order. */
+  calls: { operation: string; body: any }[];
+  visibilityDelayMs: number;
+  memoryRetentionMs: number;
+  pageSize: number;
+  throttleNext: number;
+  hangNext: number;
+  answerQuery?: (sql: string) => CannedAnswer | undefined;
+  writeClient(): TimestreamWriteClient;
+  queryClient(): TimestreamQueryClient;
+  close(): Promise<void>;
+}
+
+const MAX_RECORDS = 100;
+const MAX_RECORD_BYTES = 2048;
+const MAX_DIMENSION_BYTES = 2048;
+const MAX_DIMENSIONS = 128;
+const MAX_MEASURES = 256;
+const MAX_FUTURE_MS = 15 * 60_000;
+// The columns gust's queries name bare (unquoted); a quoted "name" is checked too.
+const BARE_COLUMNS = ["turbine_id", "power_kw", "wind_speed_ms", "status", "version"];
+
+class AwsError {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly message: string,
+    readonly extra: object = {},
+  ) {}
+}
+
+export async function startWireTimestream(): Promise<WireTimestream> {
+  const hanging = new Set<ServerResponse>();
+  const fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close"> = {
+    records: new Map(),
+    calls: [],
+    visibilityDelayMs: 0,
+    memoryRetentionMs: 24 * 3_600_000,
+    pageSize: 1000,
+    throttleNext: 0,
+    hangNext: 0,
+  };
+
+  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const operation = target.split(".")[1] ?? "";
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+    fake.calls.push({ operation, body });
+    if (fake.hangNext > 0) {
+      fake.hangNext--;
+      hanging.add(response); // never answered; closed with the server
+      return;
+    }
+    try {
+      if (fake.throttleNext > 0) {
+        fake.throttleNext--;
+        throw new AwsError(429, "ThrottlingException", "Rate exceeded");
+      }
+      const answer =
+        operation === "WriteRecords"
+          ? writeRecords(fake, body)
+          : operation === "Query"
+            ? query(fake, body)
+            : (() => {
+                throw new AwsError(400, "ValidationException", `unknown operation ${target}`);
+              })();
+      send(response, 200, answer);
+    } catch (error) {
+      if (!(error instanceof AwsError)) {
+        send(response, 500, { __type: "InternalServerException", message: String(error) });
+        return;
+      }
+      response.setHeader("x-amzn-errortype", error.type);
+      send(response, error.status, {
+        __type: `com.amazonaws.timestream.v20181101#${error.type}`,
+        message: error.message,
+        ...error.extra,
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clientConfig = {
+    region: "eu-west-1",
+    endpoint: url,
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wire-fake" },
+    maxAttempts: 1,
+  };
+  return Object.assign(fake, {
+    url,
+    writeClient: () => new TimestreamWriteClient(clientConfig),
+    queryClient: () => new TimestreamQueryClient(clientConfig),
+    close: async () => {
+      for (const response of hanging) response.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
+  response.end(JSON.stringify(body));
+}
+
+function recordKey(dimensions: Record<string, string>, measureName: string, time: number): string {
+  return `${JSON.stringify(Object.entries(dimensions).sort())}|${measureName}|${time}`;
+}
+
+function writeRecords(
+  fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close">,
+  body: any,
+) {
+  const records: any[] = body.Records ?? [];
+  if (records.length < 1 || records.length > MAX_RECORDS) {
+    throw new AwsError(
+      400,
+      "ValidationException",
+      `Records must hold 1 to ${MAX_RECORDS} records.`,
+    );
+  }
+  const common = body.CommonAttributes ?? {};
+  const rejected: { RecordIndex: number; Reason: string; ExistingVersion?: number }[] = [];
+  const now = Date.now();
+  records.forEach((record, index) => {
+    const dimensionList: { Name: string; Value: string }[] = [
+      ...(common.Dimensions ?? []),
+      ...(record.Dimensions ?? []),
+    ];
+    const measureList: { Name: string; Value: string; Type: string }[] =
+      record.MeasureValues ?? common.MeasureValues ?? [];
+    const dimensionBytes = dimensionList.reduce(
+      (sum, d) => sum + Buffer.byteLength(d.Name) + Buffer.byteLength(d.Value),
+      0,
+    );
+    const recordBytes =
+      dimensionBytes +
+      measureList.reduce(
+        (sum, m) => sum + Buffer.byteLength(m.Name) + Buffer.byteLength(m.Value),
+        0,
+      );
+    const limit =
+      dimensionList.length > MAX_DIMENSIONS
+        ? `The record has more than ${MAX_DIMENSIONS} dimensions.`
+        : measureList.length > MAX_MEASURES
+          ? `The record has more than ${MAX_MEASURES} measures.`
+          : dimensionBytes > MAX_DIMENSION_BYTES
+            ? `The dimensions of the record exceed the maximum size of ${MAX_DIMENSION_BYTES} bytes.`
+            : recordBytes > MAX_RECORD_BYTES
+              ? `The record exceeds the maximum record size of ${MAX_RECORD_BYTES} bytes.`
+              : undefined;
+    if (limit) {
+      rejected.push({ RecordIndex: index, Reason: limit });
+      return;
+    }
+    const unit = record.TimeUnit ?? common.TimeUnit ?? "MILLISECONDS";
+    if (unit !== "MILLISECONDS") throw new AwsError(400, "ValidationException", "fake: ms only");
+    const time = Number(record.Time ?? common.Time);
+    if (time < now - fake.memoryRetentionMs || time > now + MAX_FUTURE_MS) {
+      rejected.push({
+        RecordIndex: index,
+        Reason: `The record timestamp is outside the time range [${new Date(now - fake.memoryRetentionMs).toISOString()}, ${new Date(now + MAX_FUTURE_MS).toISOString()}) of the data ingestion window.`,
+      });
+      return;
+    }
+    const dimensions = Object.fromEntries(dimensionList.map((d) => [d.Name, d.Value]));
+    const measureName = record.MeasureName ?? common.MeasureName;
+    const measures = Object.fromEntries(
+      measureList.map((m) => [m.Name, { value: m.Value, type: m.Type }]),
+    );
+    const version = Number(record.Version ?? common.Version ?? 1);
+    const key = recordKey(dimensions, measureName, time);
+    const existing = fake.records.get(key);
+    if (existing) {
+      const same = JSON.stringify(existing.measures) === JSON.stringify(measures);
+      if (version < existing.version || (version === existing.version && !same)) {
+        rejected.push({
+          RecordIndex: index,
+          Reason:
+            "A record with the same dimensions, timestamp, and measure name but a different measure value or a higher version already exists.",
+          ExistingVersion: existing.version,
+        });
+        return;
+      }
+      if (version === existing.version) return; // identical: a no-op
+    }
+    fake.records.set(key, {
+      dimensions,
+      measureName,
+      time,
+      measures,
+      version,
+      visibleAt: now + fake.visibilityDelayMs,
+    });
+  });
+  if (rejected.length > 0) {
+    throw new AwsError(419, "RejectedRecordsException", "One or more records have been rejected.", {
+      RejectedRecords: rejected,
+    });
+  }
+  return {
+    RecordsIngested: { Total: records.length, MemoryStore: records.length, MagneticStore: 0 },
+  };
+}
+
+function query(
+  fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close">,
+  body: any,
+) {
+  const sql: string = body.QueryString ?? "";
+  const now = Date.now();
+  const visible = [...fake.records.values()].filter((r) => r.visibleAt <= now);
+  // Columns exist once any record (visible or not: the schema is updated on write) has them.
+  const columns = new Set(["time", "measure_name"]);
+  for (const r of fake.records.values()) {
+    for (const name of Object.keys(r.dimensions)) columns.add(name);
+    for (const name of Object.keys(r.measures)) columns.add(name);
+  }
+  const withoutStrings = sql.replace(/'(?:[^']|'')*'/g, "''");
+  const named = [
+    ...[...withoutStrings.matchAll(/(?<![.\w])"([^"]+)"(?!\.)/g)].map((m) => ({
+      name: m[1] as string,
+      at: m.index ?? 0,
+    })),
+    ...BARE_COLUMNS.flatMap((name) =>
+      [...withoutStrings.matchAll(new RegExp(`(?<!["\\w])${name}(?!["\\w])`, "g"))].map((m) => ({
+        name,
+        at: m.index ?? 0,
+      })),
+    ),
+  ].sort((a, b) => a.at - b.at);
+  for (const { name, at } of named) {
+    if (!columns.has(name)) {
+      const before = withoutStrings.slice(0, at).split("\n");
+      throw new AwsError(
+        400,
+        "ValidationException",
+        `line ${before.length}:${(before.at(-1)?.length ?? 0) + 1}: Column '${name}' does not exist`,
+      );
+    }
+  }
+
+  let answer: CannedAnswer;
+  if (/^SELECT 1 AS ok/.test(sql)) {
+    answer = { columns: [{ Name: "ok", ScalarType: "INTEGER" }], rows: [] };
+  } else if (/^SELECT \*, to_milliseconds\(time\) AS time_ms/.test(sql)) {
+    answer = selectStar(visible, [...fake.records.values()], sql);
+  } else {
+    const canned = fake.answerQuery?.(sql);
+    if (!canned) throw new AwsError(400, "ValidationException", `fake cannot run: ${sql}`);
+    answer = canned;
+  }
+  const data: Row[] = answer.rows.map((row) => ({
+    Data: row.map((value) => (value === null ? { NullValue: true } : { ScalarValue: value })),
+  }));
+  const offset = Number(body.NextToken ?? 0);
+  const next = offset + fake.pageSize < data.length ? String(offset + fake.pageSize) : undefined;
+  return {
+    QueryId: `q${fake.calls.length}`,
+    ColumnInfo: answer.columns.map(({ Name, ScalarType }) => ({ Name, Type: { ScalarType } })),
+    Rows: data.slice(offset, offset + fake.pageSize),
+    ...(next ? { NextToken: next } : {}),
+  };
+}
+
+/** The lookup and readings queries: SELECT *, filtered by turbine and time as the SQL says. */
+function selectStar(records: WireRecord[], all: WireRecord[], sql: string): CannedAnswer {
+  let rows = records;
+  const spans = [
+    ...sql.matchAll(
+      /turbine_id = '((?:[^']|'')*)' AND time BETWEEN from_milliseconds\((\d+)\) AND from_milliseconds\((\d+)\)/g,
+    ),
+  ];
+  if (spans.length > 0) {
+    rows = rows.filter((r) =>
+      spans.some(
+        ([, id, from, to]) =>
+          r.dimensions.turbine_id === id?.replaceAll("''", "'") &&
+          r.time >= Number(from) &&
+          r.time <= Number(to),
+      ),
+    );
+  } else {
+    const one = /turbine_id = '((?:[^']|'')*)'/.exec(sql);
+    if (one) rows = rows.filter((r) => r.dimensions.turbine_id === one[1]?.replaceAll("''", "'"));
+    const from = /time >= from_milliseconds\((\d+)\)/.exec(sql);
+    const to = /time < from_milliseconds\((\d+)\)/.exec(sql);
+    if (from) rows = rows.filter((r) => r.time >= Number(from[1]));
+    if (to) rows = rows.filter((r) => r.time < Number(to[1]));
+  }
+  rows = [...rows].sort((a, b) => a.time - b.time);
+  const limit = /LIMIT (\d+)/.exec(sql);
+  if (limit) rows = rows.slice(0, Number(limit[1]));
+  const dimensionNames = [...new Set(all.flatMap((r) => Object.keys(r.dimensions)))].sort();
+  const measureTypes = new Map<string, string>();
+  for (const r of all)
+    for (const [name, m] of Object.entries(r.measures)) measureTypes.set(name, m.type);
+  const measureNames = [...measureTypes.keys()].sort();
+  return {
+    columns: [
+      ...dimensionNames.map((Name) => ({ Name, ScalarType: "VARCHAR" })),
+      { Name: "measure_name", ScalarType: "VARCHAR" },
+      { Name: "time", ScalarType: "TIMESTAMP" },
+      ...measureNames.map((Name) => ({ Name, ScalarType: measureTypes.get(Name) as string })),
+      { Name: "time_ms", ScalarType: "BIGINT" },
+    ],
+    rows: rows.map((r) => [
+      ...dimensionNames.map((name) => r.dimensions[name] ?? null),
+      r.measureName,
+      `${new Date(r.time).toISOString().replace("T", " ").replace("Z", "")}000000`,
+      ...measureNames.map((name) => r.measures[name]?.value ?? null),
+      String(r.time),
+    ]),
+  };
+}
