@@ -121,7 +121,13 @@ export class InfluxDbClient {
     const text = await this.send("query", "/query", body.toString(), {
       "content-type": "application/x-www-form-urlencoded",
     });
-    return parseQueryAnswer(JSON.parse(text) as QueryAnswer);
+    try {
+      return parseQueryAnswer(JSON.parse(text) as QueryAnswer);
+    } catch (error) {
+      if (error instanceof InfluxDbError && /database not found/i.test(error.message))
+        throw new StoreUnavailableError(`${error.message} (create it, see README)`, 60);
+      throw error;
+    }
   }
 
   private async send(

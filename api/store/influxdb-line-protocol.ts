@@ -12,14 +12,36 @@ export const READING_FIELDS = ["power_kw", "wind_speed_ms", "status", "status_co
 /** Names neither a tag nor a field may take: the time column, and turbine_id (always a tag). */
 const RESERVED = new Set(["time", "turbine_id", ...READING_FIELDS]);
 
-/** A measurement name: commas and spaces escaped (backslashes too, so `\,` cannot be formed). */
+// Backslashes in names and tag values: InfluxDB 1.x keeps `\\` as two backslashes, 2.x and 3.x
+// read it as one, and a backslash before a comma, equals sign or space (or at the end) escapes
+// it everywhere. So a lone backslash is written as it is; one before a backslash, comma, equals
+// sign or space, or at the end, is refused.
+const AMBIGUOUS_BACKSLASH = /\\(?=[,= \\]|$)/;
+
+/** A measurement name: commas and spaces escaped. */
 export function escapeMeasurement(name: string): string {
-  return checked(name, "measurement").replace(/[\\, ]/g, (c) => `\\${c}`);
+  return unambiguous(checked(name, "measurement"), "measurement").replace(/[, ]/g, (c) => `\\${c}`);
 }
 
-/** A tag key or value, or a field key: commas, equals signs, spaces and backslashes escaped. */
+/** A tag key or value, or a field key: commas, equals signs and spaces escaped. */
 export function escapeKey(text: string): string {
-  return checked(text, "tag or field").replace(/[\\,= ]/g, (c) => `\\${c}`);
+  return unambiguous(checked(text, "tag or field"), "tag or field").replace(
+    /[,= ]/g,
+    (c) => `\\${c}`,
+  );
+}
+
+/** True when `text` can be a tag value, key or measurement the same way on every InfluxDB. */
+export function representable(text: string): boolean {
+  return text !== "" && !/[\n\r]/.test(text) && !AMBIGUOUS_BACKSLASH.test(text);
+}
+
+function unambiguous(text: string, what: string): string {
+  if (AMBIGUOUS_BACKSLASH.test(text))
+    throw new RangeError(
+      `a ${what} cannot end in a backslash or hold one before a backslash, comma, equals sign or space: ${JSON.stringify(text)}`,
+    );
+  return text;
 }
 
 /** A string field value: double quotes and backslashes escaped, inside double quotes. */
@@ -46,10 +68,10 @@ function integer(value: number): string {
 }
 
 /**
- * The tags of a point: turbine_id, then the dimensions in name order. A dimension that is
- * empty (line protocol has no empty tag value), or named like a reading field, `time`, or one
- * of this reading's measures, is left out: InfluxDB forbids a tag and a field of one name, and
- * the registry keeps every dimension anyway.
+ * The tags of a point: turbine_id, then the dimensions in name order. A dimension that line
+ * protocol cannot carry alike on every InfluxDB (empty, a line break, an escaping backslash),
+ * or named like a reading field, `time`, or one of this reading's measures, is left out:
+ * InfluxDB forbids a tag and a field of one name, and the registry keeps every dimension anyway.
  */
 export function pointTags(
   reading: Pick<Reading, "turbine_id"> & { measures?: Record<string, number> },
@@ -58,8 +80,8 @@ export function pointTags(
   const tags: Record<string, string> = { turbine_id: reading.turbine_id };
   for (const name of Object.keys(dimensions).sort()) {
     const value = dimensions[name] as string;
-    if (value === "" || RESERVED.has(name) || (reading.measures && name in reading.measures))
-      continue;
+    if (!representable(value) || !representable(name) || RESERVED.has(name)) continue;
+    if (reading.measures && name in reading.measures) continue;
     tags[name] = value;
   }
   return tags;
