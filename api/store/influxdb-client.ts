@@ -106,21 +106,33 @@ export class InfluxDbClient {
   }
 
   /** Writes lines of line protocol (times in ms), gzipped, in one request. */
-  async write(lines: readonly string[]): Promise<void> {
+  async write(lines: readonly string[], signal?: AbortSignal): Promise<void> {
     const body = await gzipAsync(Buffer.from(lines.join("\n")));
     const params = new URLSearchParams({ db: this.connection.database, precision: "ms" });
-    await this.send("write", `/write?${params}`, body, {
-      "content-type": "text/plain; charset=utf-8",
-      "content-encoding": "gzip",
-    });
+    await this.send(
+      "write",
+      `/write?${params}`,
+      body,
+      {
+        "content-type": "text/plain; charset=utf-8",
+        "content-encoding": "gzip",
+      },
+      signal,
+    );
   }
 
   /** Runs InfluxQL (statements separated by `;`) and returns each statement's series. */
-  async query(influxql: string): Promise<InfluxSeries[][]> {
+  async query(influxql: string, signal?: AbortSignal): Promise<InfluxSeries[][]> {
     const body = new URLSearchParams({ db: this.connection.database, epoch: "ms", q: influxql });
-    const text = await this.send("query", "/query", body.toString(), {
-      "content-type": "application/x-www-form-urlencoded",
-    });
+    const text = await this.send(
+      "query",
+      "/query",
+      body.toString(),
+      {
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      signal,
+    );
     try {
       return parseQueryAnswer(JSON.parse(text) as QueryAnswer);
     } catch (error) {
@@ -135,6 +147,7 @@ export class InfluxDbClient {
     path: string,
     body: string | Buffer,
     headers: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<string> {
     let answer: Awaited<ReturnType<typeof request>>;
     try {
@@ -143,11 +156,12 @@ export class InfluxDbClient {
         body,
         headers: { ...this.headers, ...headers },
         dispatcher: this.agent,
+        ...(signal ? { signal } : {}),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
     } catch (error) {
-      // No HTTP answer: refused, reset, timed out. Worth another attempt.
+      // No HTTP answer: refused, reset, timed out, aborted at the deadline. Worth another attempt.
       const e = error as { code?: string; message?: string };
       throw new InfluxDbError(
         `InfluxDB ${what} at ${this.connection.url}: ${e.code ?? ""} ${e.message ?? ""}`.trim(),

@@ -102,8 +102,8 @@ export class InfluxDbStore implements ReadingStore {
     if (replaced.length > 0) await this.deletePoints(replaced, deadline);
     for (let start = 0; start < lines.length; start += POINTS_PER_WRITE) {
       const batch = lines.slice(start, start + POINTS_PER_WRITE);
-      await withRetries("InfluxDB write", deadline, this.retry, () =>
-        this.options.client.write(batch),
+      await withRetries("InfluxDB write", deadline, this.retry, (signal) =>
+        this.options.client.write(batch, signal),
       );
     }
     return outcomes;
@@ -117,7 +117,7 @@ export class InfluxDbStore implements ReadingStore {
     const wanted = new Set(readings.map(readingIdentity));
     const turbines = [...new Set(readings.map((r) => r.turbine_id))];
     const { earliest, latest } = timeSpan(readings);
-    const [series = []] = await withRetries("InfluxDB query", deadline, this.retry, () =>
+    const [series = []] = await withRetries("InfluxDB query", deadline, this.retry, (signal) =>
       this.options.client.query(
         [
           `SELECT * FROM ${this.tableRef}`,
@@ -125,6 +125,7 @@ export class InfluxDbStore implements ReadingStore {
           `AND (${turbines.map((id) => `"turbine_id" = ${influxString(id)}`).join(" OR ")})`,
           "GROUP BY *",
         ].join(" "),
+        signal,
       ),
     );
     const found = new Map<string, StoredPoint>();
@@ -147,8 +148,8 @@ export class InfluxDbStore implements ReadingStore {
       ({ reading }) =>
         `DELETE FROM ${this.tableRef} WHERE "turbine_id" = ${influxString(reading.turbine_id)} AND time = ${reading.time}ms`,
     );
-    await withRetries("InfluxDB delete", deadline, this.retry, () =>
-      this.options.client.query(statements.join("; ")),
+    await withRetries("InfluxDB delete", deadline, this.retry, (signal) =>
+      this.options.client.query(statements.join("; "), signal),
     );
   }
 
@@ -159,8 +160,8 @@ export class InfluxDbStore implements ReadingStore {
    */
   async select(query: string): Promise<QueryRow[]> {
     return answerInfluxQuery(query, (influxql) =>
-      withRetries("InfluxDB query", currentDeadline(this.budgetMs), this.retry, () =>
-        this.options.client.query(influxql),
+      withRetries("InfluxDB query", currentDeadline(this.budgetMs), this.retry, (signal) =>
+        this.options.client.query(influxql, signal),
       ),
     );
   }
@@ -171,7 +172,7 @@ export class InfluxDbStore implements ReadingStore {
       "InfluxDB query",
       currentDeadline(this.budgetMs),
       this.retry,
-      () => this.options.client.query(`SHOW FIELD KEYS FROM ${this.tableRef}`),
+      (signal) => this.options.client.query(`SHOW FIELD KEYS FROM ${this.tableRef}`, signal),
     );
     const names = new Set<string>();
     for (const row of seriesRows(series)) {
@@ -182,8 +183,8 @@ export class InfluxDbStore implements ReadingStore {
   }
 
   async ping(): Promise<void> {
-    await withRetries("InfluxDB ping", currentDeadline(this.budgetMs), this.retry, () =>
-      this.options.client.query(`SHOW MEASUREMENTS LIMIT 1`),
+    await withRetries("InfluxDB ping", currentDeadline(this.budgetMs), this.retry, (signal) =>
+      this.options.client.query("SHOW MEASUREMENTS LIMIT 1", signal),
     );
   }
 
