@@ -3,12 +3,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { problemResponse, validationProblem } from "./problem.ts";
+import { MemoryRegistry } from "./registry/memory-registry.ts";
+import { RegistryUnavailableError } from "./registry/port.ts";
 import type { AppDeps, GustApp } from "./routes/deps.ts";
 import { registerDocsRoutes } from "./routes/docs.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerMeasurementRoutes } from "./routes/measurements.ts";
 import { registerPowerRoutes } from "./routes/power.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
+import { registerTurbineRoutes } from "./routes/turbines.ts";
+import { StoreUnavailableError } from "./store/port.ts";
 
 export type { AppDeps } from "./routes/deps.ts";
 
@@ -19,8 +23,18 @@ const VALIDATION_TARGETS: Record<string, string> = {
   header: "headers",
 };
 
-export function createApp(options: Omit<AppDeps, "now"> & { now?: () => number }): GustApp {
-  const deps: AppDeps = { ...options, now: options.now ?? Date.now };
+export function createApp(
+  options: Omit<AppDeps, "now" | "registry"> & {
+    now?: () => number;
+    /** Both entry points pass theirs; tests of a store alone get an empty one in memory. */
+    registry?: AppDeps["registry"];
+  },
+): GustApp {
+  const deps: AppDeps = {
+    ...options,
+    registry: options.registry ?? new MemoryRegistry(),
+    now: options.now ?? Date.now,
+  };
   const app: GustApp = new OpenAPIHono({
     // zod-openapi answers 400 with the issues as a string by default; we answer 422 problems.
     defaultHook: (result) => {
@@ -34,6 +48,7 @@ export function createApp(options: Omit<AppDeps, "now"> & { now?: () => number }
   });
 
   registerMeasurementRoutes(app, deps);
+  registerTurbineRoutes(app, deps);
   registerTurbineReadingRoutes(app, deps);
   registerPowerRoutes(app, deps);
   registerHealthRoutes(app, deps);
@@ -51,6 +66,15 @@ export function createApp(options: Omit<AppDeps, "now"> & { now?: () => number }
     if (error instanceof HTTPException && error.status < 500) {
       // Hono's own body parsing (malformed JSON on a validated route) lands here.
       return problemResponse(error.status, "bad-request", "Bad request", error.message);
+    }
+    if (error instanceof StoreUnavailableError || error instanceof RegistryUnavailableError) {
+      return problemResponse(
+        503,
+        "unavailable",
+        "Unavailable",
+        `${error.message}. Nothing was changed; send the same request again after Retry-After seconds.`,
+        { headers: { "retry-after": "1" } },
+      );
     }
     // Log what happened for the operator; the client learns nothing about internals.
     console.error("gust: unhandled error:", error);

@@ -14,6 +14,7 @@ export interface LocalConfig {
   dataDir: string;
   store: StoreKind;
   writeWindowDays: number;
+  requireRegistered: boolean;
 }
 
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -27,7 +28,16 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     dataDir: resolve(env.DATA_DIR ?? "./data"),
     store: store as StoreKind,
     writeWindowDays: positiveInteger(env, "WRITE_WINDOW_DAYS", DEFAULT_WRITE_WINDOW_DAYS),
+    requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
   };
+}
+
+/** A true/false setting; unset or empty is false. */
+export function booleanFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? "").trim().toLowerCase();
+  if (raw === "" || raw === "false" || raw === "0" || raw === "no") return false;
+  if (raw === "true" || raw === "1" || raw === "yes") return true;
+  throw new Error(`${name} must be true or false, not "${env[name]}".`);
 }
 
 export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

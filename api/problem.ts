@@ -45,7 +45,9 @@ export function fieldErrors(
       pointer: `/${path.map((part) => String(part).replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`,
       detail: issue.message,
     };
-    if (path[0] === "readings" && typeof path[1] === "number") error.index = path[1];
+    // Batches (readings, a fleet import's turbines) name the bad entry by its index too.
+    if ((path[0] === "readings" || path[0] === "turbines") && typeof path[1] === "number")
+      error.index = path[1];
     return error;
   });
 }

@@ -21,6 +21,7 @@ try {
     host: config.host,
     writeWindowDays: config.writeWindowDays,
     ...(influx ? { readingStore: influx } : {}),
+    requireRegistered: config.requireRegistered,
   });
   console.log(
     influx
@@ -31,6 +32,9 @@ try {
     console.log(
       `  recovered: ${server.recoveredReadings.toLocaleString("en")} acknowledged readings that a stopped server left in the ingest log are now in the DuckDB file`,
     );
+  }
+  if (config.requireRegistered) {
+    console.log("  REQUIRE_REGISTERED: readings of unregistered turbines are refused (403)");
   }
   console.log(`  docs:  ${server.url}/docs`);
   console.log("  keys:  npm run keys -- <turbine_id>  |  npm run keys -- --role operator|reader");

@@ -6,6 +6,8 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { loadLocalSecret } from "./auth/secret.ts";
 import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
+import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
+import type { TurbineRegistry } from "./registry/port.ts";
 import { openDuckDbStore } from "./store/duckdb-store.ts";
 import type { ReadingStore } from "./store/port.ts";
 
@@ -19,6 +21,8 @@ export interface LocalServerOptions {
   /** Defaults to API_KEY_SECRET, else the secret file under dataDir. */
   keySecret?: string;
   writeWindowDays?: number;
+  /** Refuse readings of turbines that are not registered (REQUIRE_REGISTERED). */
+  requireRegistered?: boolean;
   now?: () => number;
   /**
    * Where readings go when not the DuckDB file (STORE=influxdb). The DuckDB file under dataDir
@@ -30,6 +34,8 @@ export interface LocalServerOptions {
 export interface LocalServer {
   url: string;
   store: ReadingStore;
+  /** The fleet registry: table `turbines` in the DuckDB file. */
+  registry: TurbineRegistry;
   /** Readings a stopped server had acknowledged but not yet put in the DuckDB file. */
   recoveredReadings: number;
   keySecret: string;
@@ -46,7 +52,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
   });
   const store = options.readingStore ?? embedded;
-  const app = createApp({ store, keySecret: async () => keySecret, now: options.now });
+  const registryConnection = await embedded.connect();
+  const registry = await openDuckDbRegistry(registryConnection, options.now);
+  const app = createApp({
+    store,
+    registry,
+    requireRegistered: options.requireRegistered ?? false,
+    keySecret: async () => keySecret,
+    now: options.now,
+  });
   const host = options.host ?? "127.0.0.1";
   const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host });
   await new Promise<void>((resolve, reject) => {
@@ -57,12 +71,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     store,
+    registry,
     recoveredReadings: embedded.recoveredReadings,
     keySecret,
     async close() {
       // Stop taking requests, let in-flight ones finish their commits, then close the file.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (store !== embedded) await store.close();
+      await registry.close();
+      registryConnection.closeSync();
       await embedded.close();
     },
   };

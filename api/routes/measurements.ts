@@ -25,6 +25,7 @@ import {
   ReadingSchema,
 } from "../readings/schema.ts";
 import { checkWriteWindow, summarizeOutcomes, toStoredReading } from "../readings/to-store.ts";
+import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
 import { StoreUnavailableError, type WriteOutcome } from "../store/port.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
@@ -64,6 +65,15 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
       );
     }
 
+    // The registry entries go to the store (cloud stores write them as dimensions).
+    const turbines = await turbinesOf(deps.registry, batch.readings);
+    if (deps.requireRegistered) {
+      const missing = [...new Set(batch.readings.map((r) => r.turbine_id))].filter(
+        (id) => !turbines.has(id),
+      );
+      if (missing.length > 0) return forbidden(unregisteredDetail(missing));
+    }
+
     const now = deps.now();
     const outcomes: { index: number; outcome: WriteOutcome; detail?: string }[] = [];
     const toWrite: { index: number; reading: ReturnType<typeof toStoredReading> }[] = [];
@@ -78,6 +88,7 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
       const stored = await deps.store.write(
         toWrite.map((entry) => entry.reading),
         now,
+        turbines,
       );
       stored.forEach((outcome, i) => {
         outcomes.push({ index: toWrite[i]?.index ?? i, outcome });
@@ -141,7 +152,9 @@ function documentIngestRoute(app: GustApp): void {
       },
       400: problem("Malformed JSON or gzip."),
       401: problem("Missing or unknown API key."),
-      403: problem("The key may not write one of the turbines in the body."),
+      403: problem(
+        "The key may not write one of the turbines in the body, or (REQUIRE_REGISTERED) a turbine is not registered.",
+      ),
       413: problem("Body over 1 MiB, or more than 1000 readings."),
       415: problem("Content-Type is not application/json, or an unsupported Content-Encoding."),
       422: problem("Schema errors, each with a JSON pointer and the reading's index."),

@@ -375,6 +375,14 @@ export class DuckDbStore implements ReadingStore {
     return rows.map(toQueryRow);
   }
 
+  /**
+   * A connection of its own to the same file, for the tables beside the readings (the turbine
+   * registry, alarms). The caller closes it before the store closes.
+   */
+  connect(): Promise<DuckDBConnection> {
+    return this.parts.instance.connect();
+  }
+
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError("the store is closing");
     await this.select("SELECT 1 AS ok");

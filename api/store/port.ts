@@ -1,6 +1,7 @@
 // The storage port: everything the app needs from a store of readings, and nothing more.
 // DuckDB (local default) and Timestream (cloud) implement it; routes never know which one runs.
 import type { ReadingStatus, RejectionReason } from "../readings/schema.ts";
+import type { RegisteredTurbine } from "../registry/port.ts";
 
 /** A reading as stored: its identity is (turbine_id, time). */
 export interface Reading {
@@ -51,8 +52,15 @@ export interface ReadingStore {
    * Stores the readings, all in one durable commit: when the promise resolves, every
    * `accepted` reading survives a crash. Outcomes come back in input order.
    * Throws StoreUnavailableError when the store cannot be reached; nothing is then acknowledged.
+   * `turbines` holds the registry entries of the readings' turbines (the ingest route always
+   * passes them; unregistered turbines are absent): cloud stores write their dimensions
+   * (api/registry/dimensions.ts) on each record, the embedded store joins its `turbines` table.
    */
-  write(readings: Reading[], now: number): Promise<WriteOutcome[]>;
+  write(
+    readings: Reading[],
+    now: number,
+    turbines?: ReadonlyMap<string, RegisteredTurbine>,
+  ): Promise<WriteOutcome[]>;
   /** Runs one query rendered by api/queries for this store's dialect. */
   select(sql: string): Promise<QueryRow[]>;
   /** Resolves once the store answers; throws StoreUnavailableError otherwise. */

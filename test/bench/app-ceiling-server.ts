@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../api/app.ts";
 import { MAX_FUTURE_MS } from "../../api/config.ts";
+import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 
 const keepsNothing: ReadingStore = {
@@ -17,7 +18,11 @@ const keepsNothing: ReadingStore = {
   close: async () => undefined,
 };
 const secret = process.env.API_KEY_SECRET ?? "";
-const app = createApp({ store: keepsNothing, keySecret: async () => secret });
+const app = createApp({
+  store: keepsNothing,
+  registry: new MemoryRegistry(),
+  keySecret: async () => secret,
+});
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => {
   const { port } = server.address() as AddressInfo;
   console.log(`listening on http://127.0.0.1:${port}`);

@@ -9,6 +9,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roleKey } from "../../api/auth/keys.ts";
 import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
+import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
 import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
 import { createFakeTimestream } from "../timestream/fake-timestream.ts";
@@ -42,7 +43,7 @@ beforeAll(async () => {
   });
   handler = await createLambdaHandler(
     { API_KEY_SECRET_ARN: SECRET_ARN },
-    { store, secretClients: { secretsManager } },
+    { store, registry: new MemoryRegistry(), secretClients: { secretsManager } },
   );
   server = await startTestServer();
 });
@@ -215,7 +216,7 @@ describe("the key secret on Lambda", () => {
     });
     const fromSsm = await createLambdaHandler(
       { API_KEY_SECRET_PARAMETER: "/gust/api-key-secret" },
-      { store, secretClients: { ssm } },
+      { store, registry: new MemoryRegistry(), secretClients: { ssm } },
     );
     const answer = await fromSsm(
       event("GET", "/v1/turbines/x/measurements", {

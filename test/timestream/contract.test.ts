@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp } from "../../api/app.ts";
 import { roleKey, turbineKey } from "../../api/auth/keys.ts";
+import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { InfluxDbClient } from "../../api/store/influxdb-client.ts";
 import { InfluxDbStore } from "../../api/store/influxdb-store.ts";
@@ -120,7 +121,12 @@ const SUITE: Step[] = [
 ];
 
 async function run(store: ReadingStore, step: Step) {
-  const app = createApp({ store, keySecret: async () => SECRET, now: () => NOW });
+  const app = createApp({
+    store,
+    registry: new MemoryRegistry(),
+    keySecret: async () => SECRET,
+    now: () => NOW,
+  });
   const headers: Record<string, string> = { "content-type": "application/json", ...step.headers };
   const key = step.key === undefined ? operator : step.key;
   if (key) headers.authorization = `Bearer ${key}`;

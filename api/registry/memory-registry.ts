@@ -1,0 +1,71 @@
+// A registry held in memory only: for the app over a store that keeps nothing (the ingest
+// benchmark's ceiling) and for tests of stores that need a registry beside them.
+import {
+  ifMatchHolds,
+  PreconditionFailedError,
+  type Preconditions,
+  type PutResult,
+  type RegisteredTurbine,
+  type TurbineDescription,
+  type TurbineEntry,
+  type TurbineRegistry,
+} from "./port.ts";
+import { nextRecord, rotatedRecord } from "./record.ts";
+
+export class MemoryRegistry implements TurbineRegistry {
+  readonly kind = "memory";
+  private readonly turbines = new Map<string, RegisteredTurbine>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async get(turbineId: string): Promise<RegisteredTurbine | null> {
+    return this.turbines.get(turbineId) ?? null;
+  }
+
+  async list(): Promise<RegisteredTurbine[]> {
+    return [...this.turbines.values()].sort((a, b) =>
+      a.turbine_id < b.turbine_id ? -1 : a.turbine_id > b.turbine_id ? 1 : 0,
+    );
+  }
+
+  async put(
+    turbineId: string,
+    description: TurbineDescription,
+    options: Preconditions = {},
+  ): Promise<PutResult> {
+    const stored = this.turbines.get(turbineId) ?? null;
+    if (!ifMatchHolds(options.ifMatch, stored)) {
+      throw new PreconditionFailedError(turbineId, stored?.etag ?? null);
+    }
+    const result = nextRecord(turbineId, description, stored, this.now());
+    this.turbines.set(turbineId, result.turbine);
+    return result;
+  }
+
+  async putMany(entries: readonly TurbineEntry[]): Promise<PutResult[]> {
+    const now = this.now();
+    const results = entries.map((e) =>
+      nextRecord(e.turbine_id, e.description, this.turbines.get(e.turbine_id) ?? null, now),
+    );
+    for (const { turbine } of results) this.turbines.set(turbine.turbine_id, turbine);
+    return results;
+  }
+
+  async delete(turbineId: string, options: Preconditions = {}): Promise<boolean> {
+    const stored = this.turbines.get(turbineId) ?? null;
+    if (options.ifMatch !== undefined && !ifMatchHolds(options.ifMatch, stored)) {
+      throw new PreconditionFailedError(turbineId, stored?.etag ?? null);
+    }
+    return this.turbines.delete(turbineId);
+  }
+
+  async rotateKey(turbineId: string): Promise<RegisteredTurbine | null> {
+    const stored = this.turbines.get(turbineId);
+    if (!stored) return null;
+    const rotated = rotatedRecord(stored, this.now());
+    this.turbines.set(turbineId, rotated);
+    return rotated;
+  }
+
+  async close(): Promise<void> {}
+}
