@@ -1,0 +1,76 @@
+// The wind analyses as the API, the notebook and the report call them: one function each, from
+// the store and the registry's turbines to rows. Each runs the shared scan (scan.ts) on the
+// store; `analyseAll` runs it once for all of them (the report).
+import { type AvailabilityRow, availability } from "./availability.ts";
+import { type EnergyRow, energyAndCapacityFactor } from "./energy.ts";
+import type { TurbineFilter } from "./filter.ts";
+import { type PowerCurveBin, powerCurves } from "./power-curve.ts";
+import { ReferenceCurves } from "./reference.ts";
+import { type AnalysisSource, scanReadings, type TurbineFacts } from "./scan.ts";
+import { type UnderperformanceRow, underperformance } from "./underperformance.ts";
+
+export interface AnalysisQuery extends TurbineFilter {
+  from: number;
+  to: number;
+}
+
+function range(query: AnalysisQuery) {
+  return { from: query.from, to: query.to };
+}
+
+export async function powerCurveAnalysis(
+  source: AnalysisSource,
+  turbines: readonly TurbineFacts[],
+  query: AnalysisQuery,
+): Promise<PowerCurveBin[]> {
+  return powerCurves(await scanReadings(source, turbines, range(query)), query);
+}
+
+export async function underperformanceAnalysis(
+  source: AnalysisSource,
+  turbines: readonly TurbineFacts[],
+  query: AnalysisQuery,
+): Promise<UnderperformanceRow[]> {
+  return underperformance(await scanReadings(source, turbines, range(query)), query);
+}
+
+export async function availabilityAnalysis(
+  source: AnalysisSource,
+  turbines: readonly TurbineFacts[],
+  query: AnalysisQuery,
+): Promise<AvailabilityRow[]> {
+  return availability(await scanReadings(source, turbines, range(query)), turbines, query);
+}
+
+export async function energyAnalysis(
+  source: AnalysisSource,
+  turbines: readonly TurbineFacts[],
+  query: AnalysisQuery,
+): Promise<EnergyRow[]> {
+  return energyAndCapacityFactor(await scanReadings(source, turbines, range(query)), turbines);
+}
+
+export interface WindAnalyses {
+  densityNormalised: boolean;
+  powerCurves: PowerCurveBin[];
+  underperformance: UnderperformanceRow[];
+  availability: AvailabilityRow[];
+  energy: EnergyRow[];
+}
+
+/** Every analysis over one scan of the period, for the report and `npm run analyze`. */
+export async function analyseAll(
+  source: AnalysisSource,
+  turbines: readonly TurbineFacts[],
+  query: AnalysisQuery,
+): Promise<WindAnalyses> {
+  const scan = await scanReadings(source, turbines, range(query));
+  const reference = new ReferenceCurves(scan);
+  return {
+    densityNormalised: scan.densityNormalised,
+    powerCurves: powerCurves(scan, query),
+    underperformance: underperformance(scan, query, reference),
+    availability: availability(scan, turbines, query, reference),
+    energy: energyAndCapacityFactor(scan, turbines),
+  };
+}

@@ -1,0 +1,64 @@
+// The one scan of stored readings the wind analyses (api/analyses) share: per turbine, status
+// and 0.5 m/s bin of air-density-normalised wind speed, how many readings, their power and wind
+// summed; and per turbine, how many readings and in how many distinct hours, which gives its
+// reporting interval. The same text serves DuckDB and Timestream (only the table and the time
+// literals differ); the registry facts (model, rated power, project) join in TypeScript, so no
+// store needs the registry in SQL.
+import { type QueryTarget, sqlEpochMs, sqlTimeRange } from "./sql.ts";
+
+export const WIND_BIN_MS = 0.5;
+export const REFERENCE_AIR_DENSITY = 1.225;
+/** R of dry air, J/(kg K). */
+const GAS_CONSTANT_DRY_AIR = 287.05;
+export const DENSITY_MEASURES = ["ambient_temperature_c", "ambient_pressure_hpa"] as const;
+
+export interface ScadaRange {
+  from: number;
+  to: number;
+}
+
+/** True when the store holds both measures the density normalisation needs. */
+export function canNormaliseDensity(measureColumns: ReadonlySet<string>): boolean {
+  return DENSITY_MEASURES.every((name) => measureColumns.has(name));
+}
+
+/**
+ * Wind speed normalised to 1.225 kg/m3 (IEC 61400-12-1, pitch-regulated turbines):
+ * v_n = v (rho / 1.225)^(1/3), rho = p / (R T). A reading without temperature or pressure keeps
+ * its measured wind; a store that never stored them is not asked for them (no such column).
+ */
+export function sqlNormalisedWind(measureColumns: ReadonlySet<string>): string {
+  if (!canNormaliseDensity(measureColumns)) return "wind_speed_ms";
+  const density = `(ambient_pressure_hpa * 100 / (${GAS_CONSTANT_DRY_AIR} * (ambient_temperature_c + 273.15)))`;
+  return `wind_speed_ms * coalesce(power(${density} / ${REFERENCE_AIR_DENSITY}, 0.3333333333333333), 1.0)`;
+}
+
+export function renderScadaBinsQuery(
+  target: QueryTarget,
+  range: ScadaRange,
+  measureColumns: ReadonlySet<string>,
+): string {
+  const { dialect, tableRef } = target;
+  return [
+    `SELECT turbine_id, status, CAST(floor(v_n / ${WIND_BIN_MS}) AS BIGINT) AS bin,`,
+    "  count(*) AS n, sum(power_kw) AS power_sum, sum(v_n) AS wind_sum",
+    "FROM (",
+    `  SELECT turbine_id, status, power_kw, ${sqlNormalisedWind(measureColumns)} AS v_n`,
+    `  FROM ${tableRef}`,
+    `  WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    ") AS r",
+    `GROUP BY turbine_id, status, CAST(floor(v_n / ${WIND_BIN_MS}) AS BIGINT)`,
+  ].join("\n");
+}
+
+/** Per turbine: readings, the distinct hours they fall in, the first and last time. */
+export function renderReadingHoursQuery(target: QueryTarget, range: ScadaRange): string {
+  const { dialect, tableRef } = target;
+  return [
+    "SELECT turbine_id, count(*) AS readings, count(DISTINCT date_trunc('hour', time)) AS hours,",
+    `  min(${sqlEpochMs(dialect, "time")}) AS first_ms, max(${sqlEpochMs(dialect, "time")}) AS last_ms`,
+    `FROM ${tableRef}`,
+    `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "GROUP BY turbine_id",
+  ].join("\n");
+}
