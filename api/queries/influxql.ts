@@ -8,8 +8,8 @@
 //   -- gust:power {"every":"5m"}
 //   SELECT mean("power_kw") AS "mean_kw" FROM "readings" WHERE ... GROUP BY time(5m), "turbine_id"
 // Text without that header is InfluxQL whose rows come back as they are.
-import type { InfluxSeries } from "../store/influxdb-client.ts";
-import { influxIdentifier, influxString, seriesRows } from "../store/influxdb-client.ts";
+import type { InfluxSeries } from "../store/influxdb-series.ts";
+import { influxIdentifier, influxString, seriesRows } from "../store/influxdb-series.ts";
 import type { QueryRow } from "../store/port.ts";
 
 type Finish = (answers: InfluxSeries[][], params: Record<string, unknown>) => QueryRow[];

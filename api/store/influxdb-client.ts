@@ -5,7 +5,17 @@
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { Agent, request } from "undici";
-import { type QueryRow, StoreUnavailableError } from "./port.ts";
+import type { InfluxSeries } from "./influxdb-series.ts";
+import { StoreUnavailableError } from "./port.ts";
+
+// The pure helpers live apart so that the query layer (api/queries/influxql.ts) does not load
+// undici: the Lambda bundle of a Timestream deployment then carries no HTTP client it never uses.
+export {
+  type InfluxSeries,
+  influxIdentifier,
+  influxString,
+  seriesRows,
+} from "./influxdb-series.ts";
 
 const gzipAsync = promisify(gzip);
 
@@ -31,14 +41,6 @@ export class InfluxDbError extends Error {
   }
 }
 
-/** One series of an InfluxQL answer: its tags (from GROUP BY) and rows of columns. */
-export interface InfluxSeries {
-  name: string;
-  tags: Record<string, string>;
-  columns: string[];
-  values: unknown[][];
-}
-
 interface QueryAnswer {
   results?: { statement_id?: number; series?: Partial<InfluxSeries>[]; error?: string }[];
   error?: string;
@@ -56,42 +58,6 @@ export function parseQueryAnswer(answer: QueryAnswer): InfluxSeries[][] {
       values: series.values ?? [],
     }));
   });
-}
-
-/**
- * A statement's series as flat rows: every column by name, tags as string columns, `time` as
- * epoch milliseconds (the query asks for epoch=ms). An empty tag (a point without that tag,
- * grouped by it) is null, as a missing dimension is in the SQL stores.
- */
-export function seriesRows(series: readonly InfluxSeries[]): QueryRow[] {
-  const rows: QueryRow[] = [];
-  for (const { tags, columns, values } of series) {
-    for (const value of values) {
-      const row: QueryRow = {};
-      for (const [key, tag] of Object.entries(tags)) row[key] = tag === "" ? null : tag;
-      columns.forEach((column, i) => {
-        const cell = value[i];
-        row[column] =
-          cell === undefined || cell === null
-            ? null
-            : typeof cell === "number" || typeof cell === "string" || typeof cell === "boolean"
-              ? cell
-              : JSON.stringify(cell);
-      });
-      rows.push(row);
-    }
-  }
-  return rows;
-}
-
-/** An InfluxQL string literal: single quotes, with quote and backslash escaped. */
-export function influxString(value: string): string {
-  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
-}
-
-/** An InfluxQL identifier: double quotes, with quote and backslash escaped. */
-export function influxIdentifier(name: string): string {
-  return `"${name.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 export class InfluxDbClient {
