@@ -33,16 +33,24 @@ export function renderReadingsQuery(target: QueryTarget, query: ReadingsQuery): 
   ].join("\n");
 }
 
-// Columns a store adds that are neither a reading's own nor a tag.
-const STORE_COLUMNS = new Set(["time_ms", "measure_name"]);
+// Columns a store adds that are neither a reading's own, a measure nor a tag.
+const STORE_COLUMNS = new Set(["time_ms", "measure_name", "turbine_key"]);
 
+/**
+ * A row of `SELECT *` as a reading: every other numeric column is a measure (a NULL is a measure
+ * the reading did not send), every other string column a tag (Timestream's dimensions).
+ */
 export function readingFromRow(row: QueryRow): StoredReading {
   const tags: Record<string, string> = {};
+  const measures: Record<string, number> = {};
   if (typeof row.tags === "string") Object.assign(tags, JSON.parse(row.tags));
   for (const [name, value] of Object.entries(row)) {
     const own = (READING_FIELDS as readonly string[]).includes(name) || STORE_COLUMNS.has(name);
-    if (!own && typeof value === "string") tags[name] = value;
+    if (own) continue;
+    if (typeof value === "string") tags[name] = value;
+    else if (typeof value === "number") measures[name] = value;
   }
+  const code = row.status_code;
   return {
     turbine_id: String(row.turbine_id),
     time: new Date(Number(row.time_ms)).toISOString(),
@@ -51,7 +59,9 @@ export function readingFromRow(row: QueryRow): StoredReading {
     status: READING_STATUSES.includes(row.status as ReadingStatus)
       ? (row.status as ReadingStatus)
       : null,
+    status_code: code === null || code === undefined ? null : Number(code),
     version: Number(row.version ?? 1),
+    measures,
     tags,
   };
 }

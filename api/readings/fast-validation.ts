@@ -3,12 +3,15 @@
 // readings that certainly pass ReadingSchema, built from the schema's own constants, and
 // returns null for anything else so that zod decides and explains. A property test
 // (test/api/fast-validation.test.ts) holds the two to the same answers.
+import { measuresAreValid } from "./measures.ts";
 import {
   type IncomingReading,
   MAX_EPOCH_MS,
   MIN_EPOCH_MS,
   READING_FIELDS,
   READING_STATUSES,
+  STATUS_CODE_MAX,
+  STATUS_CODE_MIN,
   TURBINE_ID_PATTERN,
   tagProblems,
 } from "./schema.ts";
@@ -28,10 +31,22 @@ function isPlainReading(value: unknown): value is IncomingReading {
   const wind = r.wind_speed_ms;
   if (typeof wind !== "number" || !(wind >= 0 && wind <= 100)) return false;
   if (r.status !== undefined && !STATUSES.has(r.status)) return false;
+  const code = r.status_code;
+  if (
+    code !== undefined &&
+    !(
+      Number.isInteger(code) &&
+      (code as number) >= STATUS_CODE_MIN &&
+      (code as number) <= STATUS_CODE_MAX
+    )
+  ) {
+    return false;
+  }
   const version = r.version;
   if (version !== undefined && !(Number.isSafeInteger(version) && (version as number) >= 1)) {
     return false;
   }
+  if (r.measures !== undefined && !measuresAreValid(r.measures)) return false;
   return r.tags === undefined || tagProblems(r.tags).length === 0;
 }
 

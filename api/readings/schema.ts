@@ -1,6 +1,14 @@
 // The turbine's HTTP contract, as zod schemas. These same objects validate requests and generate
 // the OpenAPI document, so the docs cannot drift from what the server enforces.
 import { z } from "@hono/zod-openapi";
+import {
+  GENERIC_MEASURE_BOUND,
+  MAX_MEASURE_BYTES,
+  MAX_MEASURES_PER_READING,
+  MEASURE_NAME_PATTERN,
+  MEASURE_VOCABULARY,
+  measureProblems,
+} from "./measures.ts";
 
 export const MAX_READINGS_PER_REQUEST = 1000;
 export const MAX_TAGS = 16;
@@ -15,7 +23,9 @@ export const READING_FIELDS = [
   "power_kw",
   "wind_speed_ms",
   "status",
+  "status_code",
   "version",
+  "measures",
   "tags",
 ] as const;
 
@@ -100,6 +110,48 @@ export const TagsSchema = z
     example: { project: "Windpark Noordoostpolder", province: "Flevoland", model: "E-126" },
   });
 
+/** SCADA status codes as a 32-bit signed integer (what every SCADA system and store holds). */
+export const STATUS_CODE_MIN = -2_147_483_648;
+export const STATUS_CODE_MAX = 2_147_483_647;
+
+const vocabulary = Object.entries(MEASURE_VOCABULARY)
+  .map(([name, r]) => `${name} (${r.iec ? `${r.iec}, ` : ""}${r.min}..${r.max} ${r.unit})`)
+  .join(", ");
+
+// Measures are checked by hand in one pass like tags (same rules, same JSON-pointer errors).
+export const MeasuresSchema = z
+  .custom<Record<string, number>>(() => true)
+  .superRefine((measures, ctx) => {
+    for (const { measure, message } of measureProblems(measures)) {
+      ctx.addIssue({
+        code: "custom",
+        message,
+        ...(measure === undefined ? {} : { path: [measure] }),
+      });
+    }
+  })
+  .openapi({
+    type: "object",
+    maxProperties: MAX_MEASURES_PER_READING,
+    additionalProperties: { type: "number" },
+    description:
+      `Up to ${MAX_MEASURES_PER_READING} more numeric channels by name (${MEASURE_NAME_PATTERN.source}; ` +
+      "not a reading field, a registry dimension (project, model, municipality, province), " +
+      `nor starting with ts_ or measure_value; names take at most ${MAX_MEASURE_BYTES} bytes plus 8 a value). ` +
+      `Recommended vocabulary with its ranges: ${vocabulary}. 10-minute statistics go beside the ` +
+      "mean as <channel>_min, _max, _std (power_kw_min, wind_speed_ms_std, ...) within the " +
+      `channel's range (std: 0 to its width). Any other name: |value| <= ${GENERIC_MEASURE_BOUND}. ` +
+      "A store holds at most 256 distinct measure names.",
+    example: { rotor_speed_rpm: 14.2, pitch_angle_deg: 1.5, power_kw_max: 1995.2 },
+  });
+
+export const StatusCodeSchema = z
+  .number()
+  .int("status_code must be a whole number")
+  .min(STATUS_CODE_MIN)
+  .max(STATUS_CODE_MAX)
+  .openapi({ description: "The turbine's own SCADA status code.", example: 2 });
+
 export const ReadingSchema = z
   .object({
     turbine_id: TurbineIdSchema,
@@ -112,6 +164,7 @@ export const ReadingSchema = z
       .max(100)
       .openapi({ description: "Wind speed at hub height in m/s.", example: 9.4 }),
     status: z.enum(READING_STATUSES).optional(),
+    status_code: StatusCodeSchema.optional(),
     version: z
       .number()
       .int()
@@ -119,6 +172,7 @@ export const ReadingSchema = z
       .max(Number.MAX_SAFE_INTEGER)
       .optional()
       .openapi({ description: "Send a higher version to deliberately replace a stored reading." }),
+    measures: MeasuresSchema.optional(),
     tags: TagsSchema.optional(),
   })
   .strict()
@@ -160,7 +214,9 @@ export const StoredReadingSchema = z
     power_kw: z.number(),
     wind_speed_ms: z.number(),
     status: z.enum(READING_STATUSES).nullable(),
+    status_code: z.number().int().nullable(),
     version: z.number().int(),
+    measures: z.record(z.string(), z.number()),
     tags: z.record(z.string(), z.string()),
   })
   .openapi("StoredReading");

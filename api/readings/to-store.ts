@@ -10,7 +10,9 @@ export function toStoredReading(incoming: IncomingReading, receivedAt: number): 
     power_kw: incoming.power_kw,
     wind_speed_ms: incoming.wind_speed_ms,
     status: incoming.status ?? null,
+    status_code: incoming.status_code ?? null,
     version: incoming.version ?? 1,
+    measures: incoming.measures ?? {},
     tags: incoming.tags ?? {},
   };
 }

@@ -26,7 +26,7 @@ import {
 } from "../readings/schema.ts";
 import { checkWriteWindow, summarizeOutcomes, toStoredReading } from "../readings/to-store.ts";
 import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
-import { StoreUnavailableError, type WriteOutcome } from "../store/port.ts";
+import { MeasureLimitError, StoreUnavailableError, type WriteOutcome } from "../store/port.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 
@@ -94,6 +94,9 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
         outcomes.push({ index: toWrite[i]?.index ?? i, outcome });
       });
     } catch (error) {
+      if (error instanceof MeasureLimitError) {
+        return problemResponse(422, "measure-limit", "Too many measure names", error.message);
+      }
       if (!(error instanceof StoreUnavailableError)) throw error;
       return problemResponse(
         503,
@@ -157,7 +160,9 @@ function documentIngestRoute(app: GustApp): void {
       ),
       413: problem("Body over 1 MiB, or more than 1000 readings."),
       415: problem("Content-Type is not application/json, or an unsupported Content-Encoding."),
-      422: problem("Schema errors, each with a JSON pointer and the reading's index."),
+      422: problem(
+        "Schema errors, each with a JSON pointer and the reading's index; or new measure names beyond the store's 256.",
+      ),
       503: problem("The store is unavailable; retry after Retry-After seconds."),
     },
   });

@@ -13,16 +13,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { MAX_MEASURE_COLUMNS } from "../readings/measures.ts";
 import {
-  createReadingsTable,
   DUCKDB_TABLE,
-  insertReadings,
+  type LayoutMigration,
   latestReadingTimes,
   lookUpReadings,
+  ReadingsTables,
 } from "./duckdb-readings-table.ts";
 import { classifyReadings, type KnownReading, readingIdentity } from "./identity.ts";
 import { IngestLog } from "./ingest-log.ts";
 import {
+  MeasureLimitError,
   type QueryRow,
   type Reading,
   type ReadingStore,
@@ -65,7 +67,6 @@ interface WaitingReading {
 
 /** One log line: the accepted readings of one group of requests. */
 interface LogGroup {
-  json: string;
   waiting: WaitingReading[];
   /** A reading of it was superseded before it was applied: apply only the current ones. */
   superseded: boolean;
@@ -89,12 +90,13 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     );
   }
   const writer = await instance.connect();
-  await createReadingsTable(writer);
+  const tables = await ReadingsTables.open(writer);
   const log = await IngestLog.open(`${options.path}.ingest-log`);
-  const recoveredReadings = await applyLeftoverLog(log, writer);
+  const recoveredReadings = await applyLeftoverLog(log, tables, writer);
   const store = new DuckDbStore({
     instance,
     writer,
+    tables,
     applier: await instance.connect(),
     reader: await instance.connect(),
     log,
@@ -109,15 +111,20 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
  * Puts what a previous process acknowledged but had not applied into the DuckDB file. Later
  * log lines supersede earlier ones (a reading is logged only when it was accepted then).
  */
-async function applyLeftoverLog(log: IngestLog, connection: DuckDBConnection): Promise<number> {
+async function applyLeftoverLog(
+  log: IngestLog,
+  tables: ReadingsTables,
+  connection: DuckDBConnection,
+): Promise<number> {
   const { groups, segments } = await log.recover();
   const latest = new Map<string, Reading>();
   for (const group of groups) {
     for (const reading of group) latest.set(readingIdentity(reading), reading);
   }
   if (latest.size > 0) {
+    // Any of them may already be in the file (applied just before the stop): replace them all.
     const readings = [...latest.values()];
-    await insertReadings(connection, JSON.stringify(readings), readings);
+    await tables.applyReadings(connection, readings, readings);
   }
   await log.remove(segments);
   return latest.size;
@@ -125,8 +132,9 @@ async function applyLeftoverLog(log: IngestLog, connection: DuckDBConnection): P
 
 interface DuckDbStoreParts {
   instance: DuckDBInstance;
-  /** Classifies writes (identity lookups). */
+  /** Classifies writes (identity lookups) and commits direct groups. */
   writer: DuckDBConnection;
+  tables: ReadingsTables;
   /** Puts logged readings into the file. */
   applier: DuckDBConnection;
   /** Answers queries. */
@@ -143,6 +151,13 @@ export class DuckDbStore implements ReadingStore {
   readonly writeWindow: WriteWindow;
   /** Readings a stopped process had acknowledged and left in the log, applied on open. */
   readonly recoveredReadings: number;
+  /** What opening the file migrated from an earlier release's layout, if anything. */
+  readonly migration: LayoutMigration | null;
+  /**
+   * Measure names that have a column or belong to an accepted write on its way to the file:
+   * what the limit of MAX_MEASURE_COLUMNS counts.
+   */
+  private readonly measureNames: Set<string>;
   private pending: PendingWrite[] = [];
   private draining = false;
   private closed = false;
@@ -168,12 +183,16 @@ export class DuckDbStore implements ReadingStore {
   constructor(private readonly parts: DuckDbStoreParts) {
     this.writeWindow = parts.writeWindow;
     this.recoveredReadings = parts.recoveredReadings;
+    this.migration = parts.tables.migration;
     this.latestTime = parts.latestTime;
+    this.measureNames = new Set(parts.tables.measureColumns());
   }
 
   write(readings: Reading[]): Promise<WriteOutcome[]> {
     if (this.closed) return Promise.reject(new StoreUnavailableError("the store is closing"));
     if (readings.length === 0) return Promise.resolve([]);
+    const limit = this.checkMeasureLimit(readings);
+    if (limit) return Promise.reject(limit);
     return new Promise((resolve, reject) => {
       this.pending.push({ readings, resolve, reject });
       if (!this.draining) {
@@ -182,6 +201,30 @@ export class DuckDbStore implements ReadingStore {
         setImmediate(() => void this.drain());
       }
     });
+  }
+
+  /**
+   * Refuses a write whose new measure names would take the store past MAX_MEASURE_COLUMNS;
+   * otherwise counts them in, so that writes in flight cannot together pass the limit.
+   */
+  private checkMeasureLimit(readings: readonly Reading[]): MeasureLimitError | null {
+    const fresh = new Set<string>();
+    for (const reading of readings) {
+      for (const name in reading.measures) {
+        if (!this.measureNames.has(name)) fresh.add(name);
+      }
+    }
+    if (fresh.size === 0) return null;
+    if (this.measureNames.size + fresh.size > MAX_MEASURE_COLUMNS) {
+      return new MeasureLimitError([...fresh], MAX_MEASURE_COLUMNS);
+    }
+    for (const name of fresh) this.measureNames.add(name);
+    return null;
+  }
+
+  async measureColumns(): Promise<ReadonlySet<string>> {
+    await this.requestApply();
+    return new Set(this.parts.tables.measureColumns());
   }
 
   private async drain(): Promise<void> {
@@ -231,16 +274,19 @@ export class DuckDbStore implements ReadingStore {
     const accepted = [...known.values()].filter((entry) => entry.changed);
     if (accepted.length === 0) return outcomes;
 
-    const json = JSON.stringify(accepted.map((entry) => entry.reading));
     if (direct) {
       const replaced = accepted.filter((entry) => entry.stored).map((entry) => entry.reading);
-      await insertReadings(this.parts.writer, json, replaced);
+      await this.parts.tables.applyReadings(
+        this.parts.writer,
+        accepted.map((entry) => entry.reading),
+        replaced,
+      );
       for (const { reading } of accepted) this.noteLatestTime(reading);
       return outcomes;
     }
-    await this.parts.log.append(json);
+    await this.parts.log.append(JSON.stringify(accepted.map((entry) => entry.reading)));
 
-    const group: LogGroup = { json, waiting: [], superseded: false };
+    const group: LogGroup = { waiting: [], superseded: false };
     for (const entry of accepted) {
       const { reading } = entry;
       const identity = readingIdentity(reading);
@@ -327,23 +373,23 @@ export class DuckDbStore implements ReadingStore {
   }
 
   private async apply(groups: LogGroup[]): Promise<void> {
-    const parts: string[] = [];
     const inserted: WaitingReading[] = [];
     for (const group of groups) {
       // A superseded reading is left out unless a later apply already took its successor.
       const current = group.superseded
         ? group.waiting.filter((w) => this.waiting.get(readingIdentity(w.reading)) === w)
         : group.waiting;
-      if (current.length === 0) continue;
       inserted.push(...current);
-      const json = group.superseded ? JSON.stringify(current.map((w) => w.reading)) : group.json;
-      parts.push(json.slice(1, -1));
     }
     const segments = this.endedSegments.splice(0);
     try {
       if (inserted.length > 0) {
         const replaced = inserted.filter((w) => w.replaces).map((w) => w.reading);
-        await insertReadings(this.parts.applier, `[${parts.join(",")}]`, replaced);
+        await this.parts.tables.applyReadings(
+          this.parts.applier,
+          inserted.map((w) => w.reading),
+          replaced,
+        );
       }
     } catch (error) {
       // The readings stay logged and waiting; the next apply takes them again.

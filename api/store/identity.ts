@@ -21,11 +21,19 @@ export function timeSpan(readings: readonly Pick<Reading, "time">[]): {
   return { earliest, latest };
 }
 
-/** True when the measures and dimensions match; the version is compared by the caller. */
+/** True when every field, measure and tag matches; the version is compared by the caller. */
 export function sameReadingContent(a: Reading, b: Reading): boolean {
-  if (a.power_kw !== b.power_kw || a.wind_speed_ms !== b.wind_speed_ms || a.status !== b.status) {
+  if (
+    a.power_kw !== b.power_kw ||
+    a.wind_speed_ms !== b.wind_speed_ms ||
+    a.status !== b.status ||
+    a.status_code !== b.status_code
+  ) {
     return false;
   }
+  const aMeasures = Object.keys(a.measures);
+  if (aMeasures.length !== Object.keys(b.measures).length) return false;
+  if (!aMeasures.every((name) => a.measures[name] === b.measures[name])) return false;
   const aTags = Object.keys(a.tags);
   if (aTags.length !== Object.keys(b.tags).length) return false;
   return aTags.every((key) => a.tags[key] === b.tags[key]);

@@ -54,7 +54,7 @@ export class IngestLog {
       for (const line of text.split("\n")) {
         if (line === "") continue;
         try {
-          groups.push(JSON.parse(line) as LoggedGroup);
+          groups.push((JSON.parse(line) as LoggedGroup).map(wideReading));
         } catch {
           // An unacknowledged tail: the process died while writing it.
         }
@@ -114,6 +114,12 @@ export class IngestLog {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+/** A logged reading as the port shapes it; a log left by a release before the wide reading lacks
+ * status_code and measures. */
+function wideReading(reading: Reading): Reading {
+  return { ...reading, status_code: reading.status_code ?? null, measures: reading.measures ?? {} };
 }
 
 async function segmentNumbers(dir: string): Promise<number[]> {

@@ -11,8 +11,12 @@ export interface Reading {
   power_kw: number;
   wind_speed_ms: number;
   status: ReadingStatus | null;
+  /** The turbine's own SCADA status code, when it sends one. */
+  status_code: number | null;
   /** 1 unless the sender deliberately corrects a stored reading with a higher version. */
   version: number;
+  /** More numeric channels by name ({} when none); see api/readings/measures.ts. */
+  measures: Record<string, number>;
   tags: Record<string, string>;
 }
 
@@ -61,11 +65,32 @@ export interface ReadingStore {
     now: number,
     turbines?: ReadonlyMap<string, RegisteredTurbine>,
   ): Promise<WriteOutcome[]>;
+  /**
+   * The measure names that have a column in `tableRef` (schema on write: a name gets its column
+   * the first time it is stored). Queries that name optional measures check here first.
+   */
+  measureColumns(): Promise<ReadonlySet<string>>;
   /** Runs one query rendered by api/queries for this store's dialect. */
   select(sql: string): Promise<QueryRow[]>;
   /** Resolves once the store answers; throws StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The write would give the store more distinct measure names than it holds (MAX_MEASURE_COLUMNS):
+ * nothing of the request is stored; the route answers 422.
+ */
+export class MeasureLimitError extends Error {
+  constructor(
+    readonly newNames: readonly string[],
+    readonly limit: number,
+  ) {
+    super(
+      `this store holds at most ${limit} distinct measure names and this request would add ${newNames.length} more (${newNames.slice(0, 5).join(", ")}${newNames.length > 5 ? ", ..." : ""}); nothing was stored. Send these channels under names already in use, or fewer channels`,
+    );
+    this.name = "MeasureLimitError";
+  }
 }
 
 /** The store cannot take or serve data now; the client should retry after `retryAfterSeconds`. */

@@ -1,5 +1,7 @@
 // Readings as Timestream multi-measure records: one record per reading, measure name "reading",
-// measures power_kw, wind_speed_ms, status and version, dimensions turbine_id and the tags,
+// measures power_kw, wind_speed_ms, status, status_code, version and every measure of the reading
+// (DOUBLE, named as sent: the contract keeps names, count and record size within Timestream's
+// limits), dimensions turbine_id and the tags,
 // time in milliseconds, and the reading's version as the record's Version (Timestream replaces
 // a record only for a higher Version: the contract's own rule).
 import type { _Record, Dimension, MeasureValue } from "@aws-sdk/client-timestream-write";
@@ -34,6 +36,11 @@ export function readingMeasures(reading: Reading): MeasureValue[] {
   // Timestream has no null measure value: a reading without status simply has no such measure.
   if (reading.status !== null)
     measures.push({ Name: "status", Value: reading.status, Type: "VARCHAR" });
+  if (reading.status_code !== null)
+    measures.push({ Name: "status_code", Value: String(reading.status_code), Type: "BIGINT" });
+  for (const name in reading.measures) {
+    measures.push({ Name: name, Value: String(reading.measures[name]), Type: "DOUBLE" });
+  }
   return measures;
 }
 

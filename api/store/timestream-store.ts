@@ -33,6 +33,9 @@ import {
   storedDimensions,
 } from "./timestream-records.ts";
 
+// The reading's own values in a record; every other MULTI attribute is a measure.
+const OWN_MEASURES = new Set(["power_kw", "wind_speed_ms", "status", "status_code", "version"]);
+
 export interface TimestreamStoreOptions {
   database: string;
   table: string;
@@ -60,6 +63,8 @@ export class TimestreamStore implements ReadingStore {
   readonly writeWindow: WriteWindow;
   private readonly retry: RetryPolicy;
   private readonly budgetMs: number;
+  /** Measure names this container has written (DESCRIBE may lag behind a fresh write). */
+  private readonly writtenMeasures = new Set<string>();
 
   constructor(private readonly options: TimestreamStoreOptions) {
     this.tableRef = `"${options.database}"."${options.table}"`;
@@ -84,6 +89,7 @@ export class TimestreamStore implements ReadingStore {
     for (const i of toWrite) {
       const stored = dimensions.get(readingIdentity(readings[i] as Reading));
       if (stored) override.set(i, stored);
+      for (const name in (readings[i] as Reading).measures) this.writtenMeasures.add(name);
     }
     const deadline = currentDeadline(this.budgetMs);
     await Promise.all(
@@ -168,6 +174,22 @@ export class TimestreamStore implements ReadingStore {
       dimensions.set(identity, storedDimensions(row));
     }
     return { known, dimensions };
+  }
+
+  /**
+   * The measures the table has a column for: DESCRIBE's MULTI attributes that are not a reading's
+   * own fields, with what this container wrote. Naming a column no record has written is a
+   * ValidationException in Timestream, so queries of optional measures check here first.
+   */
+  async measureColumns(): Promise<ReadonlySet<string>> {
+    const names = new Set(this.writtenMeasures);
+    const rows = await this.select(`DESCRIBE ${this.tableRef}`);
+    for (const row of rows) {
+      const column = String(row.Column ?? "");
+      const kind = String(row["Timestream attribute type"] ?? "");
+      if (kind === "MULTI" && !OWN_MEASURES.has(column)) names.add(column);
+    }
+    return names;
   }
 
   /**

@@ -35,6 +35,8 @@ beforeAll(async () => {
         wind_speed_ms: 9,
         status: "producing",
         version: 1,
+        status_code: null,
+        measures: {},
         tags: { project, province: "Utrecht", rated_kw: "2000" },
       });
     }

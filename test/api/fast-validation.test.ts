@@ -81,6 +81,56 @@ const readingArb = fc
           fc.anything(),
         ),
       ),
+      status_code: mostly(
+        fc.integer({ min: -5, max: 70_000 }),
+        fc.oneof(
+          fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2 ** 31 - 1, 1.5, "3", null),
+          fc.anything(),
+        ),
+      ),
+      measures: mostly(
+        fc.dictionary(
+          mostly(
+            fc.oneof(
+              fc.constantFrom(
+                "rotor_speed_rpm",
+                "pitch_angle_deg",
+                "ambient_temperature_c",
+                "energy_counter_kwh",
+                "power_kw_std",
+                "wind_speed_ms_max",
+                "yaw_error_deg_min",
+                "constructor_min",
+              ),
+              fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/),
+            ),
+            fc.constantFrom("power_kw", "status", "ts_x", "Rpm", "1a", "", "__proto__", "project"),
+          ),
+          mostly(
+            fc.oneof(fc.double({ min: 0, max: 50, noNaN: true }), fc.integer({ min: 0, max: 50 })),
+            fc.oneof(
+              fc.constantFrom(1.7e308, 1e10, -1e10, -400, 400, Number.NaN, "5", null),
+              fc.double(),
+              fc.anything(),
+            ),
+          ),
+          { maxKeys: 4 },
+        ),
+        fc.oneof(
+          // Around the count limit (64) and the names' byte budget (1024).
+          fc
+            .integer({ min: 60, max: 66 })
+            .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`m${i}`, i]))),
+          fc
+            .integer({ min: 10, max: 14 })
+            .map((n) =>
+              Object.fromEntries(
+                Array.from({ length: n }, (_, i) => [`${"x".repeat(70)}${i}`.slice(-60), i]),
+              ),
+            ),
+          fc.anything(),
+        ),
+      ),
       tags: mostly(
         fc.dictionary(
           mostly(
@@ -127,7 +177,9 @@ describe("the fast validation path", () => {
       power_kw: 1830.5,
       wind_speed_ms: 9.4,
       status: "producing",
+      status_code: 2,
       version: 2,
+      measures: { rotor_speed_rpm: 14.2, power_kw_max: 1995.5, custom_channel: -3 },
       tags: { project: "Windpark", province: "Flevoland" },
     };
     expect(plainValidReadings(reading, 1000)).toEqual([reading]);

@@ -83,11 +83,29 @@ export async function startTestServer(
     },
     async stored(turbineId) {
       const rows = await server.store.select(
-        `SELECT turbine_id, epoch_ms(time) AS time, power_kw, wind_speed_ms, status, version,
-                CAST(tags AS VARCHAR) AS tags
-           FROM readings WHERE turbine_id = '${turbineId}' ORDER BY time`,
+        `SELECT * EXCLUDE (time, tags), epoch_ms(time) AS time, CAST(tags AS VARCHAR) AS tags
+           FROM ${server.store.tableRef} WHERE turbine_id = '${turbineId}' ORDER BY time`,
       );
-      return rows.map((row) => ({ ...row, tags: JSON.parse(String(row.tags)) }));
+      // Every column beyond the reading's own is a measure; NULL where the reading had none.
+      return rows.map((row) => {
+        const { turbine_id, time, power_kw, wind_speed_ms, status, status_code, version, tags } =
+          row;
+        const measures: Record<string, number> = {};
+        for (const [name, value] of Object.entries(row)) {
+          if (!(name in READING_COLUMNS) && value !== null) measures[name] = Number(value);
+        }
+        return {
+          turbine_id,
+          time,
+          power_kw,
+          wind_speed_ms,
+          status,
+          status_code,
+          version,
+          measures,
+          tags: JSON.parse(String(tags)),
+        };
+      });
     },
     async stop() {
       await server.close();
@@ -96,6 +114,17 @@ export async function startTestServer(
   };
   return self;
 }
+
+const READING_COLUMNS = {
+  turbine_id: 1,
+  time: 1,
+  power_kw: 1,
+  wind_speed_ms: 1,
+  status: 1,
+  status_code: 1,
+  version: 1,
+  tags: 1,
+};
 
 export interface TestReading {
   turbine_id: string;

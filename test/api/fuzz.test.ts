@@ -46,6 +46,14 @@ const readingArb = fc.record(
     wind_speed_ms: maybe(fc.constantFrom(0, 7.25, 13)),
     status: maybe(fc.constantFrom("producing", "idle", "fault")),
     version: maybe(fc.constantFrom(1, 2, 3)),
+    status_code: maybe(fc.constantFrom(0, 1042)),
+    measures: maybe(
+      fc.dictionary(
+        fc.constantFrom("rotor_speed_rpm", "pitch_angle_deg", "power_kw_std", "oil_bar"),
+        fc.constantFrom(0, 1.5, 12),
+        { maxKeys: 3 },
+      ),
+    ),
     tags: maybe(
       fc.dictionary(fc.constantFrom("project", "province", "model"), fc.constantFrom("A", "B"), {
         maxKeys: 3,
@@ -78,7 +86,9 @@ interface Model {
   power_kw: number;
   wind_speed_ms: number;
   status: string | null;
+  status_code: number | null;
   version: number;
+  measures: Record<string, number>;
   tags: Record<string, string>;
 }
 
@@ -87,7 +97,10 @@ function normalized(r: any): Model {
     power_kw: r.power_kw,
     wind_speed_ms: r.wind_speed_ms,
     status: r.status ?? null,
+    status_code: r.status_code ?? null,
     version: r.version ?? 1,
+    // Sorted by name: content equality does not depend on the order measures were sent in.
+    measures: Object.fromEntries(Object.entries(r.measures ?? {}).sort()) as Record<string, number>,
     tags: r.tags ?? {},
   };
 }

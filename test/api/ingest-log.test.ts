@@ -21,6 +21,8 @@ function reading(turbine: string, offsetMs: number, version = 1, power = 100): R
     wind_speed_ms: 7,
     status: "producing",
     version,
+    status_code: null,
+    measures: {},
     tags: { project: "Log Park" },
   };
 }

@@ -32,7 +32,9 @@ describe("accepting readings", () => {
         power_kw: sent.power_kw,
         wind_speed_ms: 8.5,
         status: "producing",
+        status_code: null,
         version: 1,
+        measures: {},
         tags: sent.tags,
       },
     ]);

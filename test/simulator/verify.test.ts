@@ -30,6 +30,8 @@ function asStored(reading: SimulatedReading): StoredReading {
     wind_speed_ms: reading.wind_speed_ms,
     status: reading.status,
     version: 1,
+    status_code: null,
+    measures: {},
     tags: { ...reading.tags },
   };
 }

@@ -14,6 +14,8 @@ const readings = (turbine: string, count: number): Reading[] =>
     wind_speed_ms: 7,
     status: "producing",
     version: 1,
+    status_code: null,
+    measures: {},
     tags: { project: "Full Disk Park" },
   }));
 
