@@ -45,7 +45,9 @@ const reading = (turbine: string, minute: number, extra: Partial<Reading> = {}):
     power_kw: 1000 + minute,
     wind_speed_ms: 8.5,
     status: "producing",
+    status_code: null,
     version: 1,
+    measures: {},
     tags: { project: "Noordzee", province: "Zeeland" },
     ...extra,
   }) as Reading;

@@ -37,6 +37,8 @@ function reading(turbine: string, minutesAgo: number, extra: Partial<Reading> = 
     wind_speed_ms: 8,
     status: "producing",
     version: 1,
+    status_code: null,
+    measures: {},
     tags: { province: "Flevoland" },
     ...extra,
   };
