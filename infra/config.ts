@@ -1,8 +1,11 @@
 // What a deployment may choose, read from CDK context (cdk.json, or `-c key=value`), with the
 // defaults the README documents.
 import type { Node } from "constructs";
+import { type InfluxDbVariantConfig, influxDbConfigFromContext } from "./influxdb-variant.ts";
 
 export interface GustStackConfig {
+  /** Readings in InfluxDB instead of Timestream (`-c gust:store=influxdb`), see influxdb-variant.ts. */
+  influxdb?: InfluxDbVariantConfig;
   /** Use an existing Timestream database and table instead of creating them. */
   existingDatabase?: string;
   existingTable?: string;
@@ -49,6 +52,7 @@ export function configFromContext(node: Node): GustStackConfig {
   };
   const origins = node.tryGetContext("gust:corsOrigins");
   return {
+    influxdb: influxDbConfigFromContext(node),
     existingDatabase: text("gust:existingDatabase"),
     existingTable: text("gust:existingTable"),
     databaseName: text("gust:databaseName") ?? DEFAULT_CONFIG.databaseName,

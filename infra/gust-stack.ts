@@ -21,6 +21,7 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
 import type { Construct } from "constructs";
 import type { GustStackConfig } from "./config.ts";
+import { InfluxDbReadingStore } from "./influxdb-variant.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js"];
@@ -46,17 +47,19 @@ export class GustStack extends Stack {
   constructor(scope: Construct, id: string, props: GustStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // -c gust:store=influxdb: readings in InfluxDB, and no Timestream resources or IAM at all.
+    const influx = config.influxdb && new InfluxDbReadingStore(this, "InfluxDb", config.influxdb);
 
     // Timestream: created (and retained on stack deletion), or an existing one by name.
     const databaseName = config.existingDatabase ?? config.databaseName;
     const tableName = config.existingTable ?? config.tableName;
     // LiveAnalytics is closed to new AWS customers (2025-06-20): synth warns that the service
     // is in maintenance mode. Existing customers keep using it; see the README.
-    if (!config.existingDatabase) {
+    if (!config.existingDatabase && !influx) {
       const database = new CfnDatabase(this, "Database", { databaseName });
       database.applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
-    if (!config.existingTable) {
+    if (!config.existingTable && !influx) {
       const table = new CfnTable(this, "Table", {
         databaseName,
         tableName,
@@ -105,9 +108,11 @@ export class GustStack extends Stack {
       reservedConcurrentExecutions: config.reservedConcurrency,
       logGroup,
       environment: {
-        STORE: "timestream",
-        TIMESTREAM_DATABASE: databaseName,
-        TIMESTREAM_TABLE: tableName,
+        ...(influx?.environment ?? {
+          STORE: "timestream",
+          TIMESTREAM_DATABASE: databaseName,
+          TIMESTREAM_TABLE: tableName,
+        }),
         API_KEY_SECRET_ARN: secret.secretArn,
         DOCS_ASSETS_DIR: "/var/task/docs-assets",
         WRITE_WINDOW_HOURS: String(Math.min(WRITE_WINDOW_HOURS, config.magneticRetentionDays * 24)),
@@ -135,21 +140,24 @@ export class GustStack extends Stack {
       },
     });
     secret.grantRead(fn);
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["timestream:WriteRecords", "timestream:Select"],
-        resources: [tableArn],
-      }),
-    );
-    // DescribeEndpoints has no resource form: it can only be granted on "*".
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["timestream:DescribeEndpoints"],
-        resources: ["*"],
-      }),
-    );
+    if (influx) influx.attach(fn);
+    else {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["timestream:WriteRecords", "timestream:Select"],
+          resources: [tableArn],
+        }),
+      );
+      // DescribeEndpoints has no resource form: it can only be granted on "*".
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["timestream:DescribeEndpoints"],
+          resources: ["*"],
+        }),
+      );
+    }
 
     let target: IFunction = fn;
     if (config.provisionedConcurrency) {
@@ -213,7 +221,7 @@ export class GustStack extends Stack {
       value: stage.url,
       description: "Point turbines and `npm run simulate -- --target` here",
     });
-    new CfnOutput(this, "TimestreamTable", { value: `${databaseName}.${tableName}` });
+    if (!influx) new CfnOutput(this, "TimestreamTable", { value: `${databaseName}.${tableName}` });
     new CfnOutput(this, "ApiKeySecretName", {
       value: secret.secretName,
       description: "Keys derive from this secret: see README, Deploy",
