@@ -10,6 +10,7 @@ import { registerDocsRoutes } from "./routes/docs.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerMeasurementRoutes } from "./routes/measurements.ts";
 import { registerPowerRoutes } from "./routes/power.ts";
+import { storeUnavailable } from "./routes/store-unavailable.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
 import { registerTurbineRoutes } from "./routes/turbines.ts";
 import { StoreUnavailableError } from "./store/port.ts";
@@ -63,6 +64,11 @@ export function createApp(
     ),
   );
   app.onError((error) => {
+    // A read whose store failed: the client should retry, the operator learns why.
+    if (error instanceof StoreUnavailableError) {
+      console.error(`gust: store unavailable: ${error.message}`);
+      return storeUnavailable(error);
+    }
     if (error instanceof HTTPException && error.status < 500) {
       // Hono's own body parsing (malformed JSON on a validated route) lands here.
       return problemResponse(error.status, "bad-request", "Bad request", error.message);

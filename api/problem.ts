@@ -54,20 +54,42 @@ export function fieldErrors(
 
 const STORING = new Set(["batch", "reading"]);
 
+/** A 422 lists at most this many errors (the first ones), so that its size stays bounded. */
+export const MAX_LISTED_ERRORS = 100;
+
 /** A 422 listing every schema error; `where` names what was checked ("batch", "query string"). */
 export function validationProblem(
   where: string,
   issues: readonly z.core.$ZodIssue[],
   pathPrefix: readonly PropertyKey[] = [],
 ): Response {
-  const errors = fieldErrors(issues, pathPrefix);
-  const first = errors[0];
+  return fieldErrorsProblem(where, fieldErrors(issues.slice(0, MAX_LISTED_ERRORS), pathPrefix), {
+    total: issues.length,
+    complete: true,
+  });
+}
+
+/**
+ * A 422 with the first MAX_LISTED_ERRORS errors. `total` counts every error found; `complete`
+ * is false when validation stopped early, so that there may be more than `total`.
+ */
+export function fieldErrorsProblem(
+  where: string,
+  errors: readonly ProblemFieldError[],
+  { total, complete }: { total: number; complete: boolean },
+): Response {
+  const listed = errors.slice(0, MAX_LISTED_ERRORS);
+  const first = listed[0];
   const summary = first ? ` First: ${first.pointer}: ${first.detail}.` : "";
+  const count = complete
+    ? `${total} error(s)`
+    : `at least ${total} errors (validation stopped there)`;
+  const shown = listed.length < total ? `; the first ${listed.length} are listed` : "";
   return problemResponse(
     422,
     "validation",
     "Invalid request",
-    `The ${where} has ${errors.length} error(s)${STORING.has(where) ? "; nothing was stored" : ""}.${summary}`,
-    { errors },
+    `The ${where} has ${count}${shown}${STORING.has(where) ? "; nothing was stored" : ""}.${summary}`,
+    { errors: listed },
   );
 }

@@ -4,6 +4,8 @@ import { readLocalConfig } from "./config.ts";
 import { startLocalServer } from "./server.ts";
 import { openInfluxDbStoreFromEnv } from "./store/influxdb-env.ts";
 
+// Every file this process creates (DuckDB's own WAL too) is readable by this user only.
+process.umask(0o077);
 const config = readLocalConfig();
 if (config.store === "timestream") {
   console.error(

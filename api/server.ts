@@ -1,11 +1,15 @@
 // The local API: the app on Node's HTTP server with the embedded DuckDB store. Used by
 // `npm run serve`, `npm start` and the integration tests, so they all run the same thing.
+
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { loadLocalSecret } from "./auth/secret.ts";
 import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
+import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
+import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import { openDuckDbStore } from "./store/duckdb-store.ts";
@@ -29,6 +33,8 @@ export interface LocalServerOptions {
    * is opened either way: it keeps what is not a reading (the registry, alarms).
    */
   readingStore?: ReadingStore;
+  /** The whole request must arrive within this (default REQUEST_TIMEOUT_MS); tests shorten it. */
+  requestTimeoutMs?: number;
 }
 
 export interface LocalServer {
@@ -43,6 +49,8 @@ export interface LocalServer {
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  warnIfShared(options.dataDir);
+  ensurePrivateDir(options.dataDir);
   const keySecret = options.keySecret ?? loadLocalSecret(process.env, options.dataDir);
   const embedded = await openDuckDbStore({
     path: join(options.dataDir, DUCKDB_FILE_NAME),
@@ -62,7 +70,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     now: options.now,
   });
   const host = options.host ?? "127.0.0.1";
-  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host });
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = serve({
+    fetch: app.fetch,
+    port: options.port ?? 0,
+    hostname: host,
+    serverOptions: {
+      requestTimeout,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+      // How often Node looks for requests past their timeout (default 30 s, which doubles it).
+      connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+    },
+  }) as Server;
+  answerProtocolErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

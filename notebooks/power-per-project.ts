@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as aq from "arquero";
+import { tableCsv } from "../api/csv.ts";
 import { fleetPowerChart, projectPowerChart, renderSvg } from "./lib/charts.ts";
 import { formatTable } from "./lib/print.ts";
 import { renderReport } from "./lib/report.ts";
@@ -76,7 +77,7 @@ try {
   // 5. The pictures, and the tables as CSV, in one self-contained page (no network needed).
   const projectTable = projects(turbineTable, turbineBins);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "power_per_project.csv"), perProject.toCSV());
+  writeFileSync(join(outDir, "power_per_project.csv"), tableCsv(perProject));
   writeFileSync(
     join(outDir, "report.html"),
     renderReport({

@@ -7,6 +7,7 @@
 // <mac> is HMAC-SHA256(secret, "<role>:<subject>") in base64url. The turbine id travels in the
 // key so that a valid key for the wrong turbine is told apart (403) from an unknown key (401).
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { TURBINE_ID_PATTERN } from "../readings/schema.ts";
 
 export type Principal = { role: "turbine"; turbineId: string } | { role: "operator" | "reader" };
 
@@ -42,7 +43,11 @@ export function verifyKey(secret: string, key: string): Principal | null {
   if (!key.startsWith(TURBINE_PREFIX)) return null;
   const [encodedId, given, ...rest] = key.slice(TURBINE_PREFIX.length).split(".");
   if (!encodedId || !given || rest.length > 0) return null;
+  // Only the canonical spelling: base64url decoding is lenient (padding, stray characters, the
+  // unused low bits of the last character), so many spellings would decode to the same id.
   const turbineId = Buffer.from(encodedId, "base64url").toString();
+  if (!TURBINE_ID_PATTERN.test(turbineId)) return null;
+  if (Buffer.from(turbineId).toString("base64url") !== encodedId) return null;
   return macMatches(given, mac(secret, `turbine:${turbineId}`))
     ? { role: "turbine", turbineId }
     : null;

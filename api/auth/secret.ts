@@ -1,8 +1,9 @@
 // Where the key secret comes from on a laptop: API_KEY_SECRET, or a random secret made once
 // under the data directory and reused, so that keys survive restarts and no default exists.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ensurePrivateDir } from "../private-files.ts";
 
 export const SECRET_FILE_NAME = "api-key-secret";
 const MIN_SECRET_LENGTH = 16;
@@ -22,7 +23,7 @@ export function loadLocalSecret(env: NodeJS.ProcessEnv, dataDir: string): string
   if (env.API_KEY_SECRET) return checkSecret(env.API_KEY_SECRET, "API_KEY_SECRET");
   const file = join(dataDir, SECRET_FILE_NAME);
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     try {
       // `wx` fails if another process created it meanwhile; we then read theirs.
       writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });

@@ -8,12 +8,14 @@ import {
   type IncomingReading,
   MAX_EPOCH_MS,
   MIN_EPOCH_MS,
+  POWER_KW_RANGE,
   READING_FIELDS,
   READING_STATUSES,
   STATUS_CODE_MAX,
   STATUS_CODE_MIN,
   TURBINE_ID_PATTERN,
   tagProblems,
+  WIND_SPEED_MS_RANGE,
 } from "./schema.ts";
 
 const FIELDS: ReadonlySet<string> = new Set(READING_FIELDS);
@@ -21,15 +23,23 @@ const STATUSES: ReadonlySet<unknown> = new Set(READING_STATUSES);
 // UTC timestamps only; offsets and other RFC 3339 spellings take the zod path.
 const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-function isPlainReading(value: unknown): value is IncomingReading {
+export function isPlainReading(value: unknown): value is IncomingReading {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const r = value as Record<string, unknown>;
   for (const key in r) if (!FIELDS.has(key)) return false;
   if (typeof r.turbine_id !== "string" || !TURBINE_ID_PATTERN.test(r.turbine_id)) return false;
   if (!isPlainTime(r.time)) return false;
-  if (typeof r.power_kw !== "number" || !Number.isFinite(r.power_kw)) return false;
+  const power = r.power_kw;
+  if (typeof power !== "number" || !(power >= POWER_KW_RANGE.min && power <= POWER_KW_RANGE.max)) {
+    return false;
+  }
   const wind = r.wind_speed_ms;
-  if (typeof wind !== "number" || !(wind >= 0 && wind <= 100)) return false;
+  if (
+    typeof wind !== "number" ||
+    !(wind >= WIND_SPEED_MS_RANGE.min && wind <= WIND_SPEED_MS_RANGE.max)
+  ) {
+    return false;
+  }
   if (r.status !== undefined && !STATUSES.has(r.status)) return false;
   const code = r.status_code;
   if (

@@ -1,7 +1,10 @@
 // Turning the bytes of an ingest request into JSON, with the limits the contract promises:
-// 1 MiB on the wire, gzip accepted, and a cap on what gzip may expand to (a zip bomb is a 413).
-import { gunzipSync } from "node:zlib";
+// 1 MiB on the wire, gzip accepted, a cap on what gzip may expand to (a zip bomb is a 413), and
+// no array, object or nesting larger than a batch of readings has (api/readings/json-shape-limits.ts),
+// all checked before JSON.parse builds anything.
+import { createGunzip } from "node:zlib";
 import type { HonoRequest } from "hono";
+import { JsonShapeLimiter, type ShapeLimit } from "./json-shape-limits.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** 1000 readings with 16 long tags each fit comfortably; anything larger is not a batch of ours. */
@@ -61,10 +64,18 @@ export async function readBody(request: HonoRequest): Promise<Buffer> {
   return Buffer.concat(chunks, size);
 }
 
-/** Undoes Content-Encoding: identity or gzip. */
-export function decodeBody(body: Buffer, contentEncoding: string | undefined): Buffer {
+/** Undoes Content-Encoding (identity or gzip) as a stream, checking the JSON's shape as it goes. */
+export async function decodeBody(
+  body: Buffer,
+  contentEncoding: string | undefined,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const encoding = contentEncoding?.trim().toLowerCase() ?? "identity";
-  if (encoding === "identity" || encoding === "") return body;
+  const limiter = new JsonShapeLimiter();
+  if (encoding === "identity" || encoding === "") {
+    checkShape(limiter.feed(body));
+    return body;
+  }
   if (encoding !== "gzip") {
     throw new BodyError(
       415,
@@ -73,18 +84,65 @@ export function decodeBody(body: Buffer, contentEncoding: string | undefined): B
       `Content-Encoding "${contentEncoding}" is not supported: send gzip or no encoding.`,
     );
   }
+  // Inflated in zlib's thread pool chunk by chunk: the event loop stays free, and a bomb is
+  // stopped at the first chunk past the limit or the first shape no batch has, not at its end.
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  gunzip.end(body);
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    return gunzipSync(body, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      throw tooLarge("The gzip body expands to over 16 MiB.");
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      if (signal?.aborted) throw new ClientGoneError();
+      size += chunk.byteLength;
+      if (size > MAX_DECOMPRESSED_BYTES) throw tooLarge("The gzip body expands to over 16 MiB.");
+      checkShape(limiter.feed(chunk));
+      chunks.push(chunk);
     }
+  } catch (error) {
+    if (error instanceof BodyError || error instanceof ClientGoneError) throw error;
     throw new BodyError(
       400,
       "malformed-gzip",
       "Malformed gzip body",
       "Content-Encoding is gzip but the body is not valid gzip data: compress the whole JSON body.",
     );
+  } finally {
+    gunzip.destroy();
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** The client closed the connection: nobody is waiting for the answer, so stop working. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super("the client closed the connection");
+  }
+}
+
+function checkShape(crossed: ShapeLimit | null): void {
+  if (crossed === null) return;
+  switch (crossed.kind) {
+    case "readings":
+      throw tooLarge(
+        `The batch has at least ${crossed.limit + 1} readings, over ${crossed.limit}.`,
+      );
+    case "elements":
+      throw tooLarge(
+        `The body holds an array of more than ${crossed.limit} elements; only the batch's readings come in an array.`,
+      );
+    case "members":
+      throw tooLarge(
+        `The body holds an object of more than ${crossed.limit} members; a reading has at most 9 fields, 16 tags and 64 measures.`,
+      );
+    case "values":
+      throw tooLarge(`The body holds more than ${crossed.limit} JSON values.`);
+    case "depth":
+      throw new BodyError(
+        400,
+        "too-deeply-nested",
+        "JSON nested too deeply",
+        `The body nests objects and arrays more than ${crossed.limit} deep; a batch of readings nests 4 deep.`,
+      );
   }
 }
 
@@ -99,13 +157,5 @@ export function parseJson(text: Buffer): unknown {
       "Malformed JSON",
       `The body is not valid JSON: ${(error as Error).message}.`,
     );
-  }
-}
-
-/** A body with more readings than a request may carry is a 413, before any schema check. */
-export function checkReadingCount(body: unknown, max: number): void {
-  const readings = (body as { readings?: unknown } | null)?.readings;
-  if (Array.isArray(readings) && readings.length > max) {
-    throw tooLarge(`The batch has ${readings.length} readings, over ${max}.`);
   }
 }

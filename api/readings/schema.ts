@@ -1,6 +1,7 @@
 // The turbine's HTTP contract, as zod schemas. These same objects validate requests and generate
 // the OpenAPI document, so the docs cannot drift from what the server enforces.
 import { z } from "@hono/zod-openapi";
+import { isWellFormed, NOT_WELL_FORMED } from "../unicode.ts";
 import {
   GENERIC_MEASURE_BOUND,
   MAX_MEASURE_BYTES,
@@ -61,6 +62,14 @@ export const ReadingTimeSchema = z
     example: "2026-11-23T10:00:00Z",
   });
 
+/**
+ * Physically sensible ranges: the largest turbines built are rated about 26 MW, so 100 MW either
+ * way is a unit mistake (W for kW) or garbage, never a reading; the strongest gust ever measured
+ * is 113 m/s, and no anemometer on a turbine reads beyond 100.
+ */
+export const POWER_KW_RANGE = { min: -100_000, max: 100_000 } as const;
+export const WIND_SPEED_MS_RANGE = { min: 0, max: 100 } as const;
+
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
 const MAX_TAG_VALUE_LENGTH = 256;
 
@@ -71,8 +80,14 @@ export function tagProblems(tags: unknown): { tag?: string; message: string }[] 
   }
   const problems: { tag?: string; message: string }[] = [];
   let count = 0;
-  for (const [name, value] of Object.entries(tags as Record<string, unknown>)) {
-    count++;
+  for (const name in tags) {
+    if (!Object.hasOwn(tags, name)) continue;
+    // Past the limit the count is the error: checking 1600 more tags only makes the 422 bigger.
+    if (++count > MAX_TAGS) {
+      problems.push({ message: `at most ${MAX_TAGS} tags` });
+      return problems;
+    }
+    const value = (tags as Record<string, unknown>)[name];
     if (!TAG_NAME.test(name)) {
       problems.push({
         tag: name,
@@ -86,9 +101,10 @@ export function tagProblems(tags: unknown): { tag?: string; message: string }[] 
         tag: name,
         message: `tag values are strings of 1-${MAX_TAG_VALUE_LENGTH} characters`,
       });
+    } else if (!isWellFormed(value)) {
+      problems.push({ tag: name, message: `tag value ${NOT_WELL_FORMED}` });
     }
   }
-  if (count > MAX_TAGS) problems.push({ message: `at most ${MAX_TAGS} tags` });
   return problems;
 }
 
@@ -156,13 +172,24 @@ export const ReadingSchema = z
   .object({
     turbine_id: TurbineIdSchema,
     time: ReadingTimeSchema.optional(),
-    power_kw: z.number().finite().openapi({ description: "Active power in kW.", example: 1830.5 }),
+    power_kw: z
+      .number()
+      .finite()
+      .min(POWER_KW_RANGE.min)
+      .max(POWER_KW_RANGE.max)
+      .openapi({
+        description: `Active power in kW, ${POWER_KW_RANGE.min} to ${POWER_KW_RANGE.max} (negative: the turbine draws from the grid).`,
+        example: 1830.5,
+      }),
     wind_speed_ms: z
       .number()
       .finite()
-      .min(0)
-      .max(100)
-      .openapi({ description: "Wind speed at hub height in m/s.", example: 9.4 }),
+      .min(WIND_SPEED_MS_RANGE.min)
+      .max(WIND_SPEED_MS_RANGE.max)
+      .openapi({
+        description: `Wind speed at hub height in m/s, ${WIND_SPEED_MS_RANGE.min} to ${WIND_SPEED_MS_RANGE.max}.`,
+        example: 9.4,
+      }),
     status: z.enum(READING_STATUSES).optional(),
     status_code: StatusCodeSchema.optional(),
     version: z

@@ -1,5 +1,6 @@
 // Bearer keys on every data route: who is calling, and may they do this?
 import type { Context } from "hono";
+import { clientAddress, FailedKeyThrottle } from "../auth/failed-keys.ts";
 import { type Principal, verifyKey } from "../auth/keys.ts";
 import { problemResponse } from "../problem.ts";
 import type { AppDeps } from "./deps.ts";
@@ -9,15 +10,15 @@ export async function authenticate(c: Context, deps: AppDeps): Promise<Principal
   const header = c.req.header("authorization");
   const match = header?.match(/^Bearer[ ]+(\S+)\s*$/i);
   if (!match?.[1]) {
-    return unauthorized(
-      header ? "The Authorization header is not of the form `Bearer <key>`." : "No API key sent.",
-    );
+    // No key at all is not a guess: answered at once (a browser opening /docs links, say).
+    if (!header) return unauthorized("No API key sent.");
+    return failedAttempt(c, deps, "The Authorization header is not of the form `Bearer <key>`.");
   }
   const secret = await deps.keySecret();
   // The cache is per secret: a key valid under one secret says nothing under another.
   const cacheKey = `${secret}\n${match[1]}`;
   const principal = verifiedKeys.get(cacheKey) ?? verifyKey(secret, match[1]);
-  if (!principal) return unauthorized("The API key is not valid for this server.");
+  if (!principal) return failedAttempt(c, deps, "The API key is not valid for this server.");
   remember(cacheKey, principal);
   return principal;
 }
@@ -31,6 +32,21 @@ function remember(cacheKey: string, principal: Principal): void {
   if (verifiedKeys.has(cacheKey)) return;
   if (verifiedKeys.size >= MAX_VERIFIED_KEYS) verifiedKeys.clear();
   verifiedKeys.set(cacheKey, principal);
+}
+
+// One count per app (a test's servers do not share it), kept beside the app's dependencies.
+const failedKeys = new WeakMap<AppDeps, FailedKeyThrottle>();
+
+/** A 401 for a wrong key, answered late once its address has failed too often. */
+async function failedAttempt(c: Context, deps: AppDeps, why: string): Promise<Response> {
+  let throttle = failedKeys.get(deps);
+  if (!throttle) {
+    throttle = new FailedKeyThrottle(deps.now);
+    failedKeys.set(deps, throttle);
+  }
+  const delay = throttle.fail(clientAddress(c.env));
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  return unauthorized(why);
 }
 
 function unauthorized(why: string): Response {

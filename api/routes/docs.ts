@@ -60,7 +60,8 @@ export function registerDocsRoutes(app: GustApp, deps: AppDeps): void {
   app.get("/docs", (c) => c.html(DOCS_PAGE));
   app.get("/docs/:asset", async (c) => {
     const name = c.req.param("asset");
-    if (!(name in DOCS_ASSETS)) return c.notFound();
+    // Own keys only: `in` would find constructor, __proto__, toString on Object.prototype.
+    if (!Object.hasOwn(DOCS_ASSETS, name)) return c.notFound();
     const asset = name as DocsAsset;
     if (!assets.has(asset)) assets.set(asset, readFile(join(assetsDir(), asset)));
     const body = await (assets.get(asset) as Promise<Buffer>);

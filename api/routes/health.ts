@@ -51,6 +51,10 @@ export function registerHealthRoutes(app: GustApp, deps: AppDeps): void {
       await storeCheck();
     } catch (error) {
       const retryAfter = error instanceof StoreUnavailableError ? error.retryAfterSeconds : 5;
+      // The probe learns only "unavailable"; the operator's log says why.
+      console.error(
+        `gust: /healthz 503: the ${deps.store.kind} store does not answer: ${errorText(error)}`,
+      );
       return problemResponse(
         503,
         "store-unavailable",
@@ -61,4 +65,8 @@ export function registerHealthRoutes(app: GustApp, deps: AppDeps): void {
     }
     return c.json({ status: "ok" as const, store: deps.store.kind }, 200);
   });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

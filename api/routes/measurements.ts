@@ -1,34 +1,45 @@
 // POST /v1/measurements: the turbine's write path.
 //
 // The body is read by hand rather than by the zod-openapi validator, because the contract needs
-// checks in a fixed order that a validator middleware cannot give: key (401), media type (415),
-// size (413), gzip and JSON (400), schema (422, every error, nothing stored), per-turbine
-// permission (403), then the store. The route is still documented from the same zod schemas.
-import type { z } from "@hono/zod-openapi";
-import { mayWrite } from "../auth/keys.ts";
-import { problemResponse, validationProblem } from "../problem.ts";
-import { plainValidReadings } from "../readings/fast-validation.ts";
+// checks in a fixed order that a validator middleware cannot give: key (401), a reader key (403),
+// media type (415), size and shape (413, before JSON.parse builds anything), gzip and JSON (400),
+// a turbine key naming another turbine (403), schema (422, the first 100 errors, nothing stored),
+// then the store. The route is still documented from the same zod schemas.
+import { z } from "@hono/zod-openapi";
+import { mayWrite, type Principal } from "../auth/keys.ts";
+import {
+  fieldErrors,
+  fieldErrorsProblem,
+  MAX_LISTED_ERRORS,
+  type ProblemFieldError,
+  problemResponse,
+  validationProblem,
+} from "../problem.ts";
+import { isPlainReading, plainValidReadings } from "../readings/fast-validation.ts";
 import {
   BodyError,
+  ClientGoneError,
   checkContentType,
-  checkReadingCount,
   decodeBody,
   parseJson,
   readBody,
 } from "../readings/request-body.ts";
 import {
+  type IncomingReading,
   IngestBodySchema,
   IngestResultSchema,
   MAX_READINGS_PER_REQUEST,
   ProblemSchema,
-  ReadingBatchSchema,
+  type ReadingBatchSchema,
   ReadingSchema,
 } from "../readings/schema.ts";
 import { checkWriteWindow, summarizeOutcomes, toStoredReading } from "../readings/to-store.ts";
 import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
 import { MeasureLimitError, StoreUnavailableError, type WriteOutcome } from "../store/port.ts";
+import { malformedStrings } from "../unicode.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { storeUnavailable } from "./store-unavailable.ts";
 
 export const MEASUREMENTS_PATH = "/v1/measurements";
 
@@ -40,30 +51,37 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
   app.post(MEASUREMENTS_PATH, async (c) => {
     const principal = await authenticate(c, deps);
     if (principal instanceof Response) return principal;
+    // A reader key can never write: refused before its body costs anything.
+    if (principal.role === "reader") {
+      return forbidden(`${describePrincipal(principal)} may not write readings.`);
+    }
+    const signal = c.req.raw.signal;
 
     let body: unknown;
     try {
       checkContentType(c.req.header("content-type"));
-      const raw = decodeBody(await readBody(c.req), c.req.header("content-encoding"));
+      const wire = await readBody(c.req);
+      const raw = await decodeBody(wire, c.req.header("content-encoding"), signal);
       body = parseJson(raw);
-      checkReadingCount(body, MAX_READINGS_PER_REQUEST);
+      if (signal.aborted) throw new ClientGoneError();
     } catch (error) {
       if (error instanceof BodyError) {
         return problemResponse(error.status, error.slug, error.title, error.message);
       }
+      if (signal.aborted || error instanceof ClientGoneError) return clientGone();
       throw error;
     }
+
+    // A turbine key naming another turbine is refused before the (costlier) schema check.
+    const denied = deniedTurbine(principal, body);
+    if (denied !== undefined) return deniedWrite(principal, denied);
 
     const batch = validateBody(body);
     if (batch instanceof Response) return batch;
 
-    const denied = batch.readings.find((reading) => !mayWrite(principal, reading.turbine_id));
-    if (denied) {
-      return forbidden(
-        `${describePrincipal(principal)} may not write readings of turbine "${denied.turbine_id}". ` +
-          "Use that turbine's own key, or the operator key for gateways.",
-      );
-    }
+    const deniedValid = batch.readings.find((reading) => !mayWrite(principal, reading.turbine_id));
+    if (deniedValid) return deniedWrite(principal, deniedValid.turbine_id);
+    if (signal.aborted) return clientGone();
 
     // The registry entries go to the store (cloud stores write them as dimensions).
     const turbines = await turbinesOf(deps.registry, batch.readings);
@@ -98,31 +116,89 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
         return problemResponse(422, "measure-limit", "Too many measure names", error.message);
       }
       if (!(error instanceof StoreUnavailableError)) throw error;
-      return problemResponse(
-        503,
-        "store-unavailable",
-        "Store unavailable",
+      return storeUnavailable(
+        error,
         "The readings were not stored: the store cannot take writes right now. Send the same request again after Retry-After seconds; re-sends are never stored twice.",
-        { headers: { "retry-after": String(error.retryAfterSeconds) } },
       );
     }
     return c.json(summarizeOutcomes(outcomes), 200);
   });
 }
 
-/** One reading or a batch, as a batch; errors point into what the client sent. */
+/** The answer to a client that has gone: nobody reads it, so it costs nothing to build. */
+function clientGone(): Response {
+  return new Response(null, { status: 499 });
+}
+
+function deniedWrite(principal: Principal, turbineId: string): Response {
+  return forbidden(
+    `${describePrincipal(principal)} may not write readings of turbine "${turbineId}". ` +
+      "Use that turbine's own key, or the operator key for gateways.",
+  );
+}
+
+/** The first turbine_id (a string, valid or not) a turbine key may not write, before validation. */
+function deniedTurbine(principal: Principal, body: unknown): string | undefined {
+  if (principal.role !== "turbine" || typeof body !== "object" || body === null) return undefined;
+  const readings = (body as { readings?: unknown }).readings;
+  const list = Array.isArray(readings) ? readings : [body];
+  for (const reading of list) {
+    const id = (reading as { turbine_id?: unknown } | null)?.turbine_id;
+    if (typeof id === "string" && !mayWrite(principal, id)) return id;
+  }
+  return undefined;
+}
+
+// The envelope of a batch, checked before its readings are, one by one.
+const BatchEnvelopeSchema = z
+  .object({ readings: z.array(z.unknown()).min(1).max(MAX_READINGS_PER_REQUEST) })
+  .strict();
+
+/**
+ * One reading or a batch, as a batch; errors point into what the client sent. Strings that are
+ * not well-formed Unicode are refused first, whatever field holds them. Validation stops once
+ * MAX_LISTED_ERRORS errors are found: a 422 stays small however bad the batch.
+ */
 function validateBody(body: unknown): IncomingBatch | Response {
   const plain = plainValidReadings(body, MAX_READINGS_PER_REQUEST);
   if (plain) return { readings: plain };
   const isBatch = typeof body === "object" && body !== null && "readings" in body;
-  if (isBatch) {
-    const parsed = ReadingBatchSchema.safeParse(body);
-    return parsed.success ? parsed.data : validationProblem("batch", parsed.error.issues);
+  const where = isBatch ? "batch" : "reading";
+  const unicode = malformedStrings(body, MAX_LISTED_ERRORS);
+  if (unicode.total > 0) {
+    return fieldErrorsProblem(where, unicode.errors, { total: unicode.total, complete: true });
   }
-  const parsed = ReadingSchema.safeParse(body);
-  return parsed.success
-    ? { readings: [parsed.data] }
-    : validationProblem("reading", parsed.error.issues);
+  if (!isBatch) {
+    const parsed = ReadingSchema.safeParse(body);
+    return parsed.success
+      ? { readings: [parsed.data] }
+      : validationProblem(where, parsed.error.issues);
+  }
+  const envelope = BatchEnvelopeSchema.safeParse(body);
+  if (!envelope.success) return validationProblem(where, envelope.error.issues);
+  const readings: IncomingReading[] = [];
+  const errors: ProblemFieldError[] = [];
+  let total = 0;
+  const all = envelope.data.readings;
+  for (let index = 0; index < all.length; index++) {
+    const candidate = all[index];
+    if (isPlainReading(candidate)) {
+      readings.push(candidate);
+      continue;
+    }
+    const parsed = ReadingSchema.safeParse(candidate);
+    if (parsed.success) {
+      readings.push(parsed.data);
+      continue;
+    }
+    total += parsed.error.issues.length;
+    errors.push(...fieldErrors(parsed.error.issues, ["readings", index]));
+    if (errors.length >= MAX_LISTED_ERRORS) {
+      return fieldErrorsProblem(where, errors, { total, complete: index === all.length - 1 });
+    }
+  }
+  if (errors.length > 0) return fieldErrorsProblem(where, errors, { total, complete: true });
+  return { readings };
 }
 
 function documentIngestRoute(app: GustApp): void {
@@ -153,15 +229,17 @@ function documentIngestRoute(app: GustApp): void {
         description: "What became of each reading.",
         content: { "application/json": { schema: IngestResultSchema } },
       },
-      400: problem("Malformed JSON or gzip."),
+      400: problem("Malformed JSON or gzip, or JSON nested more than 8 deep."),
       401: problem("Missing or unknown API key."),
       403: problem(
-        "The key may not write one of the turbines in the body, or (REQUIRE_REGISTERED) a turbine is not registered.",
+        "The key may not write (a reader key, refused before its body is read), may not write one of the turbines in the body, or (REQUIRE_REGISTERED) a turbine is not registered.",
       ),
-      413: problem("Body over 1 MiB, or more than 1000 readings."),
+      413: problem(
+        "Body over 1 MiB (16 MiB once gunzipped), more than 1000 readings, an object of more than 256 members, an array of more than 1000 elements, or more than 120,000 JSON values.",
+      ),
       415: problem("Content-Type is not application/json, or an unsupported Content-Encoding."),
       422: problem(
-        "Schema errors, each with a JSON pointer and the reading's index; or new measure names beyond the store's 256.",
+        "Schema errors (strings that are not well-formed Unicode included), each with a JSON pointer and the reading's index, the first 100 listed; or new measure names beyond the store's 256.",
       ),
       503: problem("The store is unavailable; retry after Retry-After seconds."),
     },

@@ -1,5 +1,6 @@
 // GET /v1/power: power per time bin, for dashboards and spreadsheets (reader key).
 import { createRoute, z } from "@hono/zod-openapi";
+import { toCsv } from "../csv.ts";
 import { problemResponse } from "../problem.ts";
 import {
   binCount,
@@ -77,6 +78,10 @@ const route = createRoute({
       description: "Bad parameters, or a range with too many bins.",
       content: { "application/problem+json": { schema: ProblemSchema } },
     },
+    503: {
+      description: "The store is unavailable; retry after Retry-After seconds.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
   },
 });
 
@@ -130,19 +135,6 @@ export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
   });
 }
 
-function csvCell(value: string | number | null): string {
-  if (value === null) return "";
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 export function powerCsv(rows: readonly PowerBinRow[]): string {
-  const header = "time,group,power_kw,energy_kwh,turbines\n";
-  return (
-    header +
-    rows
-      .map((r) => [r.time, r.group, r.power_kw, r.energy_kwh, r.turbines].map(csvCell).join(","))
-      .join("\n") +
-    (rows.length ? "\n" : "")
-  );
+  return toCsv(["time", "group", "power_kw", "energy_kwh", "turbines"], rows);
 }

@@ -1,5 +1,10 @@
 // Query-string parameters shared by the read routes.
 import { z } from "@hono/zod-openapi";
+import { MAX_EPOCH_MS } from "../readings/schema.ts";
+
+/** Query times run from 1970 to the latest time a reading may have (year 5138): every such time is a Date. */
+export const MIN_QUERY_MS = 0;
+export const MAX_QUERY_MS = MAX_EPOCH_MS;
 
 /** A time in a query string: RFC 3339 or epoch milliseconds, as epoch milliseconds. */
 export const QueryTimeSchema = z
@@ -11,6 +16,13 @@ export const QueryTimeSchema = z
       ctx.addIssue({
         code: "custom",
         message: "must be an RFC 3339 time such as 2026-11-23T10:00:00Z, or epoch milliseconds",
+      });
+      return z.NEVER;
+    }
+    if (ms < MIN_QUERY_MS || ms > MAX_QUERY_MS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be between ${new Date(MIN_QUERY_MS).toISOString()} and ${new Date(MAX_QUERY_MS).toISOString()} (epoch ms ${MIN_QUERY_MS} to ${MAX_QUERY_MS})`,
       });
       return z.NEVER;
     }

@@ -54,6 +54,10 @@ const route = createRoute({
       description: "Bad parameters.",
       content: { "application/problem+json": { schema: ProblemSchema } },
     },
+    503: {
+      description: "The store is unavailable; retry after Retry-After seconds.",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
   },
 });
 

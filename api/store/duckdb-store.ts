@@ -10,9 +10,9 @@
 // from gateways) skips the log and is committed to the DuckDB file directly, which writes each
 // reading to disk once less. Every query first waits until all acknowledged readings are in the
 // file, so reads always see every 200.
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { ensurePrivateDir, makePrivate } from "../private-files.ts";
 import { MAX_MEASURE_COLUMNS } from "../readings/measures.ts";
 import {
   DUCKDB_TABLE,
@@ -79,7 +79,7 @@ export interface DuckDbStoreOptions {
 }
 
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-  mkdirSync(dirname(options.path), { recursive: true });
+  ensurePrivateDir(dirname(options.path));
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(options.path);
@@ -89,6 +89,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
         "Only one process may write a DuckDB file: stop the other gust server, or set DATA_DIR.",
     );
   }
+  makePrivate(options.path);
   const writer = await instance.connect();
   const tables = await ReadingsTables.open(writer);
   const log = await IngestLog.open(`${options.path}.ingest-log`);

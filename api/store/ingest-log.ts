@@ -6,9 +6,10 @@
 // log is cut into segments: a segment is deleted once every group in it is in the DuckDB file,
 // and on open the segments left by a crash are applied again.
 import { closeSync, fdatasync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files.ts";
 import type { Reading } from "./port.ts";
 
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;
@@ -37,7 +38,7 @@ export class IngestLog {
 
   /** Opens the log directory; `recover` answers what earlier processes logged and left. */
   static async open(dir: string): Promise<IngestLog> {
-    await mkdir(dir, { recursive: true });
+    ensurePrivateDir(dir);
     const numbers = await segmentNumbers(dir);
     return new IngestLog(dir, numbers.at(-1) ?? 0);
   }
@@ -70,7 +71,7 @@ export class IngestLog {
    */
   async append(groupJson: string): Promise<void> {
     if (this.fd === undefined) {
-      this.fd = openSync(join(this.dir, segmentName(this.segment)), "a");
+      this.fd = openSync(join(this.dir, segmentName(this.segment)), "a", PRIVATE_FILE_MODE);
       this.size = 0;
       // The new file's directory entry must be on disk too, or a crash could lose the file.
       await syncDirectory(this.dir);

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
+import { tableCsv } from "../../api/csv.ts";
 import { renderDataExtentQuery, type TimeRange } from "../../api/queries/analysis.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
@@ -131,7 +132,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     mkdirSync(dir, { recursive: true });
     for (const [name, table] of Object.entries(tables)) {
       const path = join(dir, `${name}.csv`);
-      writeFileSync(path, table.toCSV());
+      writeFileSync(path, tableCsv(table));
       result.csvPaths.push(path);
     }
     const charts = await Promise.all([

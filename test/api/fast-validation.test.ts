@@ -61,8 +61,12 @@ const readingArb = fc
       ),
       time: timeArb,
       power_kw: mostly(
-        fc.double({ noNaN: true, noDefaultInfinity: true }),
-        fc.oneof(fc.double(), fc.anything()),
+        fc.double({ min: -100_000, max: 100_000, noNaN: true }),
+        fc.oneof(
+          fc.double(),
+          fc.constantFrom(-100_000.5, 100_000.5, Number.MAX_VALUE),
+          fc.anything(),
+        ),
       ),
       wind_speed_ms: mostly(
         fc.double({ min: 0, max: 100, noNaN: true }),
@@ -137,7 +141,10 @@ const readingArb = fc
             fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,3}$/),
             fc.constantFrom("status", "ts_x", "1a", "", "__proto__"),
           ),
-          mostly(fc.string({ minLength: 1, maxLength: 3 }), fc.constantFrom("", 5, null)),
+          mostly(
+            fc.string({ minLength: 1, maxLength: 3 }),
+            fc.constantFrom("", 5, null, "\ud800", "a\udc00b"),
+          ),
           { maxKeys: 18 },
         ),
         fc.anything(),

@@ -1,0 +1,91 @@
+// A byte-level pass over a JSON body as it arrives, before JSON.parse builds anything: it counts
+// the elements of every array and the members of every object, how deep they nest, and how many
+// values there are in all, and stops at the first limit crossed. JSON.parse of 16 MiB of `{}`
+// blocks the event loop for seconds; this pass costs about a nanosecond a byte and lets a body
+// that cannot be a batch of readings be refused without building it. It does not check the JSON
+// grammar (JSON.parse does, afterwards); it only needs strings, escapes and brackets.
+
+/** At most this many readings in a batch (MAX_READINGS_PER_REQUEST); no other array is longer. */
+export const MAX_ARRAY_ELEMENTS = 1000;
+/** A reading has 9 fields, 16 tags, 64 measures: no object of ours comes near this. */
+export const MAX_OBJECT_MEMBERS = 256;
+/** body > readings > reading > tags or measures is 4 deep; a little room for error reports. */
+export const MAX_NESTING_DEPTH = 8;
+/** 1000 readings x (9 fields + 16 tags + 64 measures), with room to spare. */
+export const MAX_JSON_VALUES = 120_000;
+
+export type ShapeLimit =
+  | { kind: "readings"; limit: number }
+  | { kind: "elements"; limit: number }
+  | { kind: "members"; limit: number }
+  | { kind: "depth"; limit: number }
+  | { kind: "values"; limit: number };
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+
+export class JsonShapeLimiter {
+  private inString = false;
+  private escaped = false;
+  /** Per open container: its count so far, and whether it is still empty. */
+  private readonly counts: number[] = [];
+  private readonly isArray: boolean[] = [];
+  private awaitingFirst = false;
+  private values = 0;
+
+  /** Feeds the next bytes; returns the limit crossed, or null while within every limit. */
+  feed(bytes: Uint8Array): ShapeLimit | null {
+    const { counts, isArray } = this;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (byte === BACKSLASH) this.escaped = true;
+        else if (byte === QUOTE) this.inString = false;
+        continue;
+      }
+      // Whitespace changes nothing; a closing bracket ends an empty container without a member.
+      if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+      if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+        counts.pop();
+        isArray.pop();
+        this.awaitingFirst = false;
+        continue;
+      }
+      const depth = counts.length;
+      if (this.awaitingFirst) {
+        this.awaitingFirst = false;
+        counts[depth - 1] = 1;
+        if (++this.values > MAX_JSON_VALUES) return { kind: "values", limit: MAX_JSON_VALUES };
+      }
+      if (byte === COMMA) {
+        if (depth === 0) continue;
+        const count = (counts[depth - 1] as number) + 1;
+        counts[depth - 1] = count;
+        if (++this.values > MAX_JSON_VALUES) return { kind: "values", limit: MAX_JSON_VALUES };
+        if (isArray[depth - 1]) {
+          if (count > MAX_ARRAY_ELEMENTS) {
+            // The top-level object's array is the batch's readings.
+            const kind = depth === 2 && !isArray[0] ? "readings" : "elements";
+            return { kind, limit: MAX_ARRAY_ELEMENTS };
+          }
+        } else if (count > MAX_OBJECT_MEMBERS) {
+          return { kind: "members", limit: MAX_OBJECT_MEMBERS };
+        }
+      } else if (byte === QUOTE) {
+        this.inString = true;
+      } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+        if (depth + 1 > MAX_NESTING_DEPTH) return { kind: "depth", limit: MAX_NESTING_DEPTH };
+        counts.push(0);
+        isArray.push(byte === OPEN_ARRAY);
+        this.awaitingFirst = true;
+      }
+    }
+    return null;
+  }
+}
