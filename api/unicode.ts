@@ -3,7 +3,6 @@
 // Timestream dimension too. Raw UTF-8 bytes cannot encode one (Node decodes invalid sequences
 // to U+FFFD), and query strings and paths decode the same way, so a lone surrogate can only come
 // in as a \u escape inside a JSON body: that is where this is checked, for every string and key.
-import { z } from "@hono/zod-openapi";
 import type { ProblemFieldError } from "./problem.ts";
 
 // ES2024 string methods, present in every Node gust supports (>= 20); tsconfig's lib is ES2023.
@@ -20,11 +19,6 @@ export function isWellFormed(text: string): boolean {
 }
 
 export const NOT_WELL_FORMED = "must be well-formed Unicode: it holds a lone UTF-16 surrogate";
-
-/** A zod string that refuses lone surrogates, for schemas of strings that are stored. */
-export function wellFormedString() {
-  return z.string().refine(isWellFormed, NOT_WELL_FORMED);
-}
 
 /**
  * JSON pointers to the keys and strings of a parsed JSON value that are not well-formed, at most

@@ -9,6 +9,7 @@ import {
   StoredReadingSchema,
   tagProblems,
 } from "../readings/schema.ts";
+import { isWellFormed, NOT_WELL_FORMED } from "../unicode.ts";
 import type { RegisteredTurbine, TurbineDescription } from "./port.ts";
 
 export const MAX_TURBINES_PER_PUT = 1000;
@@ -54,8 +55,16 @@ const RegistryTagsSchema = z
     example: { municipality: "Noordoostpolder", province: "Flevoland", owner: "Zuidwester" },
   });
 
+// Stored and written as cloud dimensions: well-formed Unicode only, like every string gust takes.
 const text = (description: string, example: string) =>
-  z.string().min(1).max(MAX_TEXT).nullable().optional().openapi({ description, example });
+  z
+    .string()
+    .min(1)
+    .max(MAX_TEXT)
+    .refine(isWellFormed, NOT_WELL_FORMED)
+    .nullable()
+    .optional()
+    .openapi({ description, example });
 
 const positive = (description: string, max: number, example: number) =>
   z.number().finite().positive().max(max).nullable().optional().openapi({ description, example });

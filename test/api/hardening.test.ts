@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FAILED_KEY_THRESHOLD, FailedKeyThrottle } from "../../api/auth/failed-keys.ts";
 import { turbineKey, verifyKey } from "../../api/auth/keys.ts";
 import { loadLocalSecret } from "../../api/auth/secret.ts";
+import { call } from "../registry/client.ts";
 import { reading, startTestServer, TEST_SECRET, type TestServer } from "./fixture.ts";
 
 let server: TestServer;
@@ -60,6 +61,20 @@ describe("well-formed Unicode in every string", () => {
     expect((await server.get("/healthz")).status).toBe(200);
     const stored = await server.stored("uni-1");
     expect(stored.map((r) => r.tags.project)).toEqual(["Zoë 🌬"]);
+  });
+});
+
+describe("well-formed Unicode in the registry", () => {
+  it.each([
+    ["name", { rated_kw: 2000, name: "NOP \ud800" }, "/name"],
+    ["project", { rated_kw: 2000, project: "\udc00" }, "/project"],
+    ["model", { rated_kw: 2000, model: "E\udbff-126" }, "/model"],
+    ["a tag value", { rated_kw: 2000, tags: { province: "Fl\ud800" } }, "/tags/province"],
+  ])("refuses a lone surrogate in %s with a 422 pointer", async (_, body, pointer) => {
+    const answer = await call(server, "PUT", "/v1/turbines/uni-reg", { body });
+    expectProblem(answer, 422);
+    expect(answer.body.errors.map((e: any) => e.pointer)).toContain(pointer);
+    expect((await call(server, "GET", "/v1/turbines/uni-reg")).body.registered).not.toBe(true);
   });
 });
 
