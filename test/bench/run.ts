@@ -14,7 +14,10 @@ const wanted = process.argv.slice(2);
 const names = readdirSync(HERE)
   .filter((file) => file.endsWith(".ts") && !isSupport(file))
   .map((file) => basename(file, ".ts"))
-  .filter((name) => wanted.length === 0 || wanted.includes(name))
+  // A name also runs its family: `analysis` runs analysis.ts and analysis-wind.ts.
+  .filter(
+    (name) => wanted.length === 0 || wanted.some((w) => name === w || name.startsWith(`${w}-`)),
+  )
   .sort();
 if (names.length === 0) {
   console.error(`No benchmark named ${wanted.join(", ")}. Known: ${readdirSync(HERE).join(", ")}`);
