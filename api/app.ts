@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { problemResponse, validationProblem } from "./problem.ts";
 import { MemoryRegistry } from "./registry/memory-registry.ts";
 import { RegistryUnavailableError } from "./registry/port.ts";
+import { registerAnalysisRoutes } from "./routes/analyses.ts";
 import type { AppDeps, GustApp } from "./routes/deps.ts";
 import { registerDocsRoutes } from "./routes/docs.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
@@ -52,6 +53,7 @@ export function createApp(
   registerTurbineRoutes(app, deps);
   registerTurbineReadingRoutes(app, deps);
   registerPowerRoutes(app, deps);
+  registerAnalysisRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app, deps);
 

@@ -8,6 +8,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { loadLocalSecret } from "./auth/secret.ts";
 import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
+import { duckDbParquetWriter } from "./export/duckdb-parquet.ts";
 import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
@@ -68,6 +69,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     requireRegistered: options.requireRegistered ?? false,
     keySecret: async () => keySecret,
     now: options.now,
+    parquet: duckDbParquetWriter(),
   });
   const host = options.host ?? "127.0.0.1";
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;

@@ -1,5 +1,6 @@
 // What every route needs from its surroundings; createApp (api/app.ts) hands it to each.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { ParquetWriter } from "../export/parquet.ts";
 import type { TurbineRegistry } from "../registry/port.ts";
 import type { ReadingStore } from "../store/port.ts";
 
@@ -13,6 +14,8 @@ export interface AppDeps {
   keySecret: () => Promise<string>;
   /** The clock, in epoch ms; tests move it. */
   now: () => number;
+  /** Writes Parquet answers (format=parquet); absent where DuckDB does not run (Lambda). */
+  parquet?: ParquetWriter;
   /** Where swagger-ui-dist's files are; defaults to the installed package. */
   docsAssetsDir?: string;
 }

@@ -1,0 +1,140 @@
+// GET /v1/analyses/*: over a real server with a real DuckDB file, turbines registered through
+// PUT /v1/turbines and readings through POST /v1/measurements; JSON, CSV and Parquet alike.
+//
+//   two hours, every 10 minutes, at 8 m/s (bin 16): A makes 500 kW, B 400 kW, both model M:
+//   M's curve at bin 16 is 450 kW; B is 1 - 400/450 = 11.11% short, A 11.11% over.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UNDERPERFORMANCE_COLUMNS } from "../../api/analyses/columns.ts";
+import { startTestServer, type TestServer } from "../api/fixture.ts";
+
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+const range = `from=${new Date(T0).toISOString()}&to=${new Date(T0 + 2 * 3_600_000).toISOString()}`;
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const put = await fetch(`${server.url}/v1/turbines`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${server.operatorKey}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      turbines: ["A", "B"].map((id) => ({
+        turbine_id: id,
+        project: "Polder",
+        model: "M",
+        rated_kw: 1000,
+        tags: { province: "Flevoland" },
+      })),
+    }),
+  });
+  expect(put.status).toBe(200);
+  const readings = [];
+  for (let slot = 0; slot < 12; slot++) {
+    for (const [id, power] of [
+      ["A", 500],
+      ["B", 400],
+    ] as const) {
+      readings.push({
+        turbine_id: id,
+        time: T0 + slot * 600_000,
+        power_kw: power,
+        wind_speed_ms: 8,
+        status: "producing",
+      });
+    }
+  }
+  const answer = await server.post({ readings });
+  expect(answer.body.accepted).toBe(24);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function raw(path: string, key = server.readerKey): Promise<Response> {
+  return fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+}
+
+describe("GET /v1/analyses/*", () => {
+  it("ranks underperformance as JSON", async () => {
+    const answer = await server.get(`/v1/analyses/underperformance?${range}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.density_normalised).toBe(false);
+    expect(
+      answer.body.rows.map((r: any) => [r.rank, r.turbine_id, r.shortfall_pct, r.flagged]),
+    ).toEqual([
+      [1, "B", 11.11, false],
+      [2, "A", -11.11, false],
+    ]);
+  });
+
+  it("answers the same rows as CSV and as Parquet", async () => {
+    const csv = await server.get(`/v1/analyses/underperformance?${range}&format=csv`);
+    expect(csv.contentType).toContain("text/csv");
+    const lines = String(csv.body).trim().split("\n");
+    expect(lines[0]).toBe(UNDERPERFORMANCE_COLUMNS.join(","));
+    expect(lines[1]).toMatch(/^1,B,Polder,M,2,0\.8,0\.9,0\.1,11\.11,false$/);
+
+    const parquet = await raw(`/v1/analyses/underperformance?${range}&format=parquet`);
+    expect(parquet.headers.get("content-type")).toBe("application/vnd.apache.parquet");
+    const bytes = new Uint8Array(await parquet.arrayBuffer());
+    expect(Buffer.from(bytes.subarray(0, 4)).toString()).toBe("PAR1");
+    const dir = mkdtempSync(join(tmpdir(), "gust-parquet-test-"));
+    const instance = await DuckDBInstance.create(":memory:");
+    try {
+      writeFileSync(join(dir, "u.parquet"), bytes);
+      const connection = await instance.connect();
+      const rows = (
+        await connection.runAndReadAll(
+          `SELECT turbine_id, shortfall_pct, flagged FROM read_parquet('${join(dir, "u.parquet")}') ORDER BY rank`,
+        )
+      ).getRows();
+      expect(rows).toEqual([
+        ["B", 11.11, false],
+        ["A", -11.11, false],
+      ]);
+    } finally {
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("power curve per model and availability per fleet, project and turbine", async () => {
+    const curve = await server.get(`/v1/analyses/power-curve?${range}&model=M`);
+    const model = curve.body.rows.filter((r: any) => r.level === "model");
+    expect(model).toEqual([
+      expect.objectContaining({ model: "M", bin_ms: 8.25, power_kw: 450, readings: 24 }),
+    ]);
+    const availability = await server.get(`/v1/analyses/availability?${range}&turbine_id=B`);
+    expect(availability.body.rows.map((r: any) => [r.level, r.turbine_id ?? r.project])).toEqual([
+      ["fleet", null],
+      ["project", "Polder"],
+      ["turbine", "B"],
+    ]);
+    expect(availability.body.rows[2]).toMatchObject({
+      data_hours: 2,
+      unknown_hours: 0,
+      time_availability_pct: 100,
+      energy_mwh: 0.8,
+    });
+  });
+
+  it("refuses turbine keys, missing keys and bad parameters with problems", async () => {
+    expect((await server.get("/v1/analyses/availability", server.turbineKey("A"))).status).toBe(
+      403,
+    );
+    expect((await raw("/v1/analyses/availability", "nope")).status).toBe(401);
+    const backwards = await server.get(
+      `/v1/analyses/power-curve?from=${new Date(T0).toISOString()}&to=${new Date(T0 - 1).toISOString()}`,
+    );
+    expect(backwards.status).toBe(422);
+    expect(backwards.contentType).toContain("application/problem+json");
+    const format = await server.get("/v1/analyses/power-curve?format=xlsx");
+    expect(format.status).toBe(422);
+    expect(JSON.stringify(format.body)).toContain("format");
+    const long = await server.get("/v1/analyses/power-curve?from=2020-01-01T00:00:00Z");
+    expect(long.status).toBe(422);
+  });
+});
