@@ -11,7 +11,10 @@ export interface GustStackConfig {
   existingTable?: string;
   databaseName: string;
   tableName: string;
-  /** Hours readings stay in the memory store (fast writes and queries). */
+  /**
+   * Hours readings stay in the memory store (fast writes and queries). Also the API's write
+   * window on Timestream: older readings are answered too_old (magnetic-store writes are off).
+   */
   memoryRetentionHours: number;
   /** Days readings stay in the magnetic store before Timestream deletes them. */
   magneticRetentionDays: number;
@@ -28,12 +31,14 @@ export interface GustStackConfig {
 export const DEFAULT_CONFIG: GustStackConfig = {
   databaseName: "gust",
   tableName: "readings",
-  memoryRetentionHours: 24,
+  // A week of backfill for a turbine that was offline, as the embedded store's default window.
+  memoryRetentionHours: 168,
   magneticRetentionDays: 3650,
   throttleRateLimit: 500,
   throttleBurstLimit: 1000,
   corsOrigins: [],
   logRetentionDays: 30,
+  reservedConcurrency: 50,
 };
 
 function numberFrom(node: Node, key: string, fallback: number | undefined): number | undefined {
@@ -82,7 +87,11 @@ export function configFromContext(node: Node): GustStackConfig {
       : typeof origins === "string" && origins
         ? origins.split(",")
         : [],
-    reservedConcurrency: numberFrom(node, "gust:reservedConcurrency", undefined),
+    // "none" reserves nothing (accounts whose concurrency quota is too small to reserve from).
+    reservedConcurrency:
+      node.tryGetContext("gust:reservedConcurrency") === "none"
+        ? undefined
+        : numberFrom(node, "gust:reservedConcurrency", DEFAULT_CONFIG.reservedConcurrency),
     provisionedConcurrency: numberFrom(node, "gust:provisionedConcurrency", undefined),
     logRetentionDays: numberFrom(
       node,

@@ -1,9 +1,21 @@
 // The whole cloud path in one stack: Timestream database and table, the key secret, the API
-// Lambda, and the HTTP API in front of it, with least-privilege IAM, logs and alarms.
-import { createRequire } from "node:module";
+// Lambda, and the HTTP API in front of it, with least-privilege IAM, logs, and alarms that reach
+// someone (an SNS topic the stack outputs). Other concerns add their constructs from their own
+// files under infra/ with one call each below, to keep this file's merges small.
+import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  AssetHashType,
+  CfnOutput,
+  DockerImage,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   CorsHttpMethod,
   HttpApi,
@@ -12,21 +24,35 @@ import {
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Alias, Architecture, type IFunction, Runtime } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import {
+  Alias,
+  Architecture,
+  Code,
+  type IFunction,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+} from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
-import type { Construct } from "constructs";
+import type { Construct, IConstruct } from "constructs";
 import type { GustStackConfig } from "./config.ts";
 import { InfluxDbReadingStore } from "./influxdb-variant.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js"];
-/** The app's write window on Lambda, clamped to what the table keeps. */
-const WRITE_WINDOW_HOURS = 7 * 24;
+const BUNDLER = join(ROOT, "infra/lambda-bundle.ts");
+const MAINTENANCE_MODE =
+  "Timestream for LiveAnalytics is closed to new customers (2025-06-20) but keeps running for existing ones, who are this stack's users; gust also runs on InfluxDB (README, Deploy).";
 
 /** The routes the app serves; API Gateway answers anything else itself. */
 export const API_ROUTES: [HttpMethod, string][] = [
@@ -58,6 +84,12 @@ export class GustStack extends Stack {
     if (!config.existingDatabase && !influx) {
       const database = new CfnDatabase(this, "Database", { databaseName });
       database.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      acknowledge(
+        database,
+        "AwsSolutions::AwsSolutions-TS3",
+        "Encrypted at rest with Timestream's AWS-owned key; a customer-managed key adds cost and a key policy to run, for telemetry that is not personal data. Set kmsKeyId here if policy requires one.",
+      );
+      acknowledge(database, "CloudFormation-Validate::W3697", MAINTENANCE_MODE);
     }
     if (!config.existingTable && !influx) {
       const table = new CfnTable(this, "Table", {
@@ -68,10 +100,16 @@ export class GustStack extends Stack {
           MemoryStoreRetentionPeriodInHours: String(config.memoryRetentionHours),
           MagneticStoreRetentionPeriodInDays: String(config.magneticRetentionDays),
         },
-        // Late readings (older than the memory store keeps) go to the magnetic store, not lost.
-        magneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
+        // Magnetic-store writes stay OFF, deliberately: Timestream checks a late record against
+        // what is stored only later, and without a rejected-data location drops a conflicting one
+        // after answering success; such writes also become queryable only after hours, so the
+        // duplicate lookup could not see them. The app's write window is the memory store's
+        // retention instead (WRITE_WINDOW_HOURS below): an older reading is answered too_old,
+        // never accepted and lost. README, "What holds on Timestream".
+        magneticStoreWriteProperties: { EnableMagneticStoreWrites: false },
       });
       table.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      acknowledge(table, "CloudFormation-Validate::W3697", MAINTENANCE_MODE);
       const database = this.node.tryFindChild("Database") as CfnDatabase | undefined;
       if (database) table.addResourceDependency(database);
     }
@@ -81,22 +119,44 @@ export class GustStack extends Stack {
       resourceName: `${databaseName}/table/${tableName}`,
     });
 
+    // Retained like the data: every turbine key derives from it, so a redeploy after deleting
+    // the stack must not change every key in the fleet.
     const secret = new Secret(this, "ApiKeySecret", {
       description: "gust: the secret every API key is derived from (HMAC-SHA256)",
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledge(
+      secret,
+      "AwsSolutions::AwsSolutions-SMG4",
+      "Rotating this secret would change every turbine's key at once and lock the fleet out; keys are rotated per turbine by the app instead (README, Keys).",
+    );
 
     const logGroup = new LogGroup(this, "ApiFunctionLogs", {
       retention: config.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const swaggerUiDist = dirname(
-      createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"),
-    );
-    const fn = new NodejsFunction(this, "ApiFunction", {
-      entry: join(ROOT, "api/lambda.ts"),
-      depsLockFilePath: join(ROOT, "package-lock.json"),
-      projectRoot: ROOT,
+    const fn = new LambdaFunction(this, "ApiFunction", {
+      // The asset is built by infra/lambda-bundle.ts, the same build `npm run bench -- lambda`
+      // measures: SDK bundled and pinned, ESM builds, one store, no locales (see that file).
+      code: Code.fromAsset(join(ROOT, "api"), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Used only if local bundling fails; the build needs nothing but Node and esbuild.
+          image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
+          local: {
+            tryBundle(outputDir: string) {
+              const built = spawnSync(
+                process.execPath,
+                ["--import", "tsx", BUNDLER, outputDir, influx ? "influxdb" : "timestream"],
+                { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
+              );
+              return built.status === 0;
+            },
+          },
+        },
+      }),
+      handler: "index.handler",
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       // Validation and JSON are CPU-bound; Lambda gives CPU in proportion to memory, and 1 GB
@@ -105,8 +165,15 @@ export class GustStack extends Stack {
       // Store retries stop one second before this, so a slow Timestream becomes a 503 the
       // client retries, not a timeout; API Gateway's own limit is 30 s.
       timeout: Duration.seconds(15),
+      // A ceiling on concurrent executions, by default (README, Deploy): a flood of requests
+      // (the stage admits bursts of throttleBurstLimit) cannot take the account's whole
+      // concurrency from its other functions, nor run up Timestream writes and queries beyond
+      // what the fleet needs. 50 executions at ~50-100 ms a request serve 500-1000 requests a
+      // second, the stage's own rate limit. `-c gust:reservedConcurrency=none` turns it off
+      // (new accounts with a concurrency quota of 10 cannot reserve any).
       reservedConcurrentExecutions: config.reservedConcurrency,
       logGroup,
+      loggingFormat: LoggingFormat.JSON,
       environment: {
         ...(influx?.environment ?? {
           STORE: "timestream",
@@ -115,30 +182,42 @@ export class GustStack extends Stack {
         }),
         API_KEY_SECRET_ARN: secret.secretArn,
         DOCS_ASSETS_DIR: "/var/task/docs-assets",
-        WRITE_WINDOW_HOURS: String(Math.min(WRITE_WINDOW_HOURS, config.magneticRetentionDays * 24)),
-        NODE_OPTIONS: "--enable-source-maps",
-      },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        target: "node22",
-        format: OutputFormat.ESM,
-        mainFields: ["module", "main"],
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-        // The docs page's assets travel in the bundle: /docs must work without a CDN.
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_input: string, output: string) => [
-            `mkdir -p "${output}/docs-assets"`,
-            ...DOCS_ASSETS.map(
-              (file) => `cp "${join(swaggerUiDist, file)}" "${output}/docs-assets/${file}"`,
-            ),
-          ],
-        },
+        // On Timestream, only what the memory store keeps (magnetic-store writes are off).
+        ...(influx ? {} : { WRITE_WINDOW_HOURS: String(config.memoryRetentionHours) }),
+        // No --enable-source-maps: it costs ~60 ms of import at every cold start. The map file
+        // is in the asset (index.mjs.map) for reading a stack trace by hand.
       },
     });
+    acknowledge(
+      fn,
+      "AwsSolutions::AwsSolutions-L1",
+      "Pinned to nodejs22.x on purpose: the project's supported runtime (Node >= 20.19; users on 22 and 24); moving to a newer runtime is a tested change, not a silent one.",
+    );
+    acknowledge(
+      fn,
+      "Serverless::Serverless-LambdaLatestVersion",
+      "Same as AwsSolutions-L1: nodejs22.x is pinned on purpose.",
+    );
+    acknowledge(
+      fn,
+      "Serverless::Serverless-LambdaDLQ",
+      "API Gateway invokes the function synchronously: a failed request is answered (5xx) and retried by the turbine; a dead-letter queue only applies to asynchronous invocations.",
+    );
+    acknowledge(
+      fn,
+      "Serverless::Serverless-LambdaTracing",
+      "X-Ray is billed per trace; the JSON access log (requestId, status, latencies, integrationErrorMessage) and the JSON function log carry what operators need. Turn tracing on here when debugging latency.",
+    );
+    acknowledge(
+      fn,
+      "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      "AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (CreateLogGroup, CreateLogStream, PutLogEvents), which the function needs for its logs.",
+    );
+    acknowledge(
+      fn,
+      "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. WriteRecords and Select are granted on the one table.",
+    );
     secret.grantRead(fn);
     if (influx) influx.attach(fn);
     else {
@@ -181,6 +260,11 @@ export class GustStack extends Stack {
           }
         : {}),
     });
+    acknowledge(
+      api,
+      "AwsSolutions::AwsSolutions-APIG4",
+      "The app authorizes every data route itself (HMAC-derived turbine, operator and reader keys, checked before any work); /healthz, /openapi.json and /docs are public by design. An API Gateway authorizer would add a Lambda call to every request for the same check.",
+    );
     const integration = new HttpLambdaIntegration("ApiIntegration", target);
     for (const [method, path] of API_ROUTES)
       api.addRoutes({ path, methods: [method], integration });
@@ -196,35 +280,77 @@ export class GustStack extends Stack {
       stageName: "$default",
       autoDeploy: true,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // One JSON object per request, so CloudWatch Logs Insights can filter on any field.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            time: "$context.requestTime",
+            ip: "$context.identity.sourceIp",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            responseLength: "$context.responseLength",
+            latencyMs: "$context.responseLatency",
+            integrationStatus: "$context.integrationStatus",
+            integrationLatencyMs: "$context.integrationLatency",
+            integrationErrorMessage: "$context.integrationErrorMessage",
+            errorMessage: "$context.error.message",
+          }),
+        ),
+      },
     });
 
-    new Alarm(this, "ApiFunctionErrors", {
-      alarmDescription: "gust API Lambda errors (unhandled failures, not 4xx answers)",
-      metric: fn.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+    // Alarms reach whoever subscribes to this topic (its ARN is an output; README, Deploy).
+    const alarmTopic = new Topic(this, "AlarmTopic", {
+      displayName: "gust alarms",
+      enforceSSL: true,
     });
-    new Alarm(this, "ApiFunctionThrottles", {
-      alarmDescription:
-        "gust API Lambda throttled: raise reserved concurrency or the account limit",
-      metric: fn.metricThrottles({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    const alarm = (id: string, description: string, metric: IMetric) =>
+      new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new SnsAction(alarmTopic));
+    // The app turns its own failures into 500 answers (app.onError), which Lambda counts as
+    // successful invocations: the stage's 5xx count is what sees them (and 503s, and API
+    // Gateway's own 500 when the function times out or crashes).
+    alarm(
+      "Api5xx",
+      "gust API answered 5xx: the store is unavailable (503) or the app failed (500); see the access log's status and integrationErrorMessage",
+      stage.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
+    );
+    alarm(
+      "ApiFunctionErrors",
+      "gust API Lambda errors: the function crashed or timed out (init failures included)",
+      fn.metricErrors({ period: Duration.minutes(5) }),
+    );
+    alarm(
+      "ApiFunctionThrottles",
+      "gust API Lambda throttled: raise gust:reservedConcurrency or the account's limit",
+      fn.metricThrottles({ period: Duration.minutes(5) }),
+    );
 
     new CfnOutput(this, "ApiUrl", {
       value: stage.url,
       description: "Point turbines and `npm run simulate -- --target` here",
     });
     if (!influx) new CfnOutput(this, "TimestreamTable", { value: `${databaseName}.${tableName}` });
+    new CfnOutput(this, "AlarmTopicArn", {
+      value: alarmTopic.topicArn,
+      description: "Subscribe an email or pager to receive gust's alarms (README, Deploy)",
+    });
     new CfnOutput(this, "ApiKeySecretName", {
       value: secret.secretName,
       description: "Keys derive from this secret: see README, Deploy",
     });
   }
+}
+
+/** A cdk-nag (or CloudFormation) finding accepted on purpose, with the reason, on `scope`. */
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
 }
