@@ -3,7 +3,7 @@
 // Every analysis in this folder starts from one ScadaScan, so a report runs the scan once.
 import {
   canNormaliseDensity,
-  renderReadingHoursQuery,
+  renderReadingIntervalQuery,
   renderScadaBinsQuery,
   type ScadaRange,
   WIND_BIN_MS,
@@ -40,7 +40,7 @@ export interface TurbineScan {
   turbine_id: string;
   facts: TurbineFacts | null;
   readings: number;
-  /** Duration one reading stands for: the hours with data divided by the readings in them. */
+  /** Duration one reading stands for: the turbine's reporting interval (api/queries/scada.ts). */
   intervalMs: number;
   /** By status (producing, idle, curtailed, fault, maintenance, or "unknown" for none). */
   byStatus: Map<string, WindBin[]>;
@@ -54,6 +54,7 @@ export interface ScadaScan {
 }
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Runs the scan's two queries on the store and joins the registry's facts. */
 export async function scanReadings(
@@ -66,11 +67,11 @@ export async function scanReadings(
   }
   const measures = (await source.measureColumns?.()) ?? new Set<string>();
   const target = queryTarget(source);
-  const [bins, hours] = await Promise.all([
+  const [bins, intervals] = await Promise.all([
     source.select(renderScadaBinsQuery(target, range, measures)),
-    source.select(renderReadingHoursQuery(target, range)),
+    source.select(renderReadingIntervalQuery(target, range)),
   ]);
-  return buildScan(range, canNormaliseDensity(measures), turbines, bins, hours);
+  return buildScan(range, canNormaliseDensity(measures), turbines, bins, intervals);
 }
 
 /** The scan from the two queries' rows (separate so that tests can feed rows by hand). */
@@ -79,18 +80,19 @@ export function buildScan(
   densityNormalised: boolean,
   turbines: readonly TurbineFacts[],
   binRows: readonly QueryRow[],
-  hourRows: readonly QueryRow[],
+  intervalRows: readonly QueryRow[],
 ): ScadaScan {
   const facts = new Map(turbines.map((t) => [t.turbine_id, t]));
   const scans = new Map<string, TurbineScan>();
-  for (const row of hourRows) {
+  for (const row of intervalRows) {
     const id = String(row.turbine_id);
     const readings = Number(row.readings);
     scans.set(id, {
       turbine_id: id,
       facts: facts.get(id) ?? null,
       readings,
-      intervalMs: readings > 0 ? (Number(row.hours) * HOUR) / readings : 0,
+      // Never more than once a day: a day is as long as one reading may stand for.
+      intervalMs: row.interval_ms === null ? DAY : Math.min(DAY, Number(row.interval_ms)),
       byStatus: new Map(),
     });
   }

@@ -1,8 +1,7 @@
 // The one scan of stored readings the wind analyses (api/analyses) share: per turbine, status
 // and 0.5 m/s bin of air-density-normalised wind speed, how many readings, their power and wind
-// summed; and per turbine, how many readings and in how many distinct hours, which gives its
-// reporting interval. The same text serves DuckDB and Timestream (only the table and the time
-// literals differ); the registry facts (model, rated power, project) join in TypeScript, so no
+// summed; and per turbine, how many readings and its reporting interval. The same text serves
+// DuckDB and Timestream (only the table and the time literals differ); the registry facts (model, rated power, project) join in TypeScript, so no
 // store needs the registry in SQL.
 import { type QueryTarget, sqlEpochMs, sqlTimeRange } from "./sql.ts";
 
@@ -30,7 +29,7 @@ export function canNormaliseDensity(measureColumns: ReadonlySet<string>): boolea
 export function sqlNormalisedWind(measureColumns: ReadonlySet<string>): string {
   if (!canNormaliseDensity(measureColumns)) return "wind_speed_ms";
   const density = `(ambient_pressure_hpa * 100 / (${GAS_CONSTANT_DRY_AIR} * (ambient_temperature_c + 273.15)))`;
-  return `wind_speed_ms * coalesce(power(${density} / ${REFERENCE_AIR_DENSITY}, 0.3333333333333333), 1.0)`;
+  return `wind_speed_ms * coalesce(cbrt(${density} / ${REFERENCE_AIR_DENSITY}), 1.0)`;
 }
 
 export function renderScadaBinsQuery(
@@ -51,14 +50,24 @@ export function renderScadaBinsQuery(
   ].join("\n");
 }
 
-/** Per turbine: readings, the distinct hours they fall in, the first and last time. */
-export function renderReadingHoursQuery(target: QueryTarget, range: ScadaRange): string {
+/**
+ * Per turbine: its readings, and its reporting interval: the shortest mean step of any day it
+ * reported at least twice, (last - first) / (readings - 1) within the day. A day with a gap has a
+ * longer mean step, so one gap-free day is enough to find the interval; a count of distinct hours
+ * would say the same at several times the cost.
+ */
+export function renderReadingIntervalQuery(target: QueryTarget, range: ScadaRange): string {
   const { dialect, tableRef } = target;
+  const ms = sqlEpochMs(dialect, "time");
   return [
-    "SELECT turbine_id, count(*) AS readings, count(DISTINCT date_trunc('hour', time)) AS hours,",
-    `  min(${sqlEpochMs(dialect, "time")}) AS first_ms, max(${sqlEpochMs(dialect, "time")}) AS last_ms`,
-    `FROM ${tableRef}`,
-    `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "SELECT turbine_id, sum(n) AS readings,",
+    "  min(CASE WHEN n > 1 THEN (last_ms - first_ms) / (n - 1) END) AS interval_ms",
+    "FROM (",
+    `  SELECT turbine_id, floor(${ms} / 86400000) AS day, count(*) AS n, min(${ms}) AS first_ms, max(${ms}) AS last_ms`,
+    `  FROM ${tableRef}`,
+    `  WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "  GROUP BY 1, 2",
+    ") AS d",
     "GROUP BY turbine_id",
   ].join("\n");
 }

@@ -9,7 +9,7 @@ import {
   renderTurbineSummaryQuery,
 } from "../../api/queries/analysis.ts";
 import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/power.ts";
-import { renderReadingHoursQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
+import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import type { QueryTarget } from "../../api/queries/sql.ts";
 
 const timestream: QueryTarget = { dialect: "timestream", tableRef: '"gust"."readings"' };
@@ -42,7 +42,7 @@ const queries = {
   scadaBins: (t: QueryTarget) => renderScadaBinsQuery(t, range, new Set()),
   scadaBinsDensity: (t: QueryTarget) =>
     renderScadaBinsQuery(t, range, new Set(["ambient_temperature_c", "ambient_pressure_hpa"])),
-  readingHours: (t: QueryTarget) => renderReadingHoursQuery(t, range),
+  readingInterval: (t: QueryTarget) => renderReadingIntervalQuery(t, range),
   ...Object.fromEntries(
     POWER_BINS.flatMap((every) =>
       POWER_GROUPS.map((by) => [
@@ -102,15 +102,15 @@ describe("analysis queries in Timestream's dialect", () => {
     const density = ["ambient_temperature_c", "ambient_pressure_hpa"];
     const normalised = renderScadaBinsQuery(timestream, range, new Set(density));
     expect(normalised).toContain(
-      "wind_speed_ms * coalesce(power((ambient_pressure_hpa * 100 / (287.05 * (ambient_temperature_c + 273.15))) / 1.225, 0.3333333333333333), 1.0) AS v_n",
+      "wind_speed_ms * coalesce(cbrt((ambient_pressure_hpa * 100 / (287.05 * (ambient_temperature_c + 273.15))) / 1.225), 1.0) AS v_n",
     );
     expect(normalised).toContain("CAST(floor(v_n / 0.5) AS BIGINT) AS bin");
     // One of the two never stored: the column does not exist, so it is never named.
     const partial = renderScadaBinsQuery(timestream, range, new Set([density[0] as string]));
     expect(partial).not.toContain("ambient_");
     expect(partial).toContain("wind_speed_ms AS v_n");
-    expect(renderReadingHoursQuery(timestream, range)).toContain(
-      "count(DISTINCT date_trunc('hour', time)) AS hours",
+    expect(renderReadingIntervalQuery(timestream, range)).toContain(
+      "floor(to_milliseconds(time) / 86400000) AS day",
     );
   });
 });
