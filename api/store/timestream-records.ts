@@ -6,6 +6,8 @@
 // a record only for a higher Version: the contract's own rule).
 import type { _Record, Dimension, MeasureValue } from "@aws-sdk/client-timestream-write";
 import { READING_FIELDS } from "../readings/schema.ts";
+import { turbineDimensions } from "../registry/dimensions.ts";
+import type { RegisteredTurbine } from "../registry/port.ts";
 import type { QueryRow, Reading } from "./port.ts";
 
 export const MEASURE_NAME = "reading";
@@ -22,6 +24,16 @@ export function readingDimensions(reading: Reading): Dimension[] {
   return [
     { Name: "turbine_id", Value: reading.turbine_id, DimensionValueType: "VARCHAR" },
     ...Object.entries(reading.tags)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([Name, Value]) => ({ Name, Value, DimensionValueType: "VARCHAR" as const })),
+  ];
+}
+
+/** A registered turbine's dimensions: turbine_id and turbineDimensions() (project, model, tags). */
+export function registryDimensions(turbine: RegisteredTurbine): Dimension[] {
+  return [
+    { Name: "turbine_id", Value: turbine.turbine_id, DimensionValueType: "VARCHAR" },
+    ...Object.entries(turbineDimensions(turbine))
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([Name, Value]) => ({ Name, Value, DimensionValueType: "VARCHAR" as const })),
   ];

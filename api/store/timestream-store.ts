@@ -21,6 +21,7 @@ import {
 } from "@aws-sdk/client-timestream-write";
 import { readingFromRow } from "../queries/readings.ts";
 import { sqlString, sqlTime } from "../queries/sql.ts";
+import type { RegisteredTurbine } from "../registry/port.ts";
 import { currentDeadline } from "./deadline.ts";
 import { classifyReadings, type KnownReading, readingIdentity, timeSpan } from "./identity.ts";
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
@@ -30,6 +31,7 @@ import {
   COMMON_ATTRIBUTES,
   MEASURE_NAME,
   recordChunks,
+  registryDimensions,
   storedDimensions,
 } from "./timestream-records.ts";
 
@@ -73,7 +75,11 @@ export class TimestreamStore implements ReadingStore {
     this.budgetMs = options.budgetMs ?? 10_000;
   }
 
-  async write(readings: Reading[], _now: number): Promise<WriteOutcome[]> {
+  async write(
+    readings: Reading[],
+    _now: number,
+    turbines?: ReadonlyMap<string, RegisteredTurbine>,
+  ): Promise<WriteOutcome[]> {
     if (readings.length === 0) return [];
     const { known, dimensions } = await this.lookUpStored(readings);
     const outcomes = classifyReadings(readings, known);
@@ -88,7 +94,10 @@ export class TimestreamStore implements ReadingStore {
     const override = new Map<number, Dimension[]>();
     for (const i of toWrite) {
       const stored = dimensions.get(readingIdentity(readings[i] as Reading));
+      // A new record carries the registry's description as dimensions (api/registry).
+      const turbine = turbines?.get((readings[i] as Reading).turbine_id);
       if (stored) override.set(i, stored);
+      else if (turbine) override.set(i, registryDimensions(turbine));
       for (const name in (readings[i] as Reading).measures) this.writtenMeasures.add(name);
     }
     const deadline = currentDeadline(this.budgetMs);
