@@ -267,16 +267,3 @@ function round(value: number, digits: number): number {
 export function fleetCapacityKw(projects: readonly Project[]): number {
   return projects.reduce((sum, p) => sum + p.model.ratedKw * p.turbines, 0);
 }
-
-/** The tags every reading of a project carries. */
-export function projectTags(project: Project): Record<string, string> {
-  return {
-    project: project.name,
-    municipality: project.municipality,
-    province: project.province,
-    model: project.model.name,
-    rated_kw: String(project.model.ratedKw * project.turbines),
-    lat: String(project.latitude),
-    lon: String(project.longitude),
-  };
-}

@@ -1,7 +1,7 @@
 // One project's reading at one moment: weather through the physics, then the things that make
 // real telemetry imperfect: turbines down for faults or maintenance, and measurement noise.
 import type { ReadingStatus } from "../api/readings/schema.ts";
-import { type Project, projectTags } from "./fleet.ts";
+import type { Project } from "./fleet.ts";
 import { projectPower } from "./physics.ts";
 import { hashString, normal, seededRandom } from "./random.ts";
 import type { Weather } from "./weather/provider.ts";
@@ -17,10 +17,7 @@ export interface SimulatedReading {
   power_kw: number;
   wind_speed_ms: number;
   status: ReadingStatus;
-  tags: Record<string, string>;
 }
-
-const tagsCache = new WeakMap<Project, Record<string, string>>();
 
 export function projectReading(project: Project, weather: Weather, time: number): SimulatedReading {
   const hour = Math.floor(time / 3_600_000);
@@ -38,32 +35,20 @@ export function projectReading(project: Project, weather: Weather, time: number)
   if (downDraw < FAULT_PER_HOUR) status = "fault";
   else if (downDraw < FAULT_PER_HOUR + MAINTENANCE_PER_HOUR) status = "maintenance";
   if (status === "fault" || status === "maintenance") power = 0;
-  let tags = tagsCache.get(project);
-  if (!tags) {
-    tags = projectTags(project);
-    tagsCache.set(project, tags);
-  }
   return {
     turbine_id: project.id,
     time,
     power_kw: Math.round(Math.max(0, power) * 10) / 10,
     wind_speed_ms: Math.round(Math.min(100, hubWindMs) * 100) / 100,
     status,
-    tags,
   };
 }
 
-const tagsJson = new WeakMap<Record<string, string>, string>();
-
 /**
- * The reading as JSON, the same as JSON.stringify gives, but with the project's tags serialized
- * once: tags are most of a reading's bytes, and replay sends hundreds of thousands a second.
+ * The reading as JSON, the same as JSON.stringify gives, written by hand because replay sends
+ * hundreds of thousands a second. What the project is (its name, province, rated power) is in
+ * the registry, provisioned once before sending (simulator/fleet-registry.ts), not in readings.
  */
 export function readingJson(reading: SimulatedReading): string {
-  let tags = tagsJson.get(reading.tags);
-  if (tags === undefined) {
-    tags = JSON.stringify(reading.tags);
-    tagsJson.set(reading.tags, tags);
-  }
-  return `{"turbine_id":${JSON.stringify(reading.turbine_id)},"time":${reading.time},"power_kw":${reading.power_kw},"wind_speed_ms":${reading.wind_speed_ms},"status":"${reading.status}","tags":${tags}}`;
+  return `{"turbine_id":${JSON.stringify(reading.turbine_id)},"time":${reading.time},"power_kw":${reading.power_kw},"wind_speed_ms":${reading.wind_speed_ms},"status":"${reading.status}"}`;
 }

@@ -5,6 +5,7 @@ import { roleKey, turbineKey } from "../api/auth/keys.ts";
 import { type DriveResult, drive, type ReadingCounts } from "./driver.ts";
 import { fleetCapacityKw, generateFleet, type Project } from "./fleet.ts";
 import { loadFleetCsv } from "./fleet-csv.ts";
+import { type ProvisionResult, projectEntry, putFleet } from "./fleet-registry.ts";
 import { progressSink } from "./progress.ts";
 import { type Verification, verifyStored } from "./verify.ts";
 import { createWeatherProvider, type WeatherChoice } from "./weather/choose.ts";
@@ -53,6 +54,8 @@ export interface SimulationReport {
   seconds: number;
   readingsPerSecond: number;
   latencyMs: { p50: number; p99: number };
+  /** What provisioning the fleet in the registry did; absent without an operator key. */
+  provisioned?: ProvisionResult;
   failures: string[];
   /** The API's explanation of each rejection reason seen (the first of each). */
   rejectionDetails: Record<string, string>;
@@ -77,6 +80,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   out.write(
     `gust simulator: ${options.mode} of ${fleet.length} projects (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}\n`,
   );
+  const provisioning = await provision(options, fleet, out);
   const driveOptions = {
     target: options.target,
     fleet,
@@ -116,15 +120,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       missingWeather: driven.missingWeather,
     },
     requests: driven.requests,
-    retries: driven.retries,
+    retries: driven.retries + provisioning.retries,
     seconds: Math.round(driven.seconds * 100) / 100,
     readingsPerSecond: Math.round(driven.readingsPerSecond),
     latencyMs: { p50: round1(driven.latencyMs.p50), p99: round1(driven.latencyMs.p99) },
     failures: [
+      ...provisioning.failures,
       ...driven.failures,
       ...(weather.log?.failures.slice(0, 10).map((f) => `weather: ${f}`) ?? []),
     ],
     rejectionDetails: driven.rejectionDetails,
+    ...(provisioning.result ? { provisioned: provisioning.result } : {}),
   };
   if (options.mode === "replay") {
     report.window = {
@@ -155,6 +161,45 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     );
   }
   return report;
+}
+
+/**
+ * Describes the fleet in the API's registry before any reading is sent (readings carry no
+ * metadata). Idempotent: a fleet already registered so comes back unchanged. Needs the operator
+ * key; with a turbine's key alone the turbines are sent unregistered, as the API allows. A
+ * failure is reported and the readings are still sent (and accounted for), never dropped.
+ */
+async function provision(
+  options: SimulationOptions,
+  fleet: readonly Project[],
+  out: Writable,
+): Promise<{ result?: ProvisionResult; retries: number; failures: string[] }> {
+  const operatorKey = options.key?.startsWith("gust.op.")
+    ? options.key
+    : options.keySecret
+      ? roleKey(options.keySecret, "operator")
+      : undefined;
+  if (!operatorKey) {
+    out.write(
+      "  registry: not provisioned (no operator key; pass --key-secret): the turbines send as unregistered\n",
+    );
+    return { retries: 0, failures: [] };
+  }
+  let retries = 0;
+  try {
+    const result = await putFleet(options.target, operatorKey, fleet.map(projectEntry), undefined, {
+      maxAttempts: options.maxAttempts ?? 8,
+      onRetry: () => retries++,
+    });
+    out.write(
+      `  registry: ${fleet.length} projects provisioned (${result.created} created, ${result.replaced} replaced, ${result.unchanged} unchanged)\n`,
+    );
+    return { result, retries, failures: [] };
+  } catch (error) {
+    const failure = `registry: the fleet was not provisioned: ${(error as Error).message}`;
+    out.write(`  ${failure}; sending the readings anyway\n`);
+    return { retries, failures: [failure] };
+  }
 }
 
 function selectFleet(options: SimulationOptions): Project[] {

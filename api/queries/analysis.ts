@@ -11,9 +11,9 @@ import {
   type QueryTarget,
   sqlEpochMs,
   sqlMedian,
-  sqlNumericTagOfGroup,
-  sqlTagOfGroup,
+  sqlReadingsWith,
   sqlTimeRange,
+  sqlTurbineField,
 } from "./sql.ts";
 
 export interface TimeRange {
@@ -21,18 +21,29 @@ export interface TimeRange {
   to: number;
 }
 
-/** Per turbine: its project's tags, how many readings, and its mean power. */
+/** Per turbine: what the registry says of it, how many readings, and its mean power. */
 export function renderTurbineSummaryQuery(target: QueryTarget, range: TimeRange): string {
   const { dialect, tableRef } = target;
   if (dialect === "influxdb") return renderInfluxTurbineSummaryQuery(tableRef, range);
-  const tag = (name: string) => `${sqlTagOfGroup(dialect, name)} AS ${name}`;
-  const numeric = (name: string) => `${sqlNumericTagOfGroup(dialect, name)} AS ${name}`;
+  // What the registry says of each turbine, under the analysis's column names.
+  const fields: [string, string][] = [
+    ["project", "project"],
+    ["municipality", "municipality"],
+    ["province", "province"],
+    ["model", "model"],
+    ["rated_kw", "rated_kw"],
+    ["latitude", "lat"],
+    ["longitude", "lon"],
+  ];
+  const columns = fields.map(([field, as]) => `max(${sqlTurbineField(dialect, field)}) AS ${as}`);
   return [
     "SELECT turbine_id,",
-    `  ${["project", "municipality", "province", "model"].map(tag).join(", ")},`,
-    `  ${["rated_kw", "lat", "lon"].map(numeric).join(", ")},`,
+    `  ${columns.join(", ")},`,
     "  count(*) AS readings, avg(power_kw) AS mean_kw",
-    `FROM ${tableRef}`,
+    `FROM ${sqlReadingsWith(
+      target,
+      fields.map(([field]) => field),
+    )}`,
     `WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
     "GROUP BY turbine_id",
     "ORDER BY turbine_id",
@@ -49,8 +60,8 @@ export function renderPowerCurveQuery(target: QueryTarget, range: TimeRange): st
   return [
     "WITH per_turbine AS (",
     "  SELECT turbine_id, floor(wind_speed_ms) + 0.5 AS wind_ms, sum(power_kw) AS kw, count(*) AS n,",
-    `    ${sqlNumericTagOfGroup(dialect, "rated_kw")} AS rated_kw`,
-    `  FROM ${tableRef}`,
+    `    max(${sqlTurbineField(dialect, "rated_kw")}) AS rated_kw`,
+    `  FROM ${sqlReadingsWith(target, ["rated_kw"])}`,
     `  WHERE ${sqlTimeRange(dialect, range.from, range.to)} AND status = 'producing'`,
     "  GROUP BY 1, 2",
     ")",

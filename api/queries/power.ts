@@ -2,11 +2,18 @@
 // the analysis's main query. A bin's power is the mean power of each turbine within the bin,
 // summed across turbines, so that a turbine reporting twice as often does not count twice.
 import { renderInfluxPowerQuery } from "./influxql.ts";
-import { type QueryTarget, sqlDimension, sqlEpochMs, sqlTime } from "./sql.ts";
+import { type QueryTarget, sqlEpochMs, sqlReadingsWith, sqlTime, sqlTurbineField } from "./sql.ts";
 
 export const POWER_BINS = ["5m", "15m", "1h", "1d", "1mo"] as const;
 export type PowerBin = (typeof POWER_BINS)[number];
-export const POWER_GROUPS = ["none", "turbine", "project", "municipality", "province"] as const;
+export const POWER_GROUPS = [
+  "none",
+  "turbine",
+  "project",
+  "municipality",
+  "province",
+  "model",
+] as const;
 export type PowerGroup = (typeof POWER_GROUPS)[number];
 
 const BIN_MS: Record<Exclude<PowerBin, "1mo">, number> = {
@@ -33,14 +40,16 @@ function binStart(target: QueryTarget, every: PowerBin): string {
 export function renderPowerQuery(target: QueryTarget, query: PowerQuery): string {
   const { dialect, tableRef } = target;
   if (dialect === "influxdb") return renderInfluxPowerQuery(tableRef, query);
+  // Groups other than turbines come from the registry (project, model, tags such as province).
+  const fields = query.by === "none" || query.by === "turbine" ? [] : [query.by];
   const group =
     query.by === "none"
       ? "'all'"
-      : sqlDimension(dialect, query.by === "turbine" ? "turbine_id" : query.by);
+      : sqlTurbineField(dialect, query.by === "turbine" ? "turbine_id" : query.by);
   return [
     "WITH per_turbine AS (",
     `  SELECT ${binStart(target, query.every)} AS bin, turbine_id, ${group} AS grp, avg(power_kw) AS mean_kw`,
-    `  FROM ${tableRef}`,
+    `  FROM ${sqlReadingsWith(target, fields)}`,
     `  WHERE time >= ${sqlTime(dialect, query.from)} AND time < ${sqlTime(dialect, query.to)}`,
     `  GROUP BY 1, 2, 3`,
     ")",

@@ -1,8 +1,8 @@
 // The pieces of SQL that differ between the two stores. Every query the product runs is rendered
 // through these, so one query text serves DuckDB (local) and Timestream (cloud).
 //
-//   DuckDB:     table "readings", tags in one JSON column (tags->>'province'), time a TIMESTAMP
-//   Timestream: table "db"."table", each tag its own dimension column ("province")
+//   DuckDB:     table "readings", time a TIMESTAMP; the registry in table "turbines", joined
+//   Timestream: table "db"."table", the registry's fields as dimension columns ("province")
 import type { QueryDialect, ReadingStore } from "../store/port.ts";
 
 /** Where a query runs: the dialect and the table, as the store names it. */
@@ -32,42 +32,41 @@ export function sqlEpochMs(dialect: QueryDialect, column: string): string {
   return dialect === "duckdb" ? `epoch_ms(${column})` : `to_milliseconds(${column})`;
 }
 
-// Tag names are checked against this before they reach SQL (the ingest schema allows the same).
-const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
+// Field names are checked against this before they reach SQL (the registry's tag rule).
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
+// The registry's own columns of table `turbines`; any other field is one of its tags.
+const REGISTRY_COLUMNS = new Set(["project", "model", "rated_kw", "latitude", "longitude"]);
+const NUMERIC_FIELDS = new Set(["rated_kw", "latitude", "longitude"]);
 
-/** A dimension as a column expression: turbine_id, or a tag. */
-export function sqlDimension(dialect: QueryDialect, name: string): string {
-  if (name === "turbine_id") return "turbine_id";
-  if (!TAG_NAME.test(name)) throw new RangeError(`not a tag name: ${name}`);
-  return dialect === "duckdb" ? `(tags->>${sqlString(name)})` : `"${name}"`;
-}
-
-/** A numeric tag (stored as a string) as a DOUBLE expression; null when absent. */
-export function sqlNumericDimension(dialect: QueryDialect, name: string): string {
-  return `CAST(${sqlDimension(dialect, name)} AS DOUBLE)`;
+function fieldName(name: string): string {
+  if (!FIELD_NAME.test(name)) throw new RangeError(`not a turbine field: ${name}`);
+  return name;
 }
 
 /**
- * A tag's value over a group of one turbine's readings (a turbine's tags are one set within a
- * group). DuckDB then parses one tags object per group instead of one per reading: ten times
- * faster on a day of the fleet's readings.
+ * The readings with what the registry says of their turbines (CONTRACTS item 4): DuckDB joins
+ * the `turbines` table, flattened to the `fields` the query names, so that a tag is read from
+ * its JSON once per turbine rather than once per reading; Timestream and InfluxDB read the
+ * dimension the store wrote on each record (api/registry/dimensions.ts), so there is no join.
  */
-export function sqlTagOfGroup(dialect: QueryDialect, name: string): string {
-  return dialect === "duckdb"
-    ? `(max(tags)->>${sqlString(sqlTagName(name))})`
-    : `max(${sqlDimension(dialect, name)})`;
+export function sqlReadingsWith(target: QueryTarget, fields: readonly string[]): string {
+  if (target.dialect !== "duckdb" || fields.length === 0) return target.tableRef;
+  const columns = fields.map((name) =>
+    REGISTRY_COLUMNS.has(fieldName(name))
+      ? `${name} AS "${name}"`
+      : `tags->>${sqlString(name)} AS "${name}"`,
+  );
+  return `${target.tableRef} LEFT JOIN (SELECT turbine_id, ${columns.join(", ")} FROM turbines) t USING (turbine_id)`;
 }
 
-/** The same, as a DOUBLE (numeric tags are stored as strings). */
-export function sqlNumericTagOfGroup(dialect: QueryDialect, name: string): string {
-  return dialect === "duckdb"
-    ? `CAST(${sqlTagOfGroup(dialect, name)} AS DOUBLE)`
-    : `max(${sqlNumericDimension(dialect, name)})`;
-}
-
-function sqlTagName(name: string): string {
-  if (!TAG_NAME.test(name)) throw new RangeError(`not a tag name: ${name}`);
-  return name;
+/**
+ * A turbine's registry field as a column of sqlReadingsWith: project, model, rated_kw,
+ * latitude, longitude (numbers as DOUBLE), or a tag such as province; turbine_id as itself.
+ */
+export function sqlTurbineField(dialect: QueryDialect, name: string): string {
+  if (name === "turbine_id") return "turbine_id";
+  if (dialect === "duckdb") return `t."${fieldName(name)}"`;
+  return NUMERIC_FIELDS.has(fieldName(name)) ? `CAST("${name}" AS DOUBLE)` : `"${name}"`;
 }
 
 /** The median of an expression (Timestream has only the approximate percentile). */

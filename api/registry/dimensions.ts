@@ -11,13 +11,25 @@ export const MAX_DIMENSIONS = 128;
 /** Dimension names Timestream reserves. */
 export const RESERVED_DIMENSION_PREFIXES = ["measure_value", "ts_"] as const;
 
-/** The string dimensions of a turbine's readings, turbine_id aside: project, model, its tags. */
-export function turbineDimensions(
-  turbine: Pick<TurbineDescription, "project" | "model" | "tags">,
-): Record<string, string> {
+/** What of the description becomes dimensions. */
+export type DimensionFields = Pick<
+  TurbineDescription,
+  "project" | "model" | "rated_kw" | "latitude" | "longitude" | "tags"
+>;
+
+/**
+ * The string dimensions of a turbine's readings, turbine_id aside: project, model, rated_kw,
+ * latitude, longitude (those that are set) and its tags. Rated power and location travel too,
+ * so that the analyses on Timestream and InfluxDB need no join either; a change of any of
+ * them starts a new series there (Timestream's identity is every dimension).
+ */
+export function turbineDimensions(turbine: DimensionFields): Record<string, string> {
   const dimensions: Record<string, string> = {};
   if (turbine.project !== null) dimensions.project = turbine.project;
   if (turbine.model !== null) dimensions.model = turbine.model;
+  dimensions.rated_kw = String(turbine.rated_kw);
+  if (turbine.latitude !== null) dimensions.latitude = String(turbine.latitude);
+  if (turbine.longitude !== null) dimensions.longitude = String(turbine.longitude);
   for (const name of Object.keys(turbine.tags).sort()) {
     dimensions[name] = turbine.tags[name] as string;
   }
@@ -27,7 +39,7 @@ export function turbineDimensions(
 /** What breaks Timestream's dimension limits for this turbine's series; empty when nothing. */
 export function dimensionProblems(
   turbineId: string,
-  description: Pick<TurbineDescription, "project" | "model" | "tags">,
+  description: DimensionFields,
 ): { path: string[]; message: string }[] {
   const dimensions = { turbine_id: turbineId, ...turbineDimensions(description) };
   const problems: { path: string[]; message: string }[] = [];
@@ -43,7 +55,7 @@ export function dimensionProblems(
   if (count > MAX_DIMENSIONS) {
     problems.push({
       path: ["tags"],
-      message: `${count} dimensions with turbine_id, project and model: at most ${MAX_DIMENSIONS}`,
+      message: `${count} dimensions with turbine_id and the description's: at most ${MAX_DIMENSIONS}`,
     });
   }
   let bytes = 0;
@@ -53,7 +65,7 @@ export function dimensionProblems(
   if (bytes > MAX_DIMENSION_BYTES) {
     problems.push({
       path: ["tags"],
-      message: `turbine_id, project, model and tags take ${bytes} bytes (UTF-8, names and values) as dimensions: at most ${MAX_DIMENSION_BYTES} (Timestream's limit per series); shorten them`,
+      message: `turbine_id, the description's dimensions and tags take ${bytes} bytes (UTF-8, names and values) as dimensions: at most ${MAX_DIMENSION_BYTES} (Timestream's limit per series); shorten them`,
     });
   }
   return problems;

@@ -51,7 +51,7 @@ const RegistryTagsSchema = z
     type: "object",
     maxProperties: MAX_TAGS,
     additionalProperties: { type: "string", minLength: 1, maxLength: 256 },
-    description: `Up to ${MAX_TAGS} string pairs (municipality, province, owner, ...); names 1-60 of A-Z a-z 0-9 _ starting with a letter, not a reading or description field, not starting with ts_ or measure_value. With turbine_id, project and model they are the dimensions a cloud store writes per reading: at most 2048 UTF-8 bytes of names and values together.`,
+    description: `Up to ${MAX_TAGS} string pairs (municipality, province, owner, ...); names 1-60 of A-Z a-z 0-9 _ starting with a letter, not a reading or description field, not starting with ts_ or measure_value. With turbine_id, project, model, rated_kw, latitude and longitude they are the dimensions a cloud store writes per reading: at most 2048 UTF-8 bytes of names and values together.`,
     example: { municipality: "Noordoostpolder", province: "Flevoland", owner: "Zuidwester" },
   });
 
@@ -73,12 +73,11 @@ const DescriptionFields = {
   name: text("What people call the turbine.", "NOP Westermeerdijk 3"),
   project: text("The wind farm (project) it belongs to.", "Windpark Noordoostpolder"),
   model: text("Manufacturer's model.", "Enercon E-126 7.580"),
-  rated_kw: z
-    .number()
-    .finite()
-    .positive()
-    .max(100_000)
-    .openapi({ description: "Rated (nameplate) power in kW; required.", example: 7580 }),
+  rated_kw: z.number().finite().positive().max(10_000_000).openapi({
+    description:
+      "Rated (nameplate) power in kW, > 0; required (a farm's total when one id stands for a farm).",
+    example: 7580,
+  }),
   hub_height_m: positive("Hub height in metres.", 500, 135),
   rotor_diameter_m: positive("Rotor diameter in metres.", 500, 127),
   latitude: z

@@ -14,6 +14,7 @@ import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ensurePrivateDir, makePrivate } from "../private-files.ts";
 import { MAX_MEASURE_COLUMNS } from "../readings/measures.ts";
+import { createTurbinesTable } from "../registry/duckdb-registry.ts";
 import {
   DUCKDB_TABLE,
   type LayoutMigration,
@@ -92,6 +93,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   makePrivate(options.path);
   const writer = await instance.connect();
   const tables = await ReadingsTables.open(writer);
+  // Queries join the registry's table (api/queries/sql.ts), so it exists in every file.
+  await createTurbinesTable(writer);
   const log = await IngestLog.open(`${options.path}.ingest-log`);
   const recoveredReadings = await applyLeftoverLog(log, tables, writer);
   const store = new DuckDbStore({

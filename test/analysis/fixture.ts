@@ -15,22 +15,27 @@ export const D = Math.floor(Date.now() / DAY) * DAY - DAY;
 export const at = (hhmm: string) =>
   D + Number(hhmm.slice(0, 2)) * 3_600_000 + Number(hhmm.slice(3)) * 60_000;
 
-const A_TAGS = {
-  project: "Polder",
-  municipality: "Zeewolde",
-  province: "Flevoland",
-  rated_kw: "3000",
-  lat: "52.4",
-  lon: "5.5",
-};
-const B_TAGS = {
-  project: "Wad",
-  municipality: "Eemsdelta",
-  province: "Groningen",
-  rated_kw: "2000",
-  lat: "53.3",
-  lon: "6.9",
-};
+/** The fixture's turbines as the registry describes them (PUT /v1/turbines). */
+export const FIXTURE_TURBINES = [
+  {
+    turbine_id: "A",
+    project: "Polder",
+    model: "V90",
+    rated_kw: 3000,
+    latitude: 52.4,
+    longitude: 5.5,
+    tags: { municipality: "Zeewolde", province: "Flevoland" },
+  },
+  {
+    turbine_id: "B",
+    project: "Wad",
+    model: "E-82",
+    rated_kw: 2000,
+    latitude: 53.3,
+    longitude: 6.9,
+    tags: { municipality: "Eemsdelta", province: "Groningen" },
+  },
+];
 
 export const FIXTURE_READINGS = [
   ...[
@@ -46,7 +51,6 @@ export const FIXTURE_READINGS = [
     power_kw: power as number,
     wind_speed_ms: wind as number,
     status: "producing",
-    tags: A_TAGS,
   })),
   ...[
     ["10:00", 1000, 9],
@@ -58,11 +62,17 @@ export const FIXTURE_READINGS = [
     power_kw: power as number,
     wind_speed_ms: wind as number,
     status: "producing",
-    tags: B_TAGS,
   })),
 ];
 
 export async function loadFixture(server: TestServer): Promise<void> {
+  const registered = await fetch(`${server.url}/v1/turbines`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${server.operatorKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ turbines: FIXTURE_TURBINES }),
+  });
+  if (registered.status !== 200)
+    throw new Error(`fixture not registered: ${await registered.text()}`);
   const answer = await server.post({ readings: FIXTURE_READINGS });
   if (answer.body.accepted !== FIXTURE_READINGS.length)
     throw new Error(`fixture not stored: ${JSON.stringify(answer.body)}`);

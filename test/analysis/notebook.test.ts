@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
 import { DUCKDB_FILE_NAME } from "../../api/server.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
@@ -22,10 +23,10 @@ beforeAll(async () => {
     writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 0 },
   });
   const readings: Reading[] = [];
-  for (const [turbine_id, project, power_kw] of [
-    ["duo-1", "Duo", 1000],
-    ["duo-2", "Duo", 500],
-    ["solo-1", "Solo", 500],
+  for (const [turbine_id, power_kw] of [
+    ["duo-1", 1000],
+    ["duo-2", 500],
+    ["solo-1", 500],
   ] as const) {
     for (let t = start; t < start + HOUR; t += 300_000) {
       readings.push({
@@ -37,11 +38,32 @@ beforeAll(async () => {
         version: 1,
         status_code: null,
         measures: {},
-        tags: { project, province: "Utrecht", rated_kw: "2000" },
+        tags: {},
       });
     }
   }
   await store.write(readings);
+  // What the analysis knows of each turbine comes from the registry in the same file.
+  const connection = await store.connect();
+  const registry = await openDuckDbRegistry(connection);
+  await registry.putMany(
+    ["duo-1", "duo-2", "solo-1"].map((turbine_id) => ({
+      turbine_id,
+      description: {
+        name: null,
+        project: turbine_id.startsWith("duo") ? "Duo" : "Solo",
+        model: null,
+        rated_kw: 2000,
+        hub_height_m: null,
+        rotor_diameter_m: null,
+        latitude: null,
+        longitude: null,
+        commissioned: null,
+        tags: { province: "Utrecht" },
+      },
+    })),
+  );
+  connection.closeSync();
   await store.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

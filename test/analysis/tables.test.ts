@@ -54,22 +54,36 @@ describe("analysis tables", () => {
     });
   });
 
-  it("projects add up their turbines; a turbine without a project tag is its own", async () => {
-    const duo = { project: "Duo", province: "Utrecht", rated_kw: "2000" };
-    const reading = (turbine_id: string, hhmm: string, power_kw: number, tags: object) => ({
+  it("projects add up their turbines; a turbine without a registered project is its own", async () => {
+    const duo = { project: "Duo", tags: { province: "Utrecht" }, rated_kw: 2000 };
+    const registered = await fetch(`${fixtureServer().url}/v1/turbines`, {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${fixtureServer().operatorKey}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        turbines: [
+          { turbine_id: "duo-1", ...duo, latitude: 52.0, longitude: 5.0 },
+          { turbine_id: "duo-2", ...duo, latitude: 52.2, longitude: 5.2 },
+        ],
+      }),
+    });
+    expect(registered.status).toBe(200);
+    const reading = (turbine_id: string, hhmm: string, power_kw: number) => ({
       turbine_id,
       time: at(hhmm),
       power_kw,
       wind_speed_ms: 8,
-      tags,
     });
+    // "solo" is not registered: it has no project, so it is its own.
     await fixtureServer().post({
       readings: [
-        reading("duo-1", "12:00", 1000, { ...duo, lat: "52.0", lon: "5.0" }),
-        reading("duo-1", "12:10", 1000, { ...duo, lat: "52.0", lon: "5.0" }),
-        reading("duo-2", "12:00", 400, { ...duo, lat: "52.2", lon: "5.2" }),
-        reading("duo-2", "12:05", 600, { ...duo, lat: "52.2", lon: "5.2" }),
-        reading("solo", "12:00", 50, {}),
+        reading("duo-1", "12:00", 1000),
+        reading("duo-1", "12:10", 1000),
+        reading("duo-2", "12:00", 400),
+        reading("duo-2", "12:05", 600),
+        reading("solo", "12:00", 50),
       ],
     });
     const table = await projectsIn({ from: at("12:00"), to: at("12:30") });
@@ -115,7 +129,6 @@ describe("analysis tables", () => {
       time: at("11:20"),
       power_kw: 800,
       wind_speed_ms: 8,
-      tags: { rated_kw: "2000" },
     });
     const table = await completeness(fixtureServer().store, { from: at("10:00"), to: at("11:30") });
     const byId = Object.fromEntries(table.objects().map((row: any) => [row.turbine_id, row]));

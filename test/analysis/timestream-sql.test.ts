@@ -18,20 +18,38 @@ const range = { from: 1_795_000_000_000, to: 1_795_086_400_000 };
 
 const BIN_SECONDS: Record<string, number> = { "5m": 300, "15m": 900, "1h": 3600, "1d": 86400 };
 
+const DIMENSIONS = [
+  "project",
+  "municipality",
+  "province",
+  "model",
+  "rated_kw",
+  "latitude",
+  "longitude",
+];
+const REGISTRY_COLUMNS = ["project", "model", "rated_kw", "latitude", "longitude"];
+
 /** Timestream SQL with each dialect piece replaced by its DuckDB counterpart. */
 function asDuckDb(sql: string): string {
+  // The registry's fields a query names: dimension columns there, the joined table here.
+  const named = DIMENSIONS.filter((d) => sql.includes(`"${d}"`));
+  const joined = named.length
+    ? ` LEFT JOIN (SELECT turbine_id, ${named
+        .map((d) => (REGISTRY_COLUMNS.includes(d) ? `${d} AS "${d}"` : `tags->>'${d}' AS "${d}"`))
+        .join(", ")} FROM turbines) t USING (turbine_id)`
+    : "";
   return sql
-    .replaceAll('"gust"."readings"', "readings")
+    .replaceAll('FROM "gust"."readings"', "FROM readings")
+    .replace(/CAST\("(\w+)" AS DOUBLE\)/g, 't."$1"')
+    .replace(/(?<![.\w])"(\w+)"/g, 't."$1"')
+    .replaceAll("FROM readings", `FROM readings${joined}`)
     .replace(/from_milliseconds\(/g, "epoch_ms(")
     .replace(/to_milliseconds\(/g, "epoch_ms(")
     .replace(/approx_percentile\((\w+), 0\.5\)/g, "median($1)")
     .replace(
       /bin\(time, (\w+)\)/g,
       (_, every: string) => `time_bucket(INTERVAL '${BIN_SECONDS[every]} seconds', time)`,
-    )
-    .replace(/max\(CAST\("(\w+)" AS DOUBLE\)\)/g, "CAST((max(tags)->>'$1') AS DOUBLE)")
-    .replace(/max\("(\w+)"\)/g, "(max(tags)->>'$1')")
-    .replace(/"(\w+)"/g, "(tags->>'$1')");
+    );
 }
 
 const queries = {
@@ -75,17 +93,25 @@ describe("analysis queries in Timestream's dialect", () => {
     );
   });
 
-  it("reads tags as dimension columns, numeric ones cast to DOUBLE", () => {
+  it("reads the registry's fields as dimension columns, numeric ones cast to DOUBLE", () => {
     const summary = renderTurbineSummaryQuery(timestream, range);
-    for (const tag of ["project", "municipality", "province", "model"]) {
-      expect(summary).toContain(`max("${tag}") AS ${tag}`);
+    for (const field of ["project", "municipality", "province", "model"]) {
+      expect(summary).toContain(`max("${field}") AS ${field}`);
     }
-    for (const tag of ["rated_kw", "lat", "lon"]) {
-      expect(summary).toContain(`max(CAST("${tag}" AS DOUBLE)) AS ${tag}`);
-    }
+    expect(summary).toContain('max(CAST("rated_kw" AS DOUBLE)) AS rated_kw');
+    expect(summary).toContain('max(CAST("latitude" AS DOUBLE)) AS lat');
     expect(renderPowerCurveQuery(timestream, range)).toContain(
       'max(CAST("rated_kw" AS DOUBLE)) AS rated_kw',
     );
+  });
+
+  it("joins the registry's table on DuckDB only when the query names a registry field", () => {
+    const byProvince = renderPowerQuery(duckdb, { ...range, every: "1h", by: "province" });
+    expect(byProvince).toContain(
+      `FROM readings LEFT JOIN (SELECT turbine_id, tags->>'province' AS "province" FROM turbines) t USING (turbine_id)`,
+    );
+    expect(byProvince).toContain('t."province" AS grp');
+    expect(renderPowerQuery(duckdb, { ...range, every: "1h", by: "none" })).not.toContain("JOIN");
   });
 
   it("completeness counts the range's edges as steps, and refuses a time that is not one", () => {

@@ -13,6 +13,7 @@ import {
 import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/power.ts";
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
+import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { InfluxDbClient } from "../../api/store/influxdb-client.ts";
 import { InfluxDbStore } from "../../api/store/influxdb-store.ts";
@@ -116,7 +117,28 @@ let influxdb: ReadingStore;
 
 beforeAll(async () => {
   influx = await startInfluxDb();
-  duckdb = await openDuckDbStore({ path: join(dir, "q.duckdb"), writeWindow: WINDOW });
+  const embedded = await openDuckDbStore({ path: join(dir, "q.duckdb"), writeWindow: WINDOW });
+  duckdb = embedded;
+  // DuckDB reads what it groups by from the registry's table (the same fleet, described once).
+  const connection = await embedded.connect();
+  await (await openDuckDbRegistry(connection)).putMany(
+    TURBINES.filter((t) => t.tags.rated_kw).map((t) => ({
+      turbine_id: t.id,
+      description: {
+        name: null,
+        project: t.tags.project ?? null,
+        model: null,
+        rated_kw: Number(t.tags.rated_kw),
+        hub_height_m: null,
+        rotor_diameter_m: null,
+        latitude: Number(t.tags.lat),
+        longitude: Number(t.tags.lon),
+        commissioned: null,
+        tags: { municipality: t.tags.municipality ?? "", province: t.tags.province ?? "" },
+      },
+    })),
+  );
+  connection.closeSync();
   influxdb = new InfluxDbStore({
     client: new InfluxDbClient({ url: influx.url, database: await influx.createDatabase("q") }),
     writeWindow: WINDOW,

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe("Timestream dimensions from the registry", () => {
-  it("writes project, model and tags of the registered turbine; only turbine_id otherwise", async () => {
+  it("writes the registered turbine's project, model, rated power, location and tags; only turbine_id otherwise", async () => {
     const registry = new MemoryRegistry();
     await registry.put("nl-1", {
       name: "Eerste",
@@ -57,16 +57,21 @@ describe("Timestream dimensions from the registry", () => {
       }),
     });
     expect(answer.status).toBe(200);
-    expect((await answer.json()).accepted).toBe(3);
+    expect(((await answer.json()) as { accepted: number }).accepted).toBe(3);
     const written = [...wire.records.values()].map((r) => r.dimensions);
     expect(written).toContainEqual({
       turbine_id: "nl-1",
       project: "Windpark Zeewolde",
       model: "V136",
+      rated_kw: "4200",
+      latitude: "52.4",
+      longitude: "5.5",
       municipality: "Zeewolde",
       province: "Flevoland",
     });
     expect(written).toContainEqual({ turbine_id: "nl-unregistered" });
+    // Each dimension name comes once: the registry's tags may not repeat a description field.
+    expect(Object.keys(written[0] ?? {}).length).toBe(new Set(Object.keys(written[0] ?? {})).size);
     expect(written.filter((d) => d.turbine_id === "nl-1")).toHaveLength(2);
   });
 });

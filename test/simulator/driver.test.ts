@@ -69,12 +69,22 @@ describe("replay against the local API", () => {
     expect(again.verification?.ok).toBe(true);
   });
 
-  it("tags every reading with its project", async () => {
+  it("provisions its fleet in the registry once, and sends readings without metadata", async () => {
+    const turbines = await server.registry.list();
+    const nl1 = turbines.find((t) => t.turbine_id === "nl-0001");
+    expect(turbines.filter((t) => t.turbine_id.startsWith("nl-"))).toHaveLength(12);
+    expect(nl1?.rated_kw).toBeGreaterThan(0);
+    expect(nl1?.tags.province).toBeTruthy();
     const rows = await server.store.select(
-      "SELECT DISTINCT tags->>'province' AS province, tags->>'rated_kw' AS rated FROM readings WHERE turbine_id = 'nl-0001'",
+      "SELECT DISTINCT CAST(tags AS VARCHAR) AS tags FROM readings WHERE turbine_id = 'nl-0001'",
     );
-    expect(rows).toHaveLength(1);
-    expect(Number(rows[0]?.rated)).toBeGreaterThan(0);
+    expect(rows).toEqual([{ tags: "{}" }]);
+    // A third run (same fleet) changes nothing in the registry.
+    const before = new Map(turbines.map((t) => [t.turbine_id, t.etag]));
+    const third = await runSimulation({ ...base, target: server.url, out: captured() });
+    expect(third.provisioned).toEqual({ created: 0, replaced: 0, unchanged: 12 });
+    const after = await server.registry.list();
+    expect(new Map(after.map((t) => [t.turbine_id, t.etag]))).toEqual(before);
   });
 });
 
@@ -141,7 +151,9 @@ describe("retries and failures", () => {
         out: captured(),
       });
       expect(report.readings).toMatchObject({ sent: 120, accepted: 0, failed: 120 });
-      expect(report.failures[0]).toMatch(
+      // Provisioning failed too; it is reported, and the readings were still sent.
+      expect(report.failures[0]).toMatch(/registry: the fleet was not provisioned: .*503/);
+      expect(report.failures[1]).toMatch(
         /failed after 2 attempt\(s\): HTTP 503: Store unavailable/,
       );
     } finally {

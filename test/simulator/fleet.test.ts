@@ -1,7 +1,8 @@
 // The generated fleet is calibrated to CBS 2020 and deterministic; CSV fleets fail clearly.
 import { describe, expect, it } from "vitest";
-import { CBS_2020, fleetCapacityKw, generateFleet, projectTags } from "../../simulator/fleet.ts";
+import { CBS_2020, fleetCapacityKw, generateFleet } from "../../simulator/fleet.ts";
 import { FLEET_CSV_COLUMNS, parseFleetCsv } from "../../simulator/fleet-csv.ts";
+import { projectEntry } from "../../simulator/fleet-registry.ts";
 
 describe("generated fleet", () => {
   const fleet = generateFleet();
@@ -35,17 +36,21 @@ describe("generated fleet", () => {
     expect(generateFleet(7)).not.toEqual(fleet);
   });
 
-  it("tags every reading with the project's metadata", () => {
-    const tags = projectTags(fleet[0] as (typeof fleet)[number]);
-    expect(Object.keys(tags)).toEqual([
-      "project",
-      "municipality",
-      "province",
-      "model",
-      "rated_kw",
-      "lat",
-      "lon",
-    ]);
+  it("describes each project for the registry, rated power the farm's total", () => {
+    const project = fleet[0] as (typeof fleet)[number];
+    const entry = projectEntry(project);
+    expect(entry).toMatchObject({
+      turbine_id: project.id,
+      project: project.name,
+      model: project.model.name,
+      rated_kw: project.model.ratedKw * project.turbines,
+      latitude: project.latitude,
+      tags: {
+        municipality: project.municipality,
+        province: project.province,
+        turbines: String(project.turbines),
+      },
+    });
   });
 });
 
