@@ -5,10 +5,13 @@ import { HTTPException } from "hono/http-exception";
 import { problemResponse, validationProblem } from "./problem.ts";
 import { MemoryRegistry } from "./registry/memory-registry.ts";
 import { RegistryUnavailableError } from "./registry/port.ts";
+import { registerAlarmRoutes } from "./routes/alarms.ts";
 import { registerAnalysisRoutes } from "./routes/analyses.ts";
 import type { AppDeps, GustApp } from "./routes/deps.ts";
 import { registerDocsRoutes } from "./routes/docs.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
+import { registerLiveRoutes } from "./routes/live.ts";
+import { registerLivePageRoutes } from "./routes/live-page.ts";
 import { registerMeasurementRoutes } from "./routes/measurements.ts";
 import { registerPowerRoutes } from "./routes/power.ts";
 import { storeUnavailable } from "./routes/store-unavailable.ts";
@@ -55,6 +58,9 @@ export function createApp(
   registerPowerRoutes(app, deps);
   registerAnalysisRoutes(app, deps);
   registerHealthRoutes(app, deps);
+  registerLiveRoutes(app, deps);
+  registerAlarmRoutes(app, deps);
+  registerLivePageRoutes(app);
   registerDocsRoutes(app, deps);
 
   app.notFound((c) =>

@@ -9,6 +9,7 @@ import { createApp } from "./app.ts";
 import { loadLocalSecret } from "./auth/secret.ts";
 import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
 import { duckDbParquetWriter } from "./export/duckdb-parquet.ts";
+import { type LiveFeed, startLiveFeed } from "./live/feed.ts";
 import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
@@ -36,6 +37,8 @@ export interface LocalServerOptions {
   readingStore?: ReadingStore;
   /** The whole request must arrive within this (default REQUEST_TIMEOUT_MS); tests shorten it. */
   requestTimeoutMs?: number;
+  /** Alarm rules and webhook settings (default: process.env); see README, Alarms. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LocalServer {
@@ -46,6 +49,8 @@ export interface LocalServer {
   /** Readings a stopped server had acknowledged but not yet put in the DuckDB file. */
   recoveredReadings: number;
   keySecret: string;
+  /** The live hub, alarm engine and webhook notifier of this server. */
+  live: LiveFeed;
   close(): Promise<void>;
 }
 
@@ -63,6 +68,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const store = options.readingStore ?? embedded;
   const registryConnection = await embedded.connect();
   const registry = await openDuckDbRegistry(registryConnection, options.now);
+  const live = await startLiveFeed({
+    connect: () => embedded.connect(),
+    listTurbines: () => registry.list(),
+    env: options.env,
+    now: options.now,
+  });
   const app = createApp({
     store,
     registry,
@@ -70,6 +81,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     keySecret: async () => keySecret,
     now: options.now,
     parquet: duckDbParquetWriter(),
+    ...live.deps,
   });
   const host = options.host ?? "127.0.0.1";
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -96,9 +108,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     registry,
     recoveredReadings: embedded.recoveredReadings,
     keySecret,
+    live,
     async close() {
       // Stop taking requests, let in-flight ones finish their commits, then close the file.
+      // Live streams never finish on their own: end them first.
+      live.hub.endStreams();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await live.close();
       if (store !== embedded) await store.close();
       await registry.close();
       registryConnection.closeSync();

@@ -1,8 +1,11 @@
 // What every route needs from its surroundings; createApp (api/app.ts) hands it to each.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AlarmEvent } from "../alarms/alarm.ts";
+import type { AlarmQuery, AlarmRecord } from "../alarms/store.ts";
 import type { ParquetWriter } from "../export/parquet.ts";
+import type { LiveHub } from "../live/hub.ts";
 import type { TurbineRegistry } from "../registry/port.ts";
-import type { ReadingStore } from "../store/port.ts";
+import type { Reading, ReadingStore } from "../store/port.ts";
 
 export interface AppDeps {
   store: ReadingStore;
@@ -18,6 +21,32 @@ export interface AppDeps {
   parquet?: ParquetWriter;
   /** Where swagger-ui-dist's files are; defaults to the installed package. */
   docsAssetsDir?: string;
+  /**
+   * The live feed (api/live): called after a 200 with the readings that were accepted. Never
+   * awaited, and a throw is swallowed: the live view must not slow or fail ingest.
+   */
+  onReadingsStored?(readings: Reading[]): void;
+  /** Readings of the same answer that were rejected (clock wrong, conflicts), for the alarms. */
+  onReadingsRejected?(rejections: ReadingRejection[]): void;
+  /** The live view (GET /v1/live, /v1/live/snapshot); absent: those answer 503/501. */
+  live?: LiveDeps;
+  /** Where alarms are kept (GET /v1/alarms); absent: that answers 503. */
+  alarms?: { list(query: AlarmQuery): Promise<AlarmRecord[]> };
+}
+
+export interface LiveDeps {
+  /** The in-process hub that streams; absent on Lambda, where the snapshot comes from the store. */
+  hub?: LiveHub;
+  snapshot(): Promise<unknown>;
+  /** Alarm events after a sequence number, oldest first, for a resumed stream. */
+  alarmEventsSince(seq: number): Promise<AlarmEvent[]>;
+}
+
+export interface ReadingRejection {
+  turbine_id: string;
+  /** The rejected reading's time, epoch ms. */
+  time: number;
+  reason: string;
 }
 
 export type GustApp = OpenAPIHono;

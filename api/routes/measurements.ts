@@ -35,10 +35,15 @@ import {
 } from "../readings/schema.ts";
 import { checkWriteWindow, summarizeOutcomes, toStoredReading } from "../readings/to-store.ts";
 import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
-import { MeasureLimitError, StoreUnavailableError, type WriteOutcome } from "../store/port.ts";
+import {
+  MeasureLimitError,
+  type Reading,
+  StoreUnavailableError,
+  type WriteOutcome,
+} from "../store/port.ts";
 import { malformedStrings } from "../unicode.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
-import type { AppDeps, GustApp } from "./deps.ts";
+import type { AppDeps, GustApp, ReadingRejection } from "./deps.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
 
 export const MEASUREMENTS_PATH = "/v1/measurements";
@@ -95,8 +100,10 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
     const now = deps.now();
     const outcomes: { index: number; outcome: WriteOutcome; detail?: string }[] = [];
     const toWrite: { index: number; reading: ReturnType<typeof toStoredReading> }[] = [];
+    const converted: Reading[] = [];
     batch.readings.forEach((incoming, index) => {
       const reading = toStoredReading(incoming, now);
+      converted.push(reading);
       const window = checkWriteWindow(reading.time, now, deps.store.writeWindow);
       if (window.ok) toWrite.push({ index, reading });
       else outcomes.push({ index, outcome: window.reason, detail: window.detail });
@@ -121,6 +128,7 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
         "The readings were not stored: the store cannot take writes right now. Send the same request again after Retry-After seconds; re-sends are never stored twice.",
       );
     }
+    notifyLive(deps, converted, outcomes);
     return c.json(summarizeOutcomes(outcomes), 200);
   });
 }
@@ -147,6 +155,33 @@ function deniedTurbine(principal: Principal, body: unknown): string | undefined 
     if (typeof id === "string" && !mayWrite(principal, id)) return id;
   }
   return undefined;
+}
+
+/** Hands the answer's accepted and rejected readings to the live feed, if one listens. */
+function notifyLive(
+  deps: AppDeps,
+  readings: Reading[],
+  outcomes: { index: number; outcome: WriteOutcome }[],
+): void {
+  if (!deps.onReadingsStored && !deps.onReadingsRejected) return;
+  try {
+    const accepted: Reading[] = [];
+    const rejected: ReadingRejection[] = [];
+    for (const { index, outcome } of outcomes) {
+      const reading = readings[index];
+      if (!reading || outcome === "duplicate") continue;
+      if (outcome === "accepted") accepted.push(reading);
+      else {
+        const reason = typeof outcome === "string" ? outcome : outcome.reason;
+        rejected.push({ turbine_id: reading.turbine_id, time: reading.time, reason });
+      }
+    }
+    if (accepted.length > 0) deps.onReadingsStored?.(accepted);
+    if (rejected.length > 0) deps.onReadingsRejected?.(rejected);
+  } catch (error) {
+    // The readings are stored and acknowledged; a broken live view must not change that.
+    console.error("gust: the live feed failed on stored readings:", error);
+  }
 }
 
 // The envelope of a batch, checked before its readings are, one by one.

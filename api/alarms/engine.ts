@@ -1,0 +1,189 @@
+// The alarm engine: applies the rules (rules.ts) to what the live hub sees and to rejected
+// readings, opens and closes alarms, stores each change with its event (and webhook outbox row)
+// in one commit, then tells the hub (streams) and the notifier. It runs on the hub's batch timer
+// and a sweep timer, never on the ingest path.
+import { randomUUID } from "node:crypto";
+import type { LiveHub, LiveTurbine } from "../live/hub.ts";
+import type { ReadingRejection } from "../routes/deps.ts";
+import { ALARM_RULES, type Alarm, type AlarmEvent, type AlarmRule } from "./alarm.ts";
+import type { AlarmRules } from "./config.ts";
+import {
+  type Condition,
+  evaluate,
+  newAlarmState,
+  observeReading,
+  type TurbineAlarmState,
+} from "./rules.ts";
+import type { AlarmChange, AlarmStore } from "./store.ts";
+
+export interface AlarmEngineOptions {
+  store: AlarmStore;
+  hub: LiveHub;
+  rules: AlarmRules;
+  now?: () => number;
+  /** Write an outbox row per event (a webhook is configured). */
+  notify: boolean;
+  /** After each stored batch of events (the webhook notifier wakes up). */
+  onEvents?: (events: AlarmEvent[]) => void;
+  /** How often every turbine is checked for silence and old rejections (default 5 s). */
+  sweepMs?: number;
+}
+
+export class AlarmEngine {
+  private readonly open = new Map<string, Alarm>();
+  private readonly states = new Map<string, TurbineAlarmState>();
+  private readonly now: () => number;
+  private chain: Promise<void> = Promise.resolve();
+  private sweeper: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly options: AlarmEngineOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    const open = await this.options.store.openAlarms();
+    for (const alarm of open) this.open.set(key(alarm.turbine_id, alarm.rule), alarm);
+    this.options.hub.seedAlarms(open, await this.options.store.lastSeq());
+    this.unsubscribe = this.options.hub.subscribe((event) => {
+      if (event.type === "update") this.observe(event.turbines);
+    });
+    this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs ?? 5000);
+    this.sweeper.unref();
+  }
+
+  /** The turbines whose last reading just changed. */
+  observe(turbines: readonly LiveTurbine[]): void {
+    const now = this.now();
+    const changes: AlarmChange[] = [];
+    for (const turbine of turbines) {
+      const state = this.state(turbine.turbine_id);
+      observeReading(state, turbine, this.options.rules);
+      this.judge(turbine.turbine_id, turbine, state, now, ALARM_RULES, changes);
+    }
+    this.commit(changes);
+  }
+
+  /** Readings of an answer that were rejected (the ingest hook). */
+  rejected(rejections: readonly ReadingRejection[]): void {
+    const now = this.now();
+    const changes: AlarmChange[] = [];
+    for (const rejection of rejections) {
+      const state = this.state(rejection.turbine_id);
+      state.rejections.push(now);
+      state.lastRejection = {
+        turbine_id: rejection.turbine_id,
+        time: new Date(rejection.time).toISOString(),
+        reason: rejection.reason,
+      };
+    }
+    for (const turbineId of new Set(rejections.map((r) => r.turbine_id))) {
+      const state = this.state(turbineId);
+      this.judge(
+        turbineId,
+        this.options.hub.turbine(turbineId),
+        state,
+        now,
+        ["rejections"],
+        changes,
+      );
+    }
+    this.commit(changes);
+  }
+
+  /** Silence and expired rejections are judged on the clock: every turbine, every few seconds. */
+  sweep(): void {
+    const now = this.now();
+    const changes: AlarmChange[] = [];
+    for (const turbine of this.options.hub.allTurbines()) {
+      const state = this.state(turbine.turbine_id);
+      this.judge(turbine.turbine_id, turbine, state, now, ["silent", "rejections"], changes);
+    }
+    this.commit(changes);
+  }
+
+  /** Waits until every change so far is stored and published. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.unsubscribe?.();
+    await this.chain;
+  }
+
+  private state(turbineId: string): TurbineAlarmState {
+    let state = this.states.get(turbineId);
+    if (!state) {
+      state = newAlarmState();
+      this.states.set(turbineId, state);
+    }
+    return state;
+  }
+
+  /** `turbine` is undefined for one the hub has no reading of (only rejected ones so far). */
+  private judge(
+    turbineId: string,
+    turbine: LiveTurbine | undefined,
+    state: TurbineAlarmState,
+    now: number,
+    rules: readonly AlarmRule[],
+    changes: AlarmChange[],
+  ): void {
+    const silent =
+      turbine !== undefined &&
+      this.options.hub.isSilent(turbine, now, this.options.rules.silentIntervals);
+    for (const rule of rules) {
+      const verdict = evaluate(rule, turbine, state, this.options.rules, now, silent);
+      if (verdict === undefined) continue;
+      const change = this.decide(turbineId, rule, verdict, now);
+      if (change) changes.push(change);
+    }
+  }
+
+  private decide(
+    turbineId: string,
+    rule: AlarmRule,
+    verdict: Condition | null,
+    now: number,
+  ): AlarmChange | null {
+    const k = key(turbineId, rule);
+    const open = this.open.get(k);
+    if (verdict && !open) {
+      const alarm: Alarm = {
+        id: randomUUID(),
+        turbine_id: turbineId,
+        rule,
+        opened_at: now,
+        closed_at: null,
+        detail: verdict.detail,
+        reading: verdict.reading,
+      };
+      this.open.set(k, alarm);
+      return { kind: "opened", alarm };
+    }
+    if (!verdict && open) {
+      this.open.delete(k);
+      return { kind: "closed", alarm: { ...open, closed_at: now } };
+    }
+    return null;
+  }
+
+  private commit(changes: AlarmChange[]): void {
+    if (changes.length === 0) return;
+    this.chain = this.chain
+      .then(() => this.options.store.record(changes, this.options.notify))
+      .then((events) => {
+        for (const event of events) this.options.hub.publishAlarm(event);
+        this.options.onEvents?.(events);
+      })
+      .catch((error: unknown) => {
+        console.error("gust: could not store alarm changes:", error);
+      });
+  }
+}
+
+function key(turbineId: string, rule: AlarmRule): string {
+  return `${turbineId}\u0000${rule}`;
+}

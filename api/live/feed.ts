@@ -1,0 +1,81 @@
+// The local server's live feed, assembled: the hub fed by the ingest hook, the alarm engine on
+// the hub, the alarms in the DuckDB file, and the webhook notifier on the outbox. Returns what
+// createApp needs (the hooks, the live view, the alarm list) and how to stop it all.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { readAlarmRules, readWebhookConfig } from "../alarms/config.ts";
+import { AlarmEngine } from "../alarms/engine.ts";
+import { type AlarmStore, openDuckDbAlarmStore } from "../alarms/store.ts";
+import { WebhookNotifier } from "../alarms/webhook.ts";
+import type { AppDeps } from "../routes/deps.ts";
+import { LiveHub } from "./hub.ts";
+import { type RegistryEntry, TurbinePlaces } from "./places.ts";
+
+export interface LiveFeedOptions {
+  connect: () => Promise<DuckDBConnection>;
+  /** The fleet registry's list, once it exists (turbine places for the map and the rules). */
+  listTurbines?: () => Promise<readonly RegistryEntry[]>;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+  /** Overrides for tests: batch interval and alarm sweep. */
+  batchMs?: number;
+  sweepMs?: number;
+}
+
+export interface LiveFeed {
+  hub: LiveHub;
+  engine: AlarmEngine;
+  alarms: AlarmStore;
+  notifier: WebhookNotifier | null;
+  deps: Pick<AppDeps, "onReadingsStored" | "onReadingsRejected" | "live" | "alarms">;
+  close(): Promise<void>;
+}
+
+export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed> {
+  const env = options.env ?? process.env;
+  const rules = readAlarmRules(env);
+  const webhook = readWebhookConfig(env);
+  const now = options.now ?? Date.now;
+  const places = new TurbinePlaces(options.listTurbines, now);
+  await places.refresh(true);
+  const hub = new LiveHub({
+    places,
+    now,
+    batchMs: options.batchMs,
+    silentAfterIntervals: rules.silentIntervals,
+  });
+  const alarms = await openDuckDbAlarmStore(await options.connect());
+  const notifier = webhook ? new WebhookNotifier({ ...webhook, store: alarms, now }) : null;
+  const engine = new AlarmEngine({
+    store: alarms,
+    hub,
+    rules,
+    now,
+    notify: notifier !== null,
+    onEvents: () => notifier?.kick(),
+    sweepMs: options.sweepMs,
+  });
+  await engine.start();
+  notifier?.start();
+  return {
+    hub,
+    engine,
+    alarms,
+    notifier,
+    deps: {
+      onReadingsStored: (readings) => hub.accept(readings),
+      onReadingsRejected: (rejections) => engine.rejected(rejections),
+      live: {
+        hub,
+        snapshot: async () => hub.snapshot(),
+        alarmEventsSince: (seq) => alarms.eventsSince(seq),
+      },
+      alarms,
+    },
+    async close() {
+      hub.close();
+      await engine.stop();
+      await notifier?.stop();
+      await alarms.close();
+    },
+  };
+}

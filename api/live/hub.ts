@@ -1,0 +1,308 @@
+// The live hub: what the fleet is doing now, in this process's memory. Ingest hands it each
+// answer's accepted readings (a push onto an array, nothing more); a timer applies them a few
+// times a second, updates each turbine's last reading, the fleet's power now and per province and
+// project, readings per second and the fleet power history, and tells the subscribers (the SSE
+// streams and the alarm engine) once per batch.
+import { type AlarmEvent, alarmJson } from "../alarms/alarm.ts";
+import type { Reading } from "../store/port.ts";
+import { FleetPowerHistory } from "./history.ts";
+import type { TurbinePlace, TurbinePlaces } from "./places.ts";
+
+export interface LiveHubOptions {
+  places: TurbinePlaces;
+  now?: () => number;
+  /** How often pending readings are applied and an update goes out (default 250 ms). */
+  batchMs?: number;
+  /** A turbine is silent (and leaves "power now") after this many of its own intervals. */
+  silentAfterIntervals?: number;
+  /** Assumed reporting interval until a turbine has sent two readings (default 60 s). */
+  defaultIntervalMs?: number;
+  historyHours?: number;
+}
+
+export interface LiveTurbine {
+  turbine_id: string;
+  place: TurbinePlace;
+  reading: Reading;
+  /** Its own reporting interval: a moving average of the gaps between its reading times. */
+  intervalMs: number | null;
+  /** When its last reading arrived (epoch ms), which silence is also judged by (replays). */
+  arrivedAt: number;
+}
+
+export interface LiveUpdate {
+  type: "update";
+  time: number;
+  turbines: LiveTurbine[];
+  /** The update event's JSON, built once however many streams send it. */
+  json(): string;
+}
+
+export type LiveEvent = LiveUpdate | { type: "alarm"; event: AlarmEvent } | { type: "closing" };
+
+/** Readings per second are counted over this many one-second slots. */
+const RATE_WINDOW_S = 10;
+
+export class LiveHub {
+  private readonly now: () => number;
+  private readonly places: TurbinePlaces;
+  private readonly turbines = new Map<string, LiveTurbine>();
+  private pending: Reading[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<(event: LiveEvent) => void>();
+  private readonly history: FleetPowerHistory;
+  private readonly slots = new Map<number, number>();
+  private readingsTotal = 0;
+  private lastAlarmSeq = 0;
+  private readonly openAlarms = new Map<string, AlarmEvent["alarm"]>();
+  readonly batchMs: number;
+  readonly silentAfterIntervals: number;
+  readonly defaultIntervalMs: number;
+
+  constructor(options: LiveHubOptions) {
+    this.now = options.now ?? Date.now;
+    this.places = options.places;
+    this.batchMs = options.batchMs ?? 250;
+    this.silentAfterIntervals = options.silentAfterIntervals ?? 5;
+    this.defaultIntervalMs = options.defaultIntervalMs ?? 60_000;
+    this.history = new FleetPowerHistory((options.historyHours ?? 6) * 3_600_000);
+  }
+
+  /** The ingest hook: O(1) per answer, no allocation but the push. */
+  accept(readings: Reading[]): void {
+    for (const reading of readings) this.pending.push(reading);
+    this.timer ??= setTimeout(() => this.flush(), this.batchMs);
+  }
+
+  /** Applies what is pending now (the timer calls it; tests and shutdown may too). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const readings = this.pending;
+    if (readings.length === 0) return;
+    this.pending = [];
+    void this.places.refresh();
+    const now = this.now();
+    const second = Math.floor(now / 1000);
+    this.slots.set(second, (this.slots.get(second) ?? 0) + readings.length);
+    this.readingsTotal += readings.length;
+    const changed = new Map<string, LiveTurbine>();
+    for (const reading of readings) {
+      this.places.observe(reading);
+      this.history.add(reading, now);
+      const known = this.turbines.get(reading.turbine_id);
+      if (known && reading.time < known.reading.time) continue; // a late reading is not "last"
+      const gap = known ? reading.time - known.reading.time : 0;
+      const intervalMs =
+        gap > 0
+          ? known?.intervalMs
+            ? known.intervalMs * 0.8 + gap * 0.2
+            : gap
+          : (known?.intervalMs ?? null);
+      const turbine: LiveTurbine = {
+        turbine_id: reading.turbine_id,
+        place: this.places.get(reading.turbine_id),
+        reading,
+        intervalMs,
+        arrivedAt: now,
+      };
+      this.turbines.set(reading.turbine_id, turbine);
+      changed.set(reading.turbine_id, turbine);
+    }
+    const turbines = [...changed.values()];
+    let json: string | undefined;
+    const update: LiveUpdate = {
+      type: "update",
+      time: now,
+      turbines,
+      json: () => {
+        json ??= JSON.stringify(this.updateJson(now, turbines));
+        return json;
+      },
+    };
+    this.emit(update);
+  }
+
+  /** Alarm events from the alarm engine, in their sequence, to every stream. */
+  publishAlarm(event: AlarmEvent): void {
+    this.lastAlarmSeq = Math.max(this.lastAlarmSeq, event.seq);
+    if (event.kind === "opened") this.openAlarms.set(event.alarm.id, event.alarm);
+    else this.openAlarms.delete(event.alarm.id);
+    this.emit({ type: "alarm", event });
+  }
+
+  /** The alarms open at start (from the alarm store), before any event. */
+  seedAlarms(open: readonly AlarmEvent["alarm"][], lastSeq: number): void {
+    for (const alarm of open) this.openAlarms.set(alarm.id, alarm);
+    this.lastAlarmSeq = Math.max(this.lastAlarmSeq, lastSeq);
+  }
+
+  get alarmSeq(): number {
+    return this.lastAlarmSeq;
+  }
+
+  subscribe(listener: (event: LiveEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+
+  turbine(turbineId: string): LiveTurbine | undefined {
+    return this.turbines.get(turbineId);
+  }
+
+  allTurbines(): IterableIterator<LiveTurbine> {
+    return this.turbines.values();
+  }
+
+  /** Has the turbine been quiet for more than `intervals` of its own reporting intervals? */
+  isSilent(turbine: LiveTurbine, now = this.now(), intervals = this.silentAfterIntervals): boolean {
+    const limit = intervals * (turbine.intervalMs ?? this.defaultIntervalMs);
+    // Both clocks: a replay sends old reading times that just arrived, which is not silence.
+    return now - turbine.reading.time > limit && now - turbine.arrivedAt > limit;
+  }
+
+  readingsPerSecond(now = this.now()): number {
+    const current = Math.floor(now / 1000);
+    let count = 0;
+    for (const [second, n] of this.slots) {
+      if (second <= current - RATE_WINDOW_S) this.slots.delete(second);
+      else if (second < current) count += n;
+    }
+    return Math.round((count / (RATE_WINDOW_S - 1)) * 10) / 10;
+  }
+
+  /** Everything a client needs to draw the live view, as JSON. */
+  snapshot(now = this.now()) {
+    const turbines = [...this.turbines.values()].sort((a, b) =>
+      a.turbine_id < b.turbine_id ? -1 : 1,
+    );
+    const rows = turbines.map((turbine) => this.turbineJson(turbine, now));
+    return {
+      time: new Date(now).toISOString(),
+      last_event_id: this.eventId(),
+      fleet: this.fleetJson(rows, now),
+      provinces: groupPower(rows, "province"),
+      projects: groupPower(rows, "project"),
+      history: { bucket_seconds: this.history.bucketMs / 1000, points: this.history.points(now) },
+      turbines: rows,
+      alarms: [...this.openAlarms.values()]
+        .sort((a, b) => b.opened_at - a.opened_at || (a.id < b.id ? -1 : 1))
+        .map(alarmJson),
+    };
+  }
+
+  /** An update event's body: the fleet now, and the turbines that changed in the batch. */
+  private updateJson(now: number, changed: LiveTurbine[]) {
+    const rows = [...this.turbines.values()].map((turbine) => this.turbineJson(turbine, now));
+    return {
+      time: new Date(now).toISOString(),
+      fleet: this.fleetJson(rows, now),
+      provinces: groupPower(rows, "province"),
+      history: this.history.points(now).slice(-2),
+      turbines: changed.map((turbine) => this.turbineJson(turbine, now)),
+    };
+  }
+
+  /** The SSE id: the sequence number of the last alarm event the client has been sent. */
+  eventId(): string {
+    return String(this.lastAlarmSeq);
+  }
+
+  private fleetJson(rows: TurbineJson[], now: number) {
+    let power = 0;
+    let capacity = 0;
+    let reporting = 0;
+    for (const row of rows) {
+      capacity += row.rated_kw ?? 0;
+      if (row.silent) continue;
+      reporting++;
+      power += row.power_kw;
+    }
+    return {
+      power_kw: round1(power),
+      capacity_kw: round1(capacity),
+      turbines: rows.length,
+      turbines_reporting: reporting,
+      readings_per_second: this.readingsPerSecond(now),
+      readings_total: this.readingsTotal,
+      open_alarms: this.openAlarms.size,
+    };
+  }
+
+  private turbineJson(turbine: LiveTurbine, now: number): TurbineJson {
+    const { time, ...rest } = turbine.reading;
+    const place = this.places.get(turbine.turbine_id);
+    turbine.place = place;
+    return {
+      turbine_id: turbine.turbine_id,
+      ...place,
+      status: turbine.reading.status,
+      power_kw: turbine.reading.power_kw,
+      wind_speed_ms: turbine.reading.wind_speed_ms,
+      time: new Date(time).toISOString(),
+      interval_s: turbine.intervalMs === null ? null : Math.round(turbine.intervalMs / 100) / 10,
+      silent: this.isSilent(turbine, now),
+      reading: { ...rest, time: new Date(time).toISOString() },
+    };
+  }
+
+  private emit(event: LiveEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error("gust: a live subscriber failed:", error);
+      }
+    }
+  }
+
+  /** The server is stopping: every stream ends (EventSource reconnects to the next one). */
+  endStreams(): void {
+    this.emit({ type: "closing" });
+  }
+
+  close(): void {
+    this.flush();
+    this.listeners.clear();
+  }
+}
+
+export interface TurbineJson extends TurbinePlace {
+  turbine_id: string;
+  status: string | null;
+  power_kw: number;
+  wind_speed_ms: number;
+  time: string;
+  interval_s: number | null;
+  silent: boolean;
+  reading: Record<string, unknown>;
+}
+
+/** Power now per province or project, largest first; silent turbines count as 0 kW. */
+function groupPower(rows: TurbineJson[], by: "province" | "project") {
+  const groups = new Map<string, { power_kw: number; turbines: number; capacity_kw: number }>();
+  for (const row of rows) {
+    const name = row[by] ?? "(unknown)";
+    const group = groups.get(name) ?? { power_kw: 0, turbines: 0, capacity_kw: 0 };
+    group.turbines++;
+    group.capacity_kw += row.rated_kw ?? 0;
+    if (!row.silent) group.power_kw += row.power_kw;
+    groups.set(name, group);
+  }
+  return [...groups.entries()]
+    .map(([name, group]) => ({
+      [by]: name,
+      power_kw: round1(group.power_kw),
+      capacity_kw: round1(group.capacity_kw),
+      turbines: group.turbines,
+    }))
+    .sort((a, b) => b.power_kw - a.power_kw || (String(a[by]) < String(b[by]) ? -1 : 1));
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,96 @@
+// GET /v1/alarms: alarms, newest first, filtered by state, turbine and time (reader key).
+import { createRoute, z } from "@hono/zod-openapi";
+import { ALARM_RULES, alarmJson } from "../alarms/alarm.ts";
+import { problemResponse } from "../problem.ts";
+import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
+import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import type { AppDeps, GustApp } from "./deps.ts";
+import { QueryTimeSchema } from "./query-params.ts";
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+export const AlarmSchema = z
+  .object({
+    id: z.string().openapi({ example: "0b6f7c9e-3f0a-4d55-9d0c-5f1f1b2f6a10" }),
+    turbine_id: z.string().openapi({ example: "nl-0042" }),
+    rule: z.enum(ALARM_RULES),
+    opened_at: z.string().openapi({ example: "2026-11-23T21:04:05.000Z" }),
+    closed_at: z.string().nullable(),
+    detail: z
+      .string()
+      .openapi({ example: "status fault since 2026-11-23T21:04:00.000Z (0 s so far)" }),
+    reading: z.record(z.string(), z.unknown()).nullable().openapi({
+      description:
+        "The reading that opened it (rejections: the rejected reading's identity and reason).",
+    }),
+  })
+  .openapi("Alarm");
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/alarms",
+  operationId: "listAlarms",
+  tags: ["alarms"],
+  summary: "List alarms",
+  description:
+    "Newest first. `state` open or closed; `turbine_id`; `from`/`to`: alarms open at some " +
+    "moment of [from, to). Rules: silent, fault, underperforming, rejections (README, Alarms). " +
+    "Reader or operator key.",
+  security: [{ bearerAuth: [] }],
+  request: {
+    query: z.object({
+      state: z.enum(["open", "closed"]).optional(),
+      turbine_id: TurbineIdSchema.optional(),
+      from: QueryTimeSchema.optional(),
+      to: QueryTimeSchema.optional(),
+      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The alarms.",
+      content: { "application/json": { schema: z.object({ alarms: z.array(AlarmSchema) }) } },
+    },
+    401: problem("Missing or unknown API key."),
+    403: problem("A turbine key: alarms are the operator's view of the fleet."),
+    422: problem("Bad parameters."),
+    503: problem("The alarm store is not available here; retry later."),
+  },
+});
+
+export function registerAlarmRoutes(app: GustApp, deps: AppDeps): void {
+  app.openapi(route, async (c) => {
+    const principal = await authenticate(c, deps);
+    if (principal instanceof Response) return principal as never;
+    if (principal.role === "turbine") {
+      return forbidden(
+        `${describePrincipal(principal)} may not list the fleet's alarms: use a reader or operator key.`,
+      ) as never;
+    }
+    const query = c.req.valid("query");
+    if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+      return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {
+        errors: [{ pointer: "/from", detail: "must be before `to`" }],
+      }) as never;
+    }
+    if (!deps.alarms) {
+      return problemResponse(
+        503,
+        "alarms-unavailable",
+        "Alarms unavailable",
+        "This server keeps no alarms; retry later.",
+      ) as never;
+    }
+    const alarms = await deps.alarms.list({
+      state: query.state,
+      turbineId: query.turbine_id,
+      from: query.from,
+      to: query.to,
+      limit: query.limit,
+    });
+    return c.json({ alarms: alarms.map(alarmJson) }, 200);
+  });
+}
