@@ -31,6 +31,8 @@ export const DEFAULT_ALARM_RULES: AlarmRules = {
 export interface WebhookConfig {
   url: string;
   secret: string;
+  /** The first retry's delay; each next one doubles, up to 5 minutes. */
+  baseDelayMs: number;
 }
 
 export function readAlarmRules(env: NodeJS.ProcessEnv = process.env): AlarmRules {
@@ -67,7 +69,7 @@ export function readWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
       "ALARM_WEBHOOK_URL is set: set ALARM_WEBHOOK_SECRET too (16+ characters, shared with the receiver, which checks X-Gust-Signature with it).",
     );
   }
-  return { url, secret };
+  return { url, secret, baseDelayMs: positiveInteger(env, "ALARM_WEBHOOK_BACKOFF_MS", 1000) };
 }
 
 function wholeOrZero(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { LiveHub, LiveTurbine } from "../live/hub.ts";
 import type { ReadingRejection } from "../routes/deps.ts";
+import type { Reading } from "../store/port.ts";
 import { ALARM_RULES, type Alarm, type AlarmEvent, type AlarmRule } from "./alarm.ts";
 import type { AlarmRules } from "./config.ts";
 import {
@@ -46,19 +47,23 @@ export class AlarmEngine {
     for (const alarm of open) this.open.set(key(alarm.turbine_id, alarm.rule), alarm);
     this.options.hub.seedAlarms(open, await this.options.store.lastSeq());
     this.unsubscribe = this.options.hub.subscribe((event) => {
-      if (event.type === "update") this.observe(event.turbines);
+      if (event.type === "update") this.observe(event.turbines, event.readings);
     });
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs ?? 5000);
     this.sweeper.unref();
   }
 
-  /** The turbines whose last reading just changed. */
-  observe(turbines: readonly LiveTurbine[]): void {
+  /** A hub batch: the turbines whose last reading changed, and every reading applied. */
+  observe(turbines: readonly LiveTurbine[], readings: readonly Reading[]): void {
     const now = this.now();
     const changes: AlarmChange[] = [];
+    const sorted = [...readings].sort((a, b) => a.time - b.time);
+    for (const reading of sorted) {
+      const place = this.options.hub.turbine(reading.turbine_id)?.place;
+      if (place) observeReading(this.state(reading.turbine_id), reading, place, this.options.rules);
+    }
     for (const turbine of turbines) {
       const state = this.state(turbine.turbine_id);
-      observeReading(state, turbine, this.options.rules);
       this.judge(turbine.turbine_id, turbine, state, now, ALARM_RULES, changes);
     }
     this.commit(changes);

@@ -2,6 +2,8 @@
 // condition (the alarm should be open, with what it saw), null (it should be closed), or
 // undefined (this information says nothing: e.g. a replayed reading from hours ago).
 import type { LiveTurbine } from "../live/hub.ts";
+import type { TurbinePlace } from "../live/places.ts";
+import type { Reading } from "../store/port.ts";
 import type { AlarmRule } from "./alarm.ts";
 import type { AlarmRules } from "./config.ts";
 import { expectedBand, expectedPowerKw } from "./expected-power.ts";
@@ -41,22 +43,21 @@ export function readingJson(turbine: LiveTurbine): Record<string, unknown> {
   return { ...rest, time: new Date(time).toISOString() };
 }
 
-/** Updates the state with the turbine's new last reading (once per reading). */
+/** Updates the state with one of the turbine's readings (each once, in time order). */
 export function observeReading(
   state: TurbineAlarmState,
-  turbine: LiveTurbine,
+  reading: Reading,
+  place: TurbinePlace,
   rules: AlarmRules,
 ): void {
-  const reading = turbine.reading;
   if (state.lastSeen !== null && reading.time <= state.lastSeen) return;
   state.lastSeen = reading.time;
   if (reading.status === "fault") state.faultSince ??= reading.time;
   else state.faultSince = null;
-  state.underperforming = isUnderperforming(turbine, rules) ? state.underperforming + 1 : 0;
+  state.underperforming = isUnderperforming(reading, place, rules) ? state.underperforming + 1 : 0;
 }
 
-function isUnderperforming(turbine: LiveTurbine, rules: AlarmRules): boolean {
-  const { reading, place } = turbine;
+function isUnderperforming(reading: Reading, place: TurbinePlace, rules: AlarmRules): boolean {
   // Faults, maintenance, curtailment and idling have reasons of their own (and rules).
   if (reading.status !== "producing" && reading.status !== null) return false;
   const band = expectedBand(place.model);

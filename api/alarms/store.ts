@@ -234,11 +234,10 @@ function alarmFromRow(row: Record<string, unknown>): Alarm {
   };
 }
 
+/** An event with its alarm as it was then: an `opened` event's alarm was still open. */
 function eventFromRow(row: Record<string, unknown>): AlarmEvent {
-  return {
-    seq: Number(row.seq),
-    kind: String(row.kind) as AlarmEventKind,
-    time: Number(row.time),
-    alarm: alarmFromRow(row),
-  };
+  const kind = String(row.kind) as AlarmEventKind;
+  const alarm = alarmFromRow(row);
+  if (kind === "opened") alarm.closed_at = null;
+  return { seq: Number(row.seq), kind, time: Number(row.time), alarm };
 }

@@ -16,7 +16,7 @@ import { alarmEventJson } from "./alarm.ts";
 import type { WebhookConfig } from "./config.ts";
 import type { AlarmStore, OutboxEntry } from "./store.ts";
 
-export interface WebhookNotifierOptions extends WebhookConfig {
+export interface WebhookNotifierOptions extends Omit<WebhookConfig, "baseDelayMs"> {
   store: AlarmStore;
   now?: () => number;
   /** First retry after this long, doubling up to maxDelayMs (defaults 1 s and 5 min). */

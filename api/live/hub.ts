@@ -34,6 +34,8 @@ export interface LiveUpdate {
   type: "update";
   time: number;
   turbines: LiveTurbine[];
+  /** Every reading the batch applied, in arrival order (the alarm rules count them). */
+  readings: Reading[];
   /** The update event's JSON, built once however many streams send it. */
   json(): string;
 }
@@ -115,6 +117,7 @@ export class LiveHub {
       type: "update",
       time: now,
       turbines,
+      readings,
       json: () => {
         json ??= JSON.stringify(this.updateJson(now, turbines));
         return json;

@@ -1,0 +1,193 @@
+// Alarms against a real local server: each rule opens and closes alarms from real ingest, they
+// are listed by GET /v1/alarms, streamed as `alarm` events (resumable by Last-Event-ID), and
+// survive a restart (DuckDB tables in the same file).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reading, startTestServer, type TestServer } from "../api/fixture.ts";
+import { openSse } from "../live/support.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "gust-alarms-"));
+const env = {
+  ALARM_SILENT_INTERVALS: "2",
+  ALARM_REJECTIONS_PER_HOUR: "2",
+  ALARM_UNDERPERFORMING_READINGS: "3",
+};
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ dataDir, env });
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const V112 = { project: "Test", province: "Flevoland", model: "Vestas V112", rated_kw: "3300" };
+
+/** Applies what ingest handed the hub and waits until the alarm changes are stored. */
+async function settle(): Promise<void> {
+  server.live.hub.flush();
+  server.live.engine.sweep();
+  await server.live.engine.settled();
+}
+
+async function alarms(query = ""): Promise<any[]> {
+  const answer = await server.get(`/v1/alarms${query}`);
+  expect(answer.status).toBe(200);
+  return answer.body.alarms;
+}
+
+describe("rules", () => {
+  it("fault: opens on a fault reading, closes on the next that is not", async () => {
+    const now = Date.now();
+    await server.post({
+      readings: [reading("f-1", 2, { status: "fault", power_kw: 0, tags: V112 }, now)],
+    });
+    await settle();
+    const [open] = await alarms("?state=open&turbine_id=f-1");
+    expect(open).toMatchObject({ turbine_id: "f-1", rule: "fault", closed_at: null });
+    expect(open.detail).toContain("status fault since");
+    expect(open.reading).toMatchObject({ turbine_id: "f-1", status: "fault", power_kw: 0 });
+    await server.post(reading("f-1", 1, { status: "producing", tags: V112 }, now));
+    await settle();
+    expect(await alarms("?state=open&turbine_id=f-1")).toEqual([]);
+    const [closed] = await alarms("?state=closed&turbine_id=f-1");
+    expect(closed.id).toBe(open.id);
+    expect(Date.parse(closed.closed_at)).toBeGreaterThanOrEqual(Date.parse(closed.opened_at));
+  });
+
+  it("underperforming: power far below the model's curve in three readings in a row", async () => {
+    const now = Date.now();
+    // A V112 makes about 2 MW at 9 m/s; 100 kW is 5%.
+    const low = (minutesAgo: number) =>
+      reading("u-1", minutesAgo, { power_kw: 100, wind_speed_ms: 9, tags: V112 }, now);
+    await server.post({ readings: [low(3), low(2)] });
+    await settle();
+    expect(await alarms("?state=open&turbine_id=u-1")).toEqual([]);
+    await server.post(low(1));
+    await settle();
+    const [open] = await alarms("?state=open&turbine_id=u-1");
+    expect(open.rule).toBe("underperforming");
+    expect(open.detail).toMatch(
+      /100 kW at 9 m\/s: 5% of the \d+(\.\d)? kW its model \(Vestas V112\)/,
+    );
+    // At 20 m/s (above rated wind) the rule does not apply, and a good reading closes it.
+    await server.post(reading("u-1", 0, { power_kw: 2000, wind_speed_ms: 9, tags: V112 }, now));
+    await settle();
+    expect(await alarms("?state=open&turbine_id=u-1")).toEqual([]);
+  });
+
+  it("rejections: more than K rejected readings of a turbine within an hour", async () => {
+    const now = Date.now();
+    const stale = (i: number) => reading("r-1", 60 * 24 * 30 + i, { tags: V112 }, now); // too_old
+    const answer = await server.post({ readings: [stale(1), stale(2), stale(3)] });
+    expect(answer.body.rejected).toHaveLength(3);
+    await settle();
+    const [open] = await alarms("?state=open&turbine_id=r-1");
+    expect(open).toMatchObject({
+      rule: "rejections",
+      detail: expect.stringContaining("3 readings rejected"),
+    });
+    expect(open.reading).toMatchObject({ turbine_id: "r-1", reason: "too_old" });
+  });
+
+  it("silent: no reading for more than N of its own intervals", async () => {
+    const now = Date.now();
+    await server.post({
+      readings: [0, 1, 2].map((i) =>
+        reading("s-1", 0, { time: now - 1500 + i * 500, tags: V112 }, now),
+      ),
+    });
+    await settle();
+    expect(await alarms("?state=open&turbine_id=s-1")).toEqual([]);
+    // Its interval is 500 ms: after 2 of them (and a margin) it is silent.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await settle();
+    const [open] = await alarms("?state=open&turbine_id=s-1");
+    expect(open).toMatchObject({ rule: "silent", reading: { turbine_id: "s-1" } });
+    const snapshot = await server.get("/v1/live/snapshot");
+    expect(snapshot.body.turbines.find((t: any) => t.turbine_id === "s-1").silent).toBe(true);
+    expect(snapshot.body.alarms.map((a: any) => a.id)).toContain(open.id);
+    // It reports again: closed.
+    await server.post(reading("s-1", 0, { time: Date.now(), tags: V112 }));
+    await settle();
+    expect(await alarms("?state=open&turbine_id=s-1")).toEqual([]);
+  });
+
+  it("a replayed fault from hours ago opens nothing", async () => {
+    await server.post(reading("old-1", 120, { status: "fault", power_kw: 0, tags: V112 }));
+    await settle();
+    expect(await alarms("?turbine_id=old-1")).toEqual([]);
+  });
+});
+
+describe("GET /v1/alarms", () => {
+  it("filters by time and refuses bad parameters with problems", async () => {
+    const all = await alarms();
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const opened = all.map((a) => Date.parse(a.opened_at));
+    expect(opened).toEqual([...opened].sort((a, b) => b - a)); // newest first
+    expect(await alarms(`?to=${new Date(Date.now() - 3_600_000).toISOString()}`)).toEqual([]);
+    const bad = await server.get("/v1/alarms?state=maybe");
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].pointer).toBe("/state");
+    expect((await server.get("/v1/alarms", server.turbineKey("f-1"))).status).toBe(403);
+    expect((await server.get("/v1/alarms", "nope")).status).toBe(401);
+  });
+});
+
+describe("stream and restarts", () => {
+  it("streams alarm events, and a resumed stream gets the ones it missed", async () => {
+    const headers = { authorization: `Bearer ${server.readerKey}` };
+    const client = await openSse(`${server.url}/v1/live`, headers);
+    const snapshot = await client.next((e) => e.event === "snapshot");
+    const seenUpTo = snapshot.id;
+    client.close();
+    // While no one watches: an alarm opens and closes.
+    const now = Date.now();
+    await server.post(reading("m-1", 2, { status: "fault", power_kw: 0, tags: V112 }, now));
+    await settle();
+    await server.post(reading("m-1", 1, { status: "producing", tags: V112 }, now));
+    await settle();
+    const resumed = await openSse(`${server.url}/v1/live`, {
+      ...headers,
+      "last-event-id": seenUpTo,
+    });
+    try {
+      await resumed.next(
+        (e) => e.event === "alarm" && e.data.kind === "closed" && e.data.alarm.turbine_id === "m-1",
+      );
+      const missed = resumed.events.filter((e) => e.event === "alarm");
+      expect(missed.map((e) => [e.data.kind, e.data.alarm.turbine_id])).toEqual([
+        ["opened", "m-1"],
+        ["closed", "m-1"],
+      ]);
+      expect(missed.map((e) => Number(e.id))).toEqual(missed.map((e) => e.data.seq));
+      // Live ones follow as they happen.
+      await server.post(reading("m-2", 0, { status: "fault", power_kw: 0, tags: V112 }));
+      await settle();
+      const live = await resumed.next(
+        (e) => e.event === "alarm" && e.data.alarm.turbine_id === "m-2",
+      );
+      expect(live.data).toMatchObject({
+        kind: "opened",
+        alarm: { rule: "fault", closed_at: null },
+      });
+    } finally {
+      resumed.close();
+    }
+  });
+
+  it("keeps alarms across a restart: open ones stay open, closed ones listed", async () => {
+    const before = await alarms();
+    const openBefore = await alarms("?state=open");
+    await server.stop();
+    server = await startTestServer({ dataDir, env });
+    expect(await alarms()).toEqual(before);
+    const snapshot = await server.get("/v1/live/snapshot");
+    expect(snapshot.body.alarms.map((a: any) => a.id).sort()).toEqual(
+      openBefore.map((a) => a.id).sort(),
+    );
+  });
+});

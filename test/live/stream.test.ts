@@ -1,0 +1,139 @@
+// The live view against a real local server (real DuckDB file, loopback HTTP): the snapshot,
+// the SSE stream and its auth, resume after a reconnect, and a slow client dropped.
+import { TransformStream } from "node:stream/web";
+import { SSEStreamingApi } from "hono/streaming";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LiveHub } from "../../api/live/hub.ts";
+import { TurbinePlaces } from "../../api/live/places.ts";
+import { MAX_QUEUED_EVENTS, runLiveStream } from "../../api/live/stream.ts";
+import { mintLiveToken } from "../../api/live/token.ts";
+import { reading, startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
+import { openSse, storedReading } from "./support.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function token(key = server.readerKey): Promise<string> {
+  const answer = await fetch(`${server.url}/v1/live/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}` },
+  });
+  expect(answer.status).toBe(201);
+  return ((await answer.json()) as { token: string }).token;
+}
+
+const place = (province: string, project: string) => ({
+  tags: { project, province, model: "Vestas V112", rated_kw: "3300", lat: "52.5", lon: "5.5" },
+});
+
+describe("snapshot", () => {
+  it("sums the fleet's last readings now, per province and project", async () => {
+    const now = Date.now();
+    const answer = await server.post({
+      readings: [
+        reading("snap-1", 2, { power_kw: 1000, ...place("Flevoland", "A") }, now),
+        reading("snap-1", 1, { power_kw: 1200, ...place("Flevoland", "A") }, now),
+        reading("snap-2", 1, { power_kw: 800, ...place("Groningen", "B") }, now),
+      ],
+    });
+    expect(answer.body.accepted).toBe(3);
+    server.live.hub.flush();
+    const { status, body } = await server.get("/v1/live/snapshot");
+    expect(status).toBe(200);
+    const mine = body.turbines.filter((t: any) => t.turbine_id.startsWith("snap-"));
+    expect(mine.map((t: any) => [t.turbine_id, t.power_kw, t.province, t.silent])).toEqual([
+      ["snap-1", 1200, "Flevoland", false],
+      ["snap-2", 800, "Groningen", false],
+    ]);
+    expect(body.fleet.power_kw).toBe(
+      body.turbines.reduce((sum: number, t: any) => sum + (t.silent ? 0 : t.power_kw), 0),
+    );
+    expect(body.fleet.readings_total).toBeGreaterThanOrEqual(3);
+    const flevoland = body.provinces.find((p: any) => p.province === "Flevoland");
+    expect(flevoland.power_kw).toBeGreaterThanOrEqual(1200);
+    expect(body.projects.find((p: any) => p.project === "B")).toMatchObject({ power_kw: 800 });
+    // The history has the minutes of those readings, by their own time.
+    expect(body.history.points.length).toBeGreaterThanOrEqual(1);
+    expect(body.history.bucket_seconds).toBe(60);
+  });
+
+  it("takes a live token or a reader key, refuses turbine keys and bad tokens", async () => {
+    expect((await server.get("/v1/live/snapshot", server.turbineKey("snap-1"))).status).toBe(403);
+    const live = await token();
+    expect((await fetch(`${server.url}/v1/live/snapshot?token=${live}`)).status).toBe(200);
+    const forged = `${live.slice(0, -2)}xx`;
+    const refused = await fetch(`${server.url}/v1/live/snapshot?token=${forged}`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    const expired = mintLiveToken(TEST_SECRET, Date.now() - 3_600_000).token;
+    const late = await fetch(`${server.url}/v1/live?token=${expired}`);
+    expect(late.status).toBe(401);
+    expect(((await late.json()) as { detail: string }).detail).toContain("expired");
+    const turbineToken = await fetch(`${server.url}/v1/live/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.turbineKey("snap-1")}` },
+    });
+    expect(turbineToken.status).toBe(403);
+    expect((await fetch(`${server.url}/v1/live`)).status).toBe(401);
+  });
+});
+
+describe("stream", () => {
+  it("sends a snapshot, then batched updates as readings are stored", async () => {
+    const client = await openSse(`${server.url}/v1/live?token=${await token()}`);
+    try {
+      expect(client.status).toBe(200);
+      expect(client.contentType).toContain("text/event-stream");
+      const first = await client.next(() => true);
+      expect(first.event).toBe("snapshot");
+      const now = Date.now();
+      // Ten answers in quick succession: fewer updates than answers (batched).
+      for (let i = 0; i < 10; i++) {
+        await server.post(
+          reading("stream-1", 0, { time: now - 10_000 + i * 1000, power_kw: 100 + i }),
+        );
+      }
+      const update = await client.next(
+        (e) =>
+          e.event === "update" &&
+          e.data.turbines.some((t: any) => t.turbine_id === "stream-1" && t.power_kw === 109),
+      );
+      expect(update.data.fleet.readings_total).toBeGreaterThanOrEqual(10);
+      const updates = client.events.filter((e) => e.event === "update");
+      expect(updates.length).toBeLessThan(10);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("a client that cannot keep up", () => {
+  it("is disconnected once its backlog is full, not buffered without bound", async () => {
+    const hub = new LiveHub({ places: new TurbinePlaces(), batchMs: 1 });
+    // Nobody reads this stream: every write after the first waits forever.
+    const { readable, writable } = new TransformStream();
+    const stream = new SSEStreamingApi(writable as never, readable as never);
+    let dropped = false;
+    const run = runLiveStream(stream, {
+      hub,
+      alarmEventsSince: async () => [],
+      onDropped: () => {
+        dropped = true;
+      },
+    });
+    const base = Date.now();
+    for (let i = 0; i <= MAX_QUEUED_EVENTS + 2 && !dropped; i++) {
+      hub.accept([storedReading({ turbine_id: "slow", time: base + i, power_kw: i })]);
+      hub.flush();
+    }
+    expect(dropped).toBe(true);
+    expect(stream.aborted).toBe(true);
+    await run;
+    expect(hub.subscribers).toBe(0);
+  });
+});
