@@ -62,9 +62,6 @@ export async function scanReadings(
   turbines: readonly TurbineFacts[],
   range: ScadaRange,
 ): Promise<ScadaScan> {
-  if (source.kind !== "duckdb" && source.kind !== "timestream") {
-    throw new Error(`the wind analyses run on DuckDB and Timestream, not ${source.kind}`);
-  }
   const measures = (await source.measureColumns?.()) ?? new Set<string>();
   const target = queryTarget(source);
   const [bins, intervals] = await Promise.all([

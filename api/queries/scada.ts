@@ -1,8 +1,10 @@
 // The one scan of stored readings the wind analyses (api/analyses) share: per turbine, status
 // and 0.5 m/s bin of air-density-normalised wind speed, how many readings, their power and wind
 // summed; and per turbine, how many readings and its reporting interval. The same text serves
-// DuckDB and Timestream (only the table and the time literals differ); the registry facts (model, rated power, project) join in TypeScript, so no
-// store needs the registry in SQL.
+// DuckDB and Timestream (only the table and the time literals differ); InfluxDB gets InfluxQL
+// that fetches the readings, binned in influxql.ts. The registry facts (model, rated power,
+// project) join in TypeScript, so no store needs the registry in SQL.
+import { renderInfluxReadingIntervalQuery, renderInfluxScadaBinsQuery } from "./influxql.ts";
 import { type QueryTarget, sqlEpochMs, sqlTimeRange } from "./sql.ts";
 
 export const WIND_BIN_MS = 0.5;
@@ -38,6 +40,17 @@ export function renderScadaBinsQuery(
   measureColumns: ReadonlySet<string>,
 ): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") {
+    const normalise = canNormaliseDensity(measureColumns)
+      ? {
+          densityMeasures: DENSITY_MEASURES,
+          binMs: WIND_BIN_MS,
+          gasConstant: GAS_CONSTANT_DRY_AIR,
+          referenceDensity: REFERENCE_AIR_DENSITY,
+        }
+      : null;
+    return renderInfluxScadaBinsQuery(tableRef, range, normalise, WIND_BIN_MS);
+  }
   return [
     `SELECT turbine_id, status, CAST(floor(v_n / ${WIND_BIN_MS}) AS BIGINT) AS bin,`,
     "  count(*) AS n, sum(power_kw) AS power_sum, sum(v_n) AS wind_sum",
@@ -58,6 +71,7 @@ export function renderScadaBinsQuery(
  */
 export function renderReadingIntervalQuery(target: QueryTarget, range: ScadaRange): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") return renderInfluxReadingIntervalQuery(tableRef, range);
   const ms = sqlEpochMs(dialect, "time");
   return [
     "SELECT turbine_id, sum(n) AS readings,",

@@ -17,6 +17,8 @@
 
 import { answerInfluxQuery } from "../queries/influxql.ts";
 import type { ReadingStatus } from "../readings/schema.ts";
+import { turbineDimensions } from "../registry/dimensions.ts";
+import type { RegisteredTurbine } from "../registry/port.ts";
 import { currentDeadline } from "./deadline.ts";
 import { classifyReadings, type KnownReading, readingIdentity, timeSpan } from "./identity.ts";
 import {
@@ -68,22 +70,37 @@ export class InfluxDbStore implements ReadingStore {
     this.budgetMs = options.budgetMs ?? 10_000;
   }
 
-  async write(readings: Reading[], _now: number): Promise<WriteOutcome[]> {
+  async write(
+    readings: Reading[],
+    _now: number,
+    turbines?: ReadonlyMap<string, RegisteredTurbine>,
+  ): Promise<WriteOutcome[]> {
     if (readings.length === 0) return [];
     const release = await this.locks.acquire(readings.map(readingIdentity));
     try {
-      return await this.writeHeld(readings);
+      return await this.writeHeld(readings, turbines);
     } finally {
       release();
     }
   }
 
-  private async writeHeld(readings: Reading[]): Promise<WriteOutcome[]> {
+  private async writeHeld(
+    readings: Reading[],
+    turbines: ReadonlyMap<string, RegisteredTurbine> | undefined,
+  ): Promise<WriteOutcome[]> {
     const deadline = currentDeadline(this.budgetMs);
     const stored = await this.lookUpStored(readings, deadline);
     const known = new Map<string, KnownReading>();
-    for (const [identity, point] of stored)
-      known.set(identity, { reading: point.reading, stored: true, changed: false });
+    const sentTags = new Map(readings.map((r) => [readingIdentity(r), r.tags] as const));
+    for (const [identity, point] of stored) {
+      // A registered turbine's points carry the registry's dimensions, not the sender's tags:
+      // those cannot tell a duplicate from a conflict then, so they are not compared.
+      const registered = turbines?.has(point.reading.turbine_id) === true;
+      const reading = registered
+        ? { ...point.reading, tags: sentTags.get(identity) ?? {} }
+        : point.reading;
+      known.set(identity, { reading, stored: true, changed: false });
+    }
     const outcomes = classifyReadings(readings, known);
     const lines: string[] = [];
     const replaced: StoredPoint[] = [];
@@ -92,7 +109,8 @@ export class InfluxDbStore implements ReadingStore {
       const previous = stored.get(identity);
       // A correction keeps the stored point's tags: the same series and time overwrite it,
       // so queries see exactly one reading per identity.
-      const tags = previous?.tags ?? pointTags(entry.reading, entry.reading.tags);
+      const tags =
+        previous?.tags ?? pointTags(entry.reading, dimensionsOf(entry.reading, turbines));
       lines.push(encodePoint(this.measurement, tags, entry.reading));
       if (previous && dropsFields(previous, entry.reading)) replaced.push(previous);
     }
@@ -191,6 +209,18 @@ export class InfluxDbStore implements ReadingStore {
   async close(): Promise<void> {
     await this.options.client.close();
   }
+}
+
+/**
+ * The tags a new point gets beside turbine_id: the registry's dimensions of its turbine
+ * (project, model, its tags), or, for a turbine the registry does not know, the reading's tags.
+ */
+function dimensionsOf(
+  reading: Reading,
+  turbines: ReadonlyMap<string, RegisteredTurbine> | undefined,
+): Record<string, string> {
+  const turbine = turbines?.get(reading.turbine_id);
+  return turbine ? turbineDimensions(turbine) : (reading.tags ?? {});
 }
 
 /** A row of `SELECT * ... GROUP BY *` (fields as columns, tags of its series) as a reading. */

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { analyseAll } from "../../api/analyses/run.ts";
+import type { TurbineFacts } from "../../api/analyses/scan.ts";
 import {
   renderCompletenessQuery,
   renderDataExtentQuery,
@@ -12,6 +14,7 @@ import {
 } from "../../api/queries/analysis.ts";
 import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/power.ts";
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
+import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
@@ -100,9 +103,16 @@ function fleet(): Reading[] {
         power_kw: Math.round(next() * 30_000) / 10,
         wind_speed_ms: wind,
         status: roll < 0.8 ? "producing" : roll < 0.9 ? "idle" : roll < 0.95 ? null : "fault",
-        status_code: null,
+        status_code: roll < 0.9 ? null : Math.floor(next() * 500),
         version: 1,
-        measures: {},
+        // Air temperature and pressure on most readings (the analyses normalise wind with them).
+        measures:
+          next() < 0.9
+            ? {
+                ambient_temperature_c: Math.round(next() * 300 - 50) / 10,
+                ambient_pressure_hpa: Math.round(9800 + next() * 500) / 10,
+              }
+            : {},
         tags: turbine.tags,
       } as Reading);
     }
@@ -232,4 +242,38 @@ it("answers every analysis as DuckDB does", async () => {
     expect(expected.length, name).toBeGreaterThan(0);
     expectSameRows(actual, expected, name);
   }
+});
+
+it("answers the wind analyses' scan, and so every wind analysis, as DuckDB does", async () => {
+  const range = { from: FROM + 86_400_000, to: TO - 86_400_000 };
+  const measures = await duckdb.measureColumns();
+  expect([...(await influxdb.measureColumns())].sort()).toEqual([...measures].sort());
+  const order = (rows: QueryRow[]) =>
+    [...rows].sort((a, b) =>
+      `${a.turbine_id}|${a.status}|${String(a.bin).padStart(6, "0")}`.localeCompare(
+        `${b.turbine_id}|${b.status}|${String(b.bin).padStart(6, "0")}`,
+      ),
+    );
+  const bins = await both((t) => renderScadaBinsQuery(t, range, measures));
+  expect(bins.expected.length).toBeGreaterThan(100);
+  expectSameRows(order(bins.actual), order(bins.expected), "scan bins");
+  const hours = await both((t) => renderReadingIntervalQuery(t, range));
+  expectSameRows(order(hours.actual), order(hours.expected), "reading interval");
+
+  const facts: TurbineFacts[] = TURBINES.filter((t) => t.tags.rated_kw).map((t) => ({
+    turbine_id: t.id,
+    project: t.tags.project ?? null,
+    model: "V90",
+    rated_kw: Number(t.tags.rated_kw),
+    tags: t.tags,
+  }));
+  const onDuckDb = await analyseAll(duckdb, facts, range);
+  const onInfluxDb = await analyseAll(influxdb, facts, range);
+  expect(onDuckDb.densityNormalised).toBe(true);
+  expect(onDuckDb.energy.length).toBeGreaterThan(0);
+  const rounded = (value: unknown) =>
+    JSON.parse(JSON.stringify(value), (_k, v) =>
+      typeof v === "number" ? Number(v.toPrecision(9)) : v,
+    );
+  expect(rounded(onInfluxDb)).toEqual(rounded(onDuckDb));
 });

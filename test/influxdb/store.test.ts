@@ -6,6 +6,7 @@ import { createApp } from "../../api/app.ts";
 import { roleKey } from "../../api/auth/keys.ts";
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
+import type { RegisteredTurbine } from "../../api/registry/port.ts";
 import { InfluxDbClient } from "../../api/store/influxdb-client.ts";
 import { InfluxDbStore } from "../../api/store/influxdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
@@ -126,6 +127,40 @@ describe("identity rules", () => {
     expect(stored).toMatchObject({ version: 2 });
     expect(stored).not.toHaveProperty("status_code");
     expect(stored).not.toHaveProperty("rotor_speed_rpm");
+  });
+});
+
+describe("registered turbines", () => {
+  const registered: RegisteredTurbine = {
+    turbine_id: "REG",
+    name: null,
+    project: "Windpark Krammer",
+    model: "E-115",
+    rated_kw: 3000,
+    hub_height_m: null,
+    rotor_diameter_m: null,
+    latitude: null,
+    longitude: null,
+    commissioned: null,
+    tags: { province: "Zeeland", municipality: "Schouwen-Duiveland" },
+    etag: "1",
+    updated_at: 0,
+    key_generation: 1,
+  };
+  const turbines = new Map([["REG", registered]]);
+
+  it("tags points with the registry's dimensions, and tells duplicates from conflicts by content", async () => {
+    const bare = reading("REG", 0, { tags: {} });
+    expect(await store.write([bare], T0, turbines)).toEqual(["accepted"]);
+    expect(await store.write([bare], T0, turbines)).toEqual(["duplicate"]);
+    expect(await store.write([{ ...bare, power_kw: 1 }], T0, turbines)).toEqual(["conflict"]);
+    const [stored] = await points(store, "REG");
+    expect(stored).toMatchObject({
+      project: "Windpark Krammer",
+      model: "E-115",
+      province: "Zeeland",
+      municipality: "Schouwen-Duiveland",
+    });
   });
 });
 
