@@ -48,6 +48,7 @@ import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
 import type { Construct, IConstruct } from "constructs";
 import type { GustStackConfig } from "./config.ts";
 import { InfluxDbReadingStore } from "./influxdb-variant.ts";
+import { TurbineRegistryTable } from "./registry-table.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BUNDLER = join(ROOT, "infra/lambda-bundle.ts");
@@ -219,6 +220,7 @@ export class GustStack extends Stack {
       "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. WriteRecords and Select are granted on the one table.",
     );
     secret.grantRead(fn);
+    new TurbineRegistryTable(this, "Registry").attach(fn);
     if (influx) influx.attach(fn);
     else {
       fn.addToRolePolicy(

@@ -1,0 +1,50 @@
+// The fleet registry on AWS: one DynamoDB table (partition key turbine_id), on demand, with
+// point-in-time recovery, kept when the stack is deleted (the fleet's description is the
+// operator's data), and a function that may do only the item actions the registry uses on it
+// (api/registry/dynamodb-registry.ts; TransactWriteItems is authorized as its PutItem and
+// DeleteItem, there is no IAM action of its own).
+import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
+import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
+import { Construct } from "constructs";
+
+/** What the function may do with the table's items, and nothing else. */
+export const REGISTRY_ITEM_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Scan",
+  "dynamodb:PutItem",
+  "dynamodb:DeleteItem",
+] as const;
+
+export class TurbineRegistryTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new Table(this, "Table", {
+      partitionKey: { name: "turbine_id", type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(scope, "RegistryTable", {
+      value: this.table.tableName,
+      description: "The DynamoDB table of the fleet registry (retained when the stack is deleted)",
+    });
+  }
+
+  /** The function's table name (REGISTRY_TABLE) and its item actions on this table only. */
+  attach(fn: LambdaFunction): void {
+    fn.addEnvironment("REGISTRY_TABLE", this.table.tableName);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...REGISTRY_ITEM_ACTIONS],
+        resources: [this.table.tableArn],
+      }),
+    );
+  }
+}
