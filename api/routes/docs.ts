@@ -50,6 +50,8 @@ export function registerDocsRoutes(app: GustApp, deps: AppDeps): void {
           "Telemetry for wind turbines: turbines POST readings, analysts read them back. " +
           "Errors are RFC 9457 problem documents (application/problem+json).",
       },
+      // Relative: the server that serves this document (local or behind API Gateway) is the API.
+      servers: [{ url: "/", description: "the server that serves this document" }],
     });
     return c.json(document as object);
   });

@@ -13,7 +13,10 @@ export const HEALTH_CHECK_TTL_MS = 30_000;
 const route = createRoute({
   method: "get",
   path: "/healthz",
+  operationId: "getHealth",
   tags: ["operations"],
+  // Load balancers and scripts call it without a key.
+  security: [],
   summary: "Is the API up and its store reachable?",
   description: `The store check is cached for ${HEALTH_CHECK_TTL_MS / 1000} s: a change shows within that time.`,
   responses: {
@@ -27,6 +30,10 @@ const route = createRoute({
           }),
         },
       },
+    },
+    429: {
+      description:
+        "Too many requests: the cloud stage's rate limit (API Gateway answers, not gust). Retry with backoff.",
     },
     503: {
       description: "The store does not answer.",

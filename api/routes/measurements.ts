@@ -244,6 +244,7 @@ function documentIngestRoute(app: GustApp): void {
   app.openAPIRegistry.registerPath({
     method: "post",
     path: MEASUREMENTS_PATH,
+    operationId: "sendReadings",
     tags: ["measurements"],
     summary: "Send readings",
     description: [

@@ -33,6 +33,7 @@ const PowerBinSchema = z.object({
 const route = createRoute({
   method: "get",
   path: "/v1/power",
+  operationId: "getPower",
   tags: ["analysis"],
   summary: "Power per time bin, optionally grouped",
   description:

@@ -14,6 +14,7 @@ const DEFAULT_RANGE_MS = 24 * 3_600_000;
 const route = createRoute({
   method: "get",
   path: "/v1/turbines/{turbine_id}/measurements",
+  operationId: "listTurbineReadings",
   tags: ["measurements"],
   summary: "Read a turbine's stored readings",
   description:
