@@ -30,6 +30,11 @@ try {
       ? `gust API on ${server.url} (readings: influxdb ${process.env.INFLUXDB_URL} database ${process.env.INFLUXDB_DATABASE}; registry and keys in ${config.dataDir})`
       : `gust API on ${server.url} (store: duckdb in ${config.dataDir})`,
   );
+  if (server.migration) {
+    console.log(
+      `  migrated: ${server.migration.readings.toLocaleString("en")} readings of ${server.migration.turbines.toLocaleString("en")} turbines from ${server.migration.from} to the keyed layout (a turbine key per reading, a column per measure), in place`,
+    );
+  }
   if (server.recoveredReadings > 0) {
     console.log(
       `  recovered: ${server.recoveredReadings.toLocaleString("en")} acknowledged readings that a stopped server left in the ingest log are now in the DuckDB file`,

@@ -14,6 +14,7 @@ import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
+import type { LayoutMigration } from "./store/duckdb-readings-table.ts";
 import { openDuckDbStore } from "./store/duckdb-store.ts";
 import type { ReadingStore } from "./store/port.ts";
 
@@ -48,6 +49,8 @@ export interface LocalServer {
   registry: TurbineRegistry;
   /** Readings a stopped server had acknowledged but not yet put in the DuckDB file. */
   recoveredReadings: number;
+  /** What opening the DuckDB file migrated from an earlier release's layout, if anything. */
+  migration: LayoutMigration | null;
   keySecret: string;
   /** The live hub, alarm engine and webhook notifier of this server. */
   live: LiveFeed;
@@ -107,6 +110,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     store,
     registry,
     recoveredReadings: embedded.recoveredReadings,
+    migration: embedded.migration,
     keySecret,
     live,
     async close() {
