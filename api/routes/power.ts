@@ -12,12 +12,18 @@ import {
 } from "../queries/power.ts";
 import { queryTarget } from "../queries/sql.ts";
 import { ProblemSchema } from "../readings/schema.ts";
+import { itemsThatFit, MAX_ANSWER_BYTES } from "./answer-size.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
 
 /** The most bins one export answers; longer ranges need a coarser `every`. */
 export const MAX_POWER_BINS = 10_000;
+/**
+ * The most rows (bins x groups) one answer holds: ~110 bytes a row in JSON keeps it near 4 MiB,
+ * under Lambda's 6 MB. The fleet by turbine every 15 minutes for a day (74k rows) is refused.
+ */
+export const MAX_POWER_ROWS = 40_000;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
 
 const PowerBinSchema = z.object({
@@ -39,7 +45,7 @@ const route = createRoute({
   description:
     "Each bin's power is the mean power of each turbine within the bin, summed across turbines, " +
     "so a turbine that reports twice as often does not count twice. Bins start on UTC " +
-    `boundaries (months on the 1st). At most ${MAX_POWER_BINS} bins per request. Defaults: the 24 ` +
+    `boundaries (months on the 1st). At most ${MAX_POWER_BINS} bins and ${MAX_POWER_ROWS} rows (bins x groups) per request. Defaults: the 24 ` +
     "hours before now, every=1h, by=none, format=json. Reader or operator key.",
   security: [{ bearerAuth: [] }],
   request: {
@@ -76,7 +82,8 @@ const route = createRoute({
       content: { "application/problem+json": { schema: ProblemSchema } },
     },
     422: {
-      description: "Bad parameters, or a range with too many bins.",
+      description:
+        "Bad parameters, or a range with too many bins or rows (the problem says how to ask for less).",
       content: { "application/problem+json": { schema: ProblemSchema } },
     },
     503: {
@@ -120,6 +127,16 @@ export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
       await deps.store.select(renderPowerQuery(queryTarget(deps.store), query)),
       query,
     );
+    if (rows.length > MAX_POWER_ROWS || itemsThatFit(rows) < rows.length) {
+      // Both stores alike: the answer must fit what Lambda can return (answer-size.ts).
+      return problemResponse(
+        422,
+        "answer-too-large",
+        "Answer too large",
+        `${bins} bins of ${every} by ${by} make ${rows.length} rows, over the ${MAX_POWER_ROWS} rows (or ${MAX_ANSWER_BYTES / 1024 / 1024} MiB) one answer may hold: ask for a shorter range (from/to) and page through it, a coarser every, or a coarser by (project or province instead of turbine).`,
+        { errors: [{ pointer: "/to", detail: `at most ${MAX_POWER_ROWS} rows per answer` }] },
+      ) as never;
+    }
     if (format === "csv") {
       return c.body(powerCsv(rows), 200, { "content-type": "text/csv; charset=utf-8" }) as never;
     }

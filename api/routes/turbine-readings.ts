@@ -4,6 +4,7 @@ import { mayRead } from "../auth/keys.ts";
 import { readingFromRow, renderReadingsQuery } from "../queries/readings.ts";
 import { queryTarget } from "../queries/sql.ts";
 import { ProblemSchema, StoredReadingSchema, TurbineIdSchema } from "../readings/schema.ts";
+import { itemsThatFit } from "./answer-size.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
@@ -20,7 +21,7 @@ const route = createRoute({
   description:
     "Readings with `from` <= time < `to`, oldest first. Defaults: `to` is 15 minutes from now " +
     "(the latest a reading may be), `from` 24 hours before `to`. When a page is full, " +
-    "`next_from` is where the next page starts. Reader or operator key, or the turbine's own.",
+    "`next_from` is where the next page starts (a page also ends before the answer would pass 5 MiB).  Reader or operator key, or the turbine's own.",
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({ turbine_id: TurbineIdSchema }),
@@ -85,10 +86,16 @@ export function registerTurbineReadingRoutes(app: GustApp, deps: AppDeps): void 
         limit,
       }),
     );
-    const readings = rows.map(readingFromRow);
+    const all = rows.map(readingFromRow);
+    // A page also ends where the answer would outgrow what Lambda can return (answer-size.ts);
+    // next_from then continues after the last reading that fits.
+    const fit = Math.max(1, itemsThatFit(all));
+    const readings = fit < all.length ? all.slice(0, fit) : all;
     const last = readings.at(-1);
     const next_from =
-      readings.length === limit && last ? new Date(Date.parse(last.time) + 1).toISOString() : null;
+      (readings.length === limit || readings.length < all.length) && last
+        ? new Date(Date.parse(last.time) + 1).toISOString()
+        : null;
     return c.json({ turbine_id, readings, next_from }, 200);
   });
 }
