@@ -2,15 +2,20 @@
 // Locally it opens the DuckDB file under DATA_DIR; with STORE=timestream it queries Timestream.
 import { parseArgs } from "node:util";
 import { runAnalysis } from "./lib/run-analysis.ts";
-import { openAnalysisStore } from "./lib/store.ts";
+import { openAnalysisRegistry, openAnalysisStore } from "./lib/store.ts";
 import { parseTimeFlag } from "./lib/time-flag.ts";
 
-const HELP = `Usage: npm run analyze -- [--from TIME] [--to TIME] [--out DIR]
+const HELP = `Usage: npm run analyze -- [--from TIME] [--to TIME] [--out DIR] [--parquet]
 
   --from, --to   RFC 3339 with a zone, a date (UTC), epoch ms, or now-6h / now-2d
                  (default: the 24 hours up to the last reading)
   --out DIR      write one CSV per table and report.html there (default: ./reports/latest)
+  --parquet      write each table as Parquet too (pandas, Polars, Arquero, DuckDB read it)
   --no-files     print the tables only
+
+With turbines in the registry (PUT /v1/turbines, or the simulator's --per-turbine mode), the
+report adds the wind analyses: IEC power curves, underperformance, availability and lost
+energy, energy and capacity factor, and the fleet map.
 
 Reads DATA_DIR/gust.duckdb (default ./data). DuckDB lets one process write a file: stop
 \`npm run serve\` first, or run the analysis inside \`npm start\`, which shares the API's store.`;
@@ -22,6 +27,7 @@ try {
       to: { type: "string" },
       out: { type: "string" },
       "no-files": { type: "boolean" },
+      parquet: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
@@ -33,14 +39,18 @@ try {
   const from = values.from === undefined ? undefined : parseTimeFlag(values.from, "--from");
   const to = values.to === undefined ? undefined : parseTimeFlag(values.to, "--to");
   const store = await openAnalysisStore();
+  const registry = await openAnalysisRegistry(store);
   try {
     await runAnalysis({
       store,
       from,
       to,
       outDir: values["no-files"] ? undefined : (values.out ?? "reports/latest"),
+      parquet: values.parquet,
+      registry,
     });
   } finally {
+    await registry?.close();
     await store.close();
   }
 } catch (error) {

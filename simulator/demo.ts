@@ -111,6 +111,7 @@ try {
   step("4/4 analysis");
   const analysis = await runAnalysis({
     store: server.store,
+    registry: server.registry,
     outDir: values.out ?? "reports/latest",
     out: process.stdout,
   });

@@ -3,7 +3,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
+import type { TurbineFacts } from "../../api/analyses/scan.ts";
 import { tableCsv } from "../../api/csv.ts";
+import { duckDbParquetWriter } from "../../api/export/duckdb-parquet.ts";
+import { inferColumns } from "../../api/export/parquet.ts";
 import { renderDataExtentQuery, type TimeRange } from "../../api/queries/analysis.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
@@ -28,6 +31,8 @@ import {
   turbinePower,
   turbines,
 } from "./tables.ts";
+import type { TurbinePlace } from "./wind-charts.ts";
+import { windCharts, windSection } from "./wind-section.ts";
 
 export interface AnalysisOptions {
   store: ReadingStore;
@@ -36,6 +41,13 @@ export interface AnalysisOptions {
   to?: number;
   /** Write one CSV per table and report.html here. */
   outDir?: string;
+  /** Write each table as Parquet too (beside the CSV). */
+  parquet?: boolean;
+  /**
+   * The fleet registry: with its turbines (model, rated power, project, location) the wind
+   * analyses join the report (power curves, underperformance, availability, the fleet map).
+   */
+  registry?: { list(): Promise<readonly (TurbineFacts & Partial<TurbinePlace>)[]> };
   out?: Writable;
 }
 
@@ -45,6 +57,7 @@ export interface AnalysisResult {
   headline: string[];
   reportPath?: string;
   csvPaths: string[];
+  parquetPaths: string[];
 }
 
 const DAY = 86_400_000;
@@ -95,7 +108,10 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   const { top, bottom } = topAndBottom(projectTable);
   const curve = await powerCurve(options.store, range);
   const completenessTable = await completeness(options.store, range);
+  const registered = (await options.registry?.list()) ?? [];
+  const wind = registered.length > 0 ? await windSection(options.store, registered, range) : null;
   const tables: Record<string, Table> = {
+    ...wind?.tables,
     fleet_power: fleet,
     projects: projectTable,
     project_power: projectOverTime,
@@ -119,14 +135,19 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     `fleet power: mean ${meanMw.toFixed(1)} MW, peak ${Math.max(0, ...powers).toFixed(1)} MW; energy ${energy.toFixed(1)} MWh; capacity factor ${rated > 0 ? ((meanMw / rated) * 100).toFixed(1) : "?"}%`,
   ];
 
+  if (wind) headline.push(...wind.headline);
+
   out.write(`\n${headline.join("\n")}\n\n`);
   out.write(`${formatTable("Power per province", provinceTable, 12)}\n\n`);
   out.write(`${formatTable("Top projects by energy", top)}\n\n`);
   out.write(`${formatTable("Bottom projects by energy", bottom)}\n\n`);
   out.write(`${formatTable("Empirical power curve", curve, 30)}\n\n`);
   out.write(`${formatTable("Least complete turbines", completenessTable, 5)}\n`);
+  for (const { title, table } of wind?.reportTables ?? []) {
+    out.write(`\n${formatTable(title, table, 10)}\n`);
+  }
 
-  const result: AnalysisResult = { range, tables, headline, csvPaths: [] };
+  const result: AnalysisResult = { range, tables, headline, csvPaths: [], parquetPaths: [] };
   if (options.outDir) {
     const dir = resolve(options.outDir);
     mkdirSync(dir, { recursive: true });
@@ -134,6 +155,15 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       const path = join(dir, `${name}.csv`);
       writeFileSync(path, tableCsv(table));
       result.csvPaths.push(path);
+    }
+    if (options.parquet) {
+      const writer = duckDbParquetWriter();
+      for (const [name, table] of Object.entries(tables)) {
+        const path = join(dir, `${name}.parquet`);
+        const rows = table.objects();
+        writeFileSync(path, await writer.write(inferColumns(table.columnNames(), rows), rows));
+        result.parquetPaths.push(path);
+      }
     }
     const charts = await Promise.all([
       renderSvg(fleetPowerChart(fleet)).then((svg) => ({ id: "fleet-power", svg })),
@@ -143,7 +173,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       })),
       renderSvg(projectMapChart(projectTable)).then((svg) => ({ id: "project-map", svg })),
       renderSvg(powerCurveChart(curve)).then((svg) => ({ id: "power-curve", svg })),
-    ]);
+      ...(wind ? [windCharts(wind, registered)] : []),
+    ]).then((all) => all.flat());
     result.reportPath = join(dir, "report.html");
     writeFileSync(
       result.reportPath,
@@ -153,6 +184,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
         headline,
         charts,
         tables: [
+          ...(wind?.reportTables ?? []),
           { title: "Power per province", table: provinceTable },
           { title: "Top projects by energy", table: top },
           { title: "Bottom projects by energy", table: bottom },
@@ -165,7 +197,9 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
         ],
       }),
     );
-    out.write(`\nCSV: ${result.csvPaths.length} tables in ${dir}\nreport: ${result.reportPath}\n`);
+    out.write(
+      `\nCSV: ${result.csvPaths.length} tables in ${dir}${result.parquetPaths.length ? ` (and as Parquet)` : ""}\nreport: ${result.reportPath}\n`,
+    );
   }
   return result;
 }

@@ -3,8 +3,10 @@
 // holds it, with a message that says what to do.
 import { join } from "node:path";
 import { readLocalConfig } from "../../api/config.ts";
+import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
+import type { TurbineRegistry } from "../../api/registry/port.ts";
 import { DUCKDB_FILE_NAME } from "../../api/server.ts";
-import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { DuckDbStore, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 
 export async function openAnalysisStore(
@@ -23,4 +25,18 @@ export async function openAnalysisStore(
     path: join(config.dataDir, DUCKDB_FILE_NAME),
     writeWindow: { maxAgeMs: config.writeWindowDays * 86_400_000, maxFutureMs: 0 },
   });
+}
+
+/**
+ * The registry beside the store: the `turbines` table in the same DuckDB file, or DynamoDB
+ * (REGISTRY_TABLE) with Timestream; undefined when there is none to read.
+ */
+export async function openAnalysisRegistry(
+  store: ReadingStore,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TurbineRegistry | undefined> {
+  if (store instanceof DuckDbStore) return openDuckDbRegistry(await store.connect());
+  if (!env.REGISTRY_TABLE) return undefined;
+  const { openDynamoDbRegistryFromEnv } = await import("../../api/registry/dynamodb-env.ts");
+  return openDynamoDbRegistryFromEnv(env);
 }

@@ -1,0 +1,105 @@
+// The report's wind-analysis section: power curves per model, the underperformance ranking,
+// availability and lost energy per cause, energy and capacity factor, and the fleet map. Every
+// figure comes from api/analyses over one scan of the period, with the registry's turbines.
+import * as aq from "arquero";
+import { analyseAll, type WindAnalyses } from "../../api/analyses/run.ts";
+import type { TurbineFacts } from "../../api/analyses/scan.ts";
+import type { TimeRange } from "../../api/queries/analysis.ts";
+import type { ReadingStore } from "../../api/store/port.ts";
+import { renderSvg } from "./charts.ts";
+import type { Table } from "./tables.ts";
+import {
+  availabilityMapChart,
+  lostEnergyChart,
+  modelPowerCurvesChart,
+  type TurbinePlace,
+  underperformanceChart,
+} from "./wind-charts.ts";
+
+export interface WindSection {
+  analyses: WindAnalyses;
+  tables: Record<string, Table>;
+  headline: string[];
+  reportTables: { title: string; table: Table; limit?: number }[];
+}
+
+export async function windSection(
+  store: ReadingStore,
+  turbines: readonly (TurbineFacts & Partial<TurbinePlace>)[],
+  range: TimeRange,
+): Promise<WindSection> {
+  const analyses = await analyseAll(store, turbines, range);
+  const table = (rows: readonly object[]) => aq.from(rows as object[]);
+  const tables: Record<string, Table> = {
+    iec_power_curves: table(analyses.powerCurves),
+    underperformance: table(analyses.underperformance),
+    availability: table(analyses.availability),
+    energy: table(analyses.energy),
+  };
+  const fleet = analyses.availability.find((r) => r.level === "fleet");
+  const flagged = analyses.underperformance.filter((r) => r.flagged);
+  const fleetEnergy = analyses.energy.find((r) => r.level === "fleet");
+  const headline = [
+    `availability: ${fleet?.time_availability_pct ?? "?"}% time-based, ${fleet?.production_availability_pct ?? "?"}% production-based; ${fleet?.unknown_hours ?? 0} turbine-hours without data; lost ${fleet?.lost_fault_mwh ?? 0} MWh to faults, ${fleet?.lost_maintenance_mwh ?? 0} MWh to maintenance, ${fleet?.lost_curtailment_mwh ?? 0} MWh to curtailment`,
+    `capacity factor ${fleetEnergy?.capacity_factor === null || fleetEnergy === undefined ? "?" : (fleetEnergy.capacity_factor * 100).toFixed(1)}% over ${fleetEnergy?.turbines ?? 0} registered turbines; ${flagged.length} turbine(s) flagged as underperforming${
+      flagged.length
+        ? `: ${flagged
+            .slice(0, 8)
+            .map((r) => `${r.turbine_id} (${r.shortfall_pct}%)`)
+            .join(", ")}`
+        : ""
+    }`,
+  ];
+  return {
+    analyses,
+    tables,
+    headline,
+    reportTables: [
+      {
+        title: "Underperformance (against the model's fleet curve)",
+        table: tables.underperformance as Table,
+        limit: 20,
+      },
+      {
+        title: "Availability and lost energy per project (least available first)",
+        table: table(
+          analyses.availability
+            .filter((r) => r.level !== "turbine")
+            .sort((a, b) => (a.time_availability_pct ?? 101) - (b.time_availability_pct ?? 101)),
+        ),
+        limit: 20,
+      },
+      {
+        title: "Energy and capacity factor per province",
+        table: table(analyses.energy.filter((r) => r.level === "province" || r.level === "fleet")),
+        limit: 20,
+      },
+    ],
+  };
+}
+
+export async function windCharts(
+  section: WindSection,
+  turbines: readonly (TurbineFacts & Partial<TurbinePlace>)[],
+): Promise<{ id: string; svg: string }[]> {
+  const { analyses } = section;
+  const places: TurbinePlace[] = turbines.map((t) => ({
+    turbine_id: t.turbine_id,
+    latitude: t.latitude ?? null,
+    longitude: t.longitude ?? null,
+  }));
+  return Promise.all([
+    renderSvg(modelPowerCurvesChart(analyses.powerCurves, analyses.underperformance)).then(
+      (svg) => ({ id: "model-power-curves", svg }),
+    ),
+    renderSvg(underperformanceChart(analyses.underperformance)).then((svg) => ({
+      id: "underperformance",
+      svg,
+    })),
+    renderSvg(lostEnergyChart(analyses.availability)).then((svg) => ({ id: "lost-energy", svg })),
+    renderSvg(availabilityMapChart(analyses.availability, places)).then((svg) => ({
+      id: "availability-map",
+      svg,
+    })),
+  ]);
+}
