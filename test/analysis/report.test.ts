@@ -1,6 +1,6 @@
 // The HTML report in real headless Chromium: every chart present and drawn, no console errors,
 // and no request beyond the file itself.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -33,24 +33,50 @@ afterAll(async () => {
 });
 
 it("writes CSVs and a report whose charts all render offline in Chromium", async () => {
-  const result = await runAnalysis({ store: server.store, outDir, out: silent() });
+  const result = await runAnalysis({
+    store: server.store,
+    registry: server.registry,
+    outDir,
+    parquet: true,
+    out: silent(),
+  });
   expect(result.csvPaths.map((p) => p.split("/").pop()).sort()).toEqual([
+    "availability.csv",
     "bottom_projects.csv",
     "completeness.csv",
+    "energy.csv",
     "fleet_power.csv",
+    "iec_power_curves.csv",
     "power_curve.csv",
     "project_power.csv",
     "projects.csv",
     "provinces.csv",
     "top_projects.csv",
+    "underperformance.csv",
   ]);
+  // --parquet: the same tables as Parquet files.
+  expect(result.parquetPaths).toHaveLength(result.csvPaths.length);
+  expect(
+    readFileSync(result.parquetPaths[0] as string)
+      .subarray(0, 4)
+      .toString(),
+  ).toBe("PAR1");
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const { requests, errors } = watchPage(page);
     const url = pathToFileURL(result.reportPath as string).href;
     await page.goto(url);
-    for (const id of ["fleet-power", "project-power", "project-map", "power-curve"]) {
+    for (const id of [
+      "fleet-power",
+      "project-power",
+      "project-map",
+      "power-curve",
+      "model-power-curves",
+      "underperformance",
+      "lost-energy",
+      "availability-map",
+    ]) {
       const chart = page.locator(`figure#${id} svg`);
       const box = await chart.boundingBox();
       expect(box?.width, id).toBeGreaterThan(200);
@@ -59,7 +85,7 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
       expect(
         await page
           .locator(
-            `figure#${id} svg .mark-line path, figure#${id} svg .mark-area path, figure#${id} svg .mark-rect path, figure#${id} svg .mark-symbol path`,
+            `figure#${id} svg .mark-line path, figure#${id} svg .mark-area path, figure#${id} svg .mark-rect path, figure#${id} svg .mark-symbol path, figure#${id} svg .mark-shape path`,
           )
           .count(),
         id,
@@ -68,7 +94,16 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
     // Power per project: a panel of power over time for each of the 12 largest, and the bars.
     expect(await page.locator("figure#project-power svg .mark-area path").count()).toBe(12);
     expect(await page.locator("figure#project-power svg .mark-rect path").count()).toBe(40);
-    expect(await page.locator("table").count()).toBeGreaterThanOrEqual(5);
+    expect(await page.locator("table").count()).toBeGreaterThanOrEqual(8);
+    // The fleet map: the twelve province outlines, a turbine per registered project, the
+    // outlines' attribution.
+    expect(await page.locator("figure#availability-map svg .mark-shape path").count()).toBe(12);
+    expect(
+      await page.locator("figure#availability-map svg .mark-symbol path").count(),
+    ).toBeGreaterThan(50);
+    expect(await page.locator("figure#availability-map").textContent()).toContain("CC BY 4.0");
+    // Lost energy: stacked bars of three causes.
+    expect(await page.locator("figure#lost-energy svg .mark-rect path").count()).toBeGreaterThan(0);
     expect(requests).toEqual([url]);
     expect(errors).toEqual([]);
     mkdirSync("test-artifacts", { recursive: true });
