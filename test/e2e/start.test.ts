@@ -53,7 +53,9 @@ it("replays, verifies, analyses, writes the report, and exits when asked", async
   const report = join(out, "report.html");
   expect(output).toContain(`report:  ${report}`);
   expect(existsSync(report)).toBe(true);
-  expect(readFileSync(report, "utf8").match(/<svg/g)?.length).toBe(4);
+  // Four charts of power and production, four of the wind analyses (the registry is provisioned).
+  expect(readFileSync(report, "utf8").match(/<svg/g)?.length).toBe(8);
+  expect(output).toContain("availability: ");
   // The secret was created once under the data directory, private to its owner.
   expect(existsSync(join(dir, "data", "api-key-secret"))).toBe(true);
 });
