@@ -4,7 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { problemResponse, validationProblem } from "./problem.ts";
 import { MemoryRegistry } from "./registry/memory-registry.ts";
-import { RegistryUnavailableError } from "./registry/port.ts";
+import { ConcurrentChangeError, RegistryUnavailableError } from "./registry/port.ts";
 import { registerAlarmRoutes } from "./routes/alarms.ts";
 import { registerAnalysisRoutes } from "./routes/analyses.ts";
 import type { AppDeps, GustApp } from "./routes/deps.ts";
@@ -80,6 +80,9 @@ export function createApp(
     if (error instanceof HTTPException && error.status < 500) {
       // Hono's own body parsing (malformed JSON on a validated route) lands here.
       return problemResponse(error.status, "bad-request", "Bad request", error.message);
+    }
+    if (error instanceof ConcurrentChangeError) {
+      return problemResponse(409, "conflict", "Conflict", `${error.message}.`);
     }
     if (error instanceof StoreUnavailableError || error instanceof RegistryUnavailableError) {
       return problemResponse(

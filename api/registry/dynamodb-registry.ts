@@ -26,6 +26,7 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
+  ConcurrentChangeError,
   ifMatchHolds,
   PreconditionFailedError,
   type Preconditions,
@@ -45,14 +46,6 @@ export const ITEMS_PER_TRANSACTION = 100;
 const KEYS_PER_BATCH_GET = 100;
 /** Attempts of a conditional write that lost a race with another writer (no If-Match given). */
 const RACE_ATTEMPTS = 5;
-
-/** Another writer changed turbines of a fleet import meanwhile; nothing was kept (HTTP 409). */
-export class ConcurrentChangeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConcurrentChangeError";
-  }
-}
 
 export interface DynamoDbRegistryOptions {
   client: DynamoDBClient;

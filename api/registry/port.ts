@@ -83,6 +83,14 @@ export class PreconditionFailedError extends Error {
   }
 }
 
+/** Another writer changed the same turbines meanwhile; nothing of this write was kept (HTTP 409). */
+export class ConcurrentChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConcurrentChangeError";
+  }
+}
+
 /** The registry cannot be reached now; the client should retry (HTTP 503). */
 export class RegistryUnavailableError extends Error {
   constructor(message: string) {

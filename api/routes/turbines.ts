@@ -78,6 +78,7 @@ const putRoute = createRoute({
     400: problem("Malformed JSON."),
     401: problem("Missing or unknown API key."),
     403: problem("Not the operator key."),
+    409: problem("The turbine kept changing under this write (other writers); send it again."),
     412: problem("If-Match does not match the stored record."),
     415: problem("Content-Type is not application/json."),
     422: problem("Invalid description, each error with a JSON pointer."),
