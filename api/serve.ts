@@ -43,6 +43,20 @@ try {
   if (config.requireRegistered) {
     console.log("  REQUIRE_REGISTERED: readings of unregistered turbines are refused (403)");
   }
+  for (const problem of server.recovery.problems) {
+    const what =
+      problem.kind === "torn"
+        ? "not acknowledged, skipped"
+        : problem.kind === "lost"
+          ? "LOST: acknowledged readings that cannot be read (the line is in the quarantine file)"
+          : "refused: set aside in the quarantine file";
+    console.log(`  ingest log ${problem.file} line ${problem.line}: ${what}: ${problem.reason}`);
+  }
+  if (server.recovery.quarantined > 0) {
+    console.log(
+      `  quarantined: ${server.recovery.quarantined} recovered readings the DuckDB file refused (see ${config.dataDir}/gust.duckdb.quarantine.jsonl)`,
+    );
+  }
   console.log(`  docs:  ${server.url}/docs`);
   console.log("  keys:  npm run keys -- <turbine_id>  |  npm run keys -- --role operator|reader");
   let closing = false;

@@ -15,7 +15,7 @@ import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import type { LayoutMigration } from "./store/duckdb-readings-table.ts";
-import { openDuckDbStore } from "./store/duckdb-store.ts";
+import { type LogRecovery, openDuckDbStore } from "./store/duckdb-store.ts";
 import type { ReadingStore } from "./store/port.ts";
 
 export const DUCKDB_FILE_NAME = "gust.duckdb";
@@ -51,6 +51,8 @@ export interface LocalServer {
   recoveredReadings: number;
   /** What opening the DuckDB file migrated from an earlier release's layout, if anything. */
   migration: LayoutMigration | null;
+  /** What opening found in the ingest log: applied, and lines lost or refused by file and line. */
+  recovery: LogRecovery;
   keySecret: string;
   /** The live hub, alarm engine and webhook notifier of this server. */
   live: LiveFeed;
@@ -111,6 +113,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     registry,
     recoveredReadings: embedded.recoveredReadings,
     migration: embedded.migration,
+    recovery: embedded.recovery,
     keySecret,
     live,
     async close() {

@@ -27,6 +27,10 @@ const route = createRoute({
           schema: z.object({
             status: z.literal("ok"),
             store: z.enum(["duckdb", "timestream", "influxdb"]),
+            quarantined_readings: z.number().int().optional().openapi({
+              description:
+                "Embedded store: acknowledged readings the DuckDB file refused, set aside in DATA_DIR/gust.duckdb.quarantine.jsonl for an operator.",
+            }),
           }),
         },
       },
@@ -70,7 +74,15 @@ export function registerHealthRoutes(app: GustApp, deps: AppDeps): void {
         { headers: { "retry-after": String(retryAfter) } },
       ) as never; // declared above; zod-openapi cannot type a plain problem Response
     }
-    return c.json({ status: "ok" as const, store: deps.store.kind }, 200);
+    const quarantined = deps.store.quarantinedReadings;
+    return c.json(
+      {
+        status: "ok" as const,
+        store: deps.store.kind,
+        ...(quarantined === undefined ? {} : { quarantined_readings: quarantined }),
+      },
+      200,
+    );
   });
 }
 

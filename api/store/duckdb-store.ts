@@ -10,6 +10,7 @@
 // from gateways) skips the log and is committed to the DuckDB file directly, which writes each
 // reading to disk once less. Every query first waits until all acknowledged readings are in the
 // file, so reads always see every 200.
+import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ensurePrivateDir, makePrivate } from "../private-files.ts";
@@ -23,7 +24,7 @@ import {
   ReadingsTables,
 } from "./duckdb-readings-table.ts";
 import { classifyReadings, type KnownReading, readingIdentity } from "./identity.ts";
-import { IngestLog } from "./ingest-log.ts";
+import { IngestLog, type LogLineProblem } from "./ingest-log.ts";
 import {
   MeasureLimitError,
   type QueryRow,
@@ -33,6 +34,13 @@ import {
   type WriteOutcome,
   type WriteWindow,
 } from "./port.ts";
+import {
+  applySplittingFailures,
+  failureText,
+  isTransientFailure,
+  Quarantine,
+  type QuarantineEntry,
+} from "./quarantine.ts";
 
 export { DUCKDB_TABLE } from "./duckdb-readings-table.ts";
 
@@ -96,7 +104,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   // Queries join the registry's table (api/queries/sql.ts), so it exists in every file.
   await createTurbinesTable(writer);
   const log = await IngestLog.open(`${options.path}.ingest-log`);
-  const recoveredReadings = await applyLeftoverLog(log, tables, writer);
+  const quarantine = Quarantine.open(`${options.path}.quarantine.jsonl`);
+  const recovery = await applyLeftoverLog(log, tables, writer, quarantine);
   const store = new DuckDbStore({
     instance,
     writer,
@@ -106,32 +115,61 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     log,
     latestTime: await latestReadingTimes(writer),
     writeWindow: options.writeWindow,
-    recoveredReadings,
+    recovery,
+    quarantine,
+    file: { path: options.path, identity: fileIdentity(options.path) },
   });
   return store;
 }
 
+/** What opening the store found in the ingest log of a stopped process. */
+export interface LogRecovery {
+  /** Readings put into the DuckDB file. */
+  applied: number;
+  /** Log lines not taken whole (cut short by a crash, damaged, or of the wrong shape). */
+  problems: LogLineProblem[];
+  /** Readings the DuckDB file refused, now in the quarantine. */
+  quarantined: number;
+}
+
 /**
  * Puts what a previous process acknowledged but had not applied into the DuckDB file. Later
- * log lines supersede earlier ones (a reading is logged only when it was accepted then).
+ * log lines supersede earlier ones (a reading is logged only when it was accepted then). A line
+ * that cannot be read, and a reading the file refuses, are quarantined with their file and line;
+ * the others are applied all the same.
  */
 async function applyLeftoverLog(
   log: IngestLog,
   tables: ReadingsTables,
   connection: DuckDBConnection,
-): Promise<number> {
-  const { groups, segments } = await log.recover();
-  const latest = new Map<string, Reading>();
-  for (const group of groups) {
-    for (const reading of group) latest.set(readingIdentity(reading), reading);
+  quarantine: Quarantine,
+): Promise<LogRecovery> {
+  const { groups, segments, problems } = await log.recover();
+  const latest = new Map<string, { reading: Reading; file: string; line: number }>();
+  for (const { readings, file, line } of groups) {
+    for (const reading of readings) latest.set(readingIdentity(reading), { reading, file, line });
   }
-  if (latest.size > 0) {
-    // Any of them may already be in the file (applied just before the stop): replace them all.
-    const readings = [...latest.values()];
-    await tables.applyReadings(connection, readings, readings);
+  const refused: QuarantineEntry[] = problems
+    .filter((problem) => problem.kind !== "torn")
+    .map(({ file, line, reason, raw }) => ({ source: "recovery", file, line, reason, raw }));
+  for (const problem of problems) {
+    console.error(
+      `gust: ingest log ${problem.file} line ${problem.line}: ${problem.kind}: ${problem.reason}`,
+    );
   }
+  // Any of them may already be in the file (applied just before the stop): replace them all.
+  await applySplittingFailures(
+    [...latest.values()],
+    (entries) => {
+      const readings = entries.map((entry) => entry.reading);
+      return tables.applyReadings(connection, readings, readings);
+    },
+    (entry, error) => refused.push({ source: "recovery", ...entry, reason: failureText(error) }),
+  );
+  quarantine.add(refused);
   await log.remove(segments);
-  return latest.size;
+  const quarantined = refused.filter((entry) => entry.reading).length;
+  return { applied: latest.size - quarantined, problems, quarantined };
 }
 
 interface DuckDbStoreParts {
@@ -146,7 +184,10 @@ interface DuckDbStoreParts {
   log: IngestLog;
   latestTime: Map<string, number>;
   writeWindow: WriteWindow;
-  recoveredReadings: number;
+  recovery: LogRecovery;
+  quarantine: Quarantine;
+  /** The DuckDB file and its identity (device and inode) when opened. */
+  file: { path: string; identity: string | null };
 }
 
 export class DuckDbStore implements ReadingStore {
@@ -155,6 +196,10 @@ export class DuckDbStore implements ReadingStore {
   readonly writeWindow: WriteWindow;
   /** Readings a stopped process had acknowledged and left in the log, applied on open. */
   readonly recoveredReadings: number;
+  /** All that opening found in the log: what was applied, refused or lost, by file and line. */
+  readonly recovery: LogRecovery;
+  /** Set once the DuckDB file is gone or replaced: nothing is acknowledged any more. */
+  private fileLost: string | null = null;
   /** What opening the file migrated from an earlier release's layout, if anything. */
   readonly migration: LayoutMigration | null;
   /**
@@ -186,7 +231,8 @@ export class DuckDbStore implements ReadingStore {
 
   constructor(private readonly parts: DuckDbStoreParts) {
     this.writeWindow = parts.writeWindow;
-    this.recoveredReadings = parts.recoveredReadings;
+    this.recoveredReadings = parts.recovery.applied;
+    this.recovery = parts.recovery;
     this.migration = parts.tables.migration;
     this.latestTime = parts.latestTime;
     this.measureNames = new Set(parts.tables.measureColumns());
@@ -194,6 +240,7 @@ export class DuckDbStore implements ReadingStore {
 
   write(readings: Reading[]): Promise<WriteOutcome[]> {
     if (this.closed) return Promise.reject(new StoreUnavailableError("the store is closing"));
+    if (this.fileLost) return Promise.reject(new StoreUnavailableError(this.fileLost, 60));
     if (readings.length === 0) return Promise.resolve([]);
     const limit = this.checkMeasureLimit(readings);
     if (limit) return Promise.reject(limit);
@@ -242,9 +289,12 @@ export class DuckDbStore implements ReadingStore {
           offset += write.readings.length;
         }
       } catch (error) {
-        const unavailable = new StoreUnavailableError(
-          `the embedded store could not store the readings: ${errorText(error)}`,
-        );
+        const unavailable =
+          error instanceof StoreUnavailableError
+            ? error
+            : new StoreUnavailableError(
+                `the embedded store could not store the readings: ${errorText(error)}`,
+              );
         for (const write of group) write.reject(unavailable);
       }
       // Between two groups no log append is under way: the safe moment to end a log segment.
@@ -268,8 +318,28 @@ export class DuckDbStore implements ReadingStore {
     return this.pending.splice(0, count);
   }
 
+  /** Readings set aside because the DuckDB file refused them (see quarantine.ts). */
+  get quarantinedReadings(): number {
+    return this.parts.quarantine.count;
+  }
+
+  /**
+   * Throws once the DuckDB file is deleted or replaced under the running server: whatever it
+   * acknowledged after that would be lost on restart, so it acknowledges nothing any more.
+   */
+  private checkFile(): void {
+    if (this.fileLost) throw new StoreUnavailableError(this.fileLost, 60);
+    const { path, identity } = this.parts.file;
+    const now = fileIdentity(path);
+    if (now === identity) return;
+    this.fileLost = `the DuckDB file ${path} was ${now === null ? "deleted" : "replaced"} while the server ran; nothing more is acknowledged. Restore the file or move it aside, then restart gust`;
+    console.error(`gust: ${this.fileLost}`);
+    throw new StoreUnavailableError(this.fileLost, 60);
+  }
+
   /** Classifies one group of readings, makes the accepted ones durable, returns the outcomes. */
   private async commit(readings: Reading[]): Promise<WriteOutcome[]> {
+    this.checkFile();
     const direct = readings.length >= DIRECT_AT_READINGS;
     // Before a direct commit the file catches up with the log, so that writes stay in order.
     if (direct) await this.startApply();
@@ -280,13 +350,18 @@ export class DuckDbStore implements ReadingStore {
 
     if (direct) {
       const replaced = accepted.filter((entry) => entry.stored).map((entry) => entry.reading);
-      await this.parts.tables.applyReadings(
-        this.parts.writer,
-        accepted.map((entry) => entry.reading),
-        replaced,
-      );
-      for (const { reading } of accepted) this.noteLatestTime(reading);
-      return outcomes;
+      try {
+        await this.parts.tables.applyReadings(
+          this.parts.writer,
+          accepted.map((entry) => entry.reading),
+          replaced,
+        );
+        for (const { reading } of accepted) this.noteLatestTime(reading);
+        return outcomes;
+      } catch (error) {
+        // Refused for the readings' sake: through the log, whose apply sets the culprits aside.
+        if (isTransientFailure(error)) throw error;
+      }
     }
     await this.parts.log.append(JSON.stringify(accepted.map((entry) => entry.reading)));
 
@@ -373,6 +448,9 @@ export class DuckDbStore implements ReadingStore {
         await this.apply(groups);
       });
     this.applied = run;
+    // Whoever waits for this apply hears of its failure; with nobody waiting, it must not
+    // become an unhandled rejection (which ends the process).
+    run.catch((error) => console.error(`gust: ${errorText(error)}; retrying with the next apply`));
     return run;
   }
 
@@ -386,30 +464,46 @@ export class DuckDbStore implements ReadingStore {
       inserted.push(...current);
     }
     const segments = this.endedSegments.splice(0);
-    try {
-      if (inserted.length > 0) {
-        const replaced = inserted.filter((w) => w.replaces).map((w) => w.reading);
-        await this.parts.tables.applyReadings(
-          this.parts.applier,
-          inserted.map((w) => w.reading),
-          replaced,
-        );
+    const refused: QuarantineEntry[] = [];
+    const done = (parts: readonly WaitingReading[]) => {
+      for (const waiting of parts) {
+        const identity = readingIdentity(waiting.reading);
+        if (this.waiting.get(identity) === waiting) this.waiting.delete(identity);
       }
+    };
+    try {
+      this.checkFile();
+      // One insert for all; when the file refuses it for the readings' sake, halves and so on
+      // down to the readings that fail alone, which are quarantined so the others get in.
+      await applySplittingFailures(
+        inserted,
+        (part) =>
+          this.parts.tables.applyReadings(
+            this.parts.applier,
+            part.map((w) => w.reading),
+            part.filter((w) => w.replaces).map((w) => w.reading),
+          ),
+        (waiting, error) => {
+          refused.push({ source: "apply", reading: waiting.reading, reason: failureText(error) });
+          done([waiting]);
+        },
+        done,
+      );
+      this.parts.quarantine.add(refused);
     } catch (error) {
-      // The readings stay logged and waiting; the next apply takes them again.
+      this.parts.quarantine.add(refused);
+      // The readings stay logged and waiting; the next apply takes those not yet in the file.
       this.endedSegments.unshift(...segments);
       this.unapplied.unshift(...groups);
       for (const group of groups) {
+        group.superseded = true;
         this.unappliedReadings += group.waiting.length;
         for (const waiting of group.waiting) waiting.applying = false;
       }
+      if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError(
         `the embedded store could not write the DuckDB file: ${errorText(error)}`,
       );
-    }
-    for (const waiting of inserted) {
-      const identity = readingIdentity(waiting.reading);
-      if (this.waiting.get(identity) === waiting) this.waiting.delete(identity);
     }
     await this.parts.log.remove(segments);
   }
@@ -435,6 +529,7 @@ export class DuckDbStore implements ReadingStore {
 
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError("the store is closing");
+    this.checkFile();
     await this.select("SELECT 1 AS ok");
   }
 
@@ -468,4 +563,14 @@ function toQueryRow(row: Record<string, unknown>): QueryRow {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+}
+
+/** The file's device and inode, or null when it does not exist. */
+function fileIdentity(path: string): string | null {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return null;
+  }
 }

@@ -5,11 +5,18 @@
 // one insert (a DuckDB commit costs about a millisecond of CPU however few rows it holds). The
 // log is cut into segments: a segment is deleted once every group in it is in the DuckDB file,
 // and on open the segments left by a crash are applied again.
+//
+// Each line carries the CRC-32 of its JSON ("<8 hex digits> <json>"), so that recovery tells a
+// line a crash cut short (the last of its file: never acknowledged) from a damaged line in the
+// middle (acknowledged and lost), and says which file and line. Lines of logs written before the
+// checksum start with "[" and are read as they are.
 import { closeSync, fdatasync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { crc32 } from "node:zlib";
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files.ts";
+import { READING_STATUSES } from "../readings/schema.ts";
 import type { Reading } from "./port.ts";
 
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;
@@ -19,8 +26,38 @@ function segmentName(number: number): string {
   return `segment-${String(number).padStart(10, "0")}.jsonl`;
 }
 
-/** The readings of one log line, as the store keeps them. */
-export type LoggedGroup = Reading[];
+/** The readings of one log line, as the store keeps them, and where the line is. */
+export interface LoggedGroup {
+  readings: Reading[];
+  file: string;
+  /** 1-based. */
+  line: number;
+}
+
+/** A log line recovery could not take whole, and why. */
+export interface LogLineProblem {
+  file: string;
+  line: number;
+  /**
+   * torn: cut short by a crash while being written, so never acknowledged (nothing lost).
+   * lost: a whole line whose checksum or JSON is broken: acknowledged readings that cannot be read.
+   * refused: a readable line that holds something other than readings (wrong shape).
+   */
+  kind: "torn" | "lost" | "refused";
+  reason: string;
+  raw: string;
+}
+
+/** A line as written: the CRC-32 of the JSON in hex, a space, the JSON. */
+export function checksummedLine(json: string): string {
+  return `${checksum(json)} ${json}\n`;
+}
+
+function checksum(json: string): string {
+  return crc32(json).toString(16).padStart(8, "0");
+}
+
+const CHECKSUMMED = /^([0-9a-f]{8}) /;
 
 export class IngestLog {
   /** The current segment's file descriptor, opened on the first append to it. */
@@ -44,24 +81,53 @@ export class IngestLog {
   }
 
   /**
-   * The groups in the segments that a previous process left, oldest first. A line cut short by
-   * a crash was never acknowledged (its fdatasync had not returned) and is skipped.
+   * The groups in the segments that a previous process left, oldest first, with every line that
+   * could not be taken whole: a line cut short by a crash at the end of its file was never
+   * acknowledged ("torn"); any other damaged line is reported as lost, naming file and line.
    */
-  async recover(): Promise<{ groups: LoggedGroup[]; segments: number[] }> {
+  async recover(): Promise<{
+    groups: LoggedGroup[];
+    segments: number[];
+    problems: LogLineProblem[];
+  }> {
     const segments = (await segmentNumbers(this.dir)).filter((n) => n < this.segment);
     const groups: LoggedGroup[] = [];
+    const problems: LogLineProblem[] = [];
     for (const number of segments) {
-      const text = await readFile(join(this.dir, segmentName(number)), "utf8");
-      for (const line of text.split("\n")) {
-        if (line === "") continue;
-        try {
-          groups.push((JSON.parse(line) as LoggedGroup).map(wideReading));
-        } catch {
-          // An unacknowledged tail: the process died while writing it.
+      const file = join(this.dir, segmentName(number));
+      const text = await readFile(file, "utf8");
+      const lines = text.split("\n");
+      lines.forEach((raw, index) => {
+        if (raw === "") return;
+        const line = index + 1;
+        // The last piece has no newline after it: its write never finished.
+        const tail = index === lines.length - 1;
+        const problem = (kind: LogLineProblem["kind"], reason: string) =>
+          problems.push({ file, line, kind, reason, raw });
+        const parsed = parseLine(raw);
+        if (typeof parsed === "string") {
+          if (tail)
+            problem(
+              "torn",
+              `cut short by a crash while it was written (${parsed}); it was never acknowledged`,
+            );
+          else problem("lost", parsed);
+          return;
         }
-      }
+        if (!Array.isArray(parsed)) {
+          problem("refused", "the line is not a list of readings");
+          return;
+        }
+        const readings: Reading[] = [];
+        for (const [at, value] of parsed.entries()) {
+          const shape = readingShapeProblem(value);
+          if (shape === null) readings.push(wideReading(value as Reading));
+          else problem("refused", `reading ${at} of the line ${shape}`);
+        }
+        groups.push({ readings, file, line });
+      });
     }
-    return { groups, segments };
+    return { groups, segments, problems };
   }
 
   /**
@@ -77,7 +143,7 @@ export class IngestLog {
       await syncDirectory(this.dir);
     }
     const fd = this.fd;
-    const line = `${groupJson}\n`;
+    const line = checksummedLine(groupJson);
     try {
       // Into the page cache at once (microseconds; a trip through libuv's thread pool, which
       // DuckDB's queries share, can take milliseconds), then to the disk off the event loop.
@@ -117,10 +183,57 @@ export class IngestLog {
   }
 }
 
+/** The line's JSON value, or why it cannot be read. */
+function parseLine(raw: string): unknown {
+  const match = CHECKSUMMED.exec(raw);
+  const json = match ? raw.slice(match[0].length) : raw;
+  if (match && checksum(json) !== match[1]) return "its checksum does not match its content";
+  if (!match && !raw.startsWith("[")) return "it has no checksum";
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    return `it is not valid JSON (${(error as Error).message})`;
+  }
+}
+
+const STATUSES: ReadonlySet<unknown> = new Set([...READING_STATUSES, null, undefined]);
+const isNumber = (value: unknown) => typeof value === "number" && Number.isFinite(value);
+
+/** Why a logged value is not a reading the store can take, or null. */
+function readingShapeProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return "is not an object";
+  const r = value as Record<string, unknown>;
+  if (typeof r.turbine_id !== "string" || r.turbine_id === "") return "has no turbine_id";
+  if (!Number.isSafeInteger(r.time)) return "has no time in epoch milliseconds";
+  if (!isNumber(r.power_kw) || !isNumber(r.wind_speed_ms))
+    return "has no power_kw or wind_speed_ms";
+  if (!STATUSES.has(r.status)) return "has an unknown status";
+  if (r.status_code != null && !Number.isSafeInteger(r.status_code)) return "has a bad status_code";
+  if (!Number.isSafeInteger(r.version) || (r.version as number) < 1) return "has no version";
+  if (r.measures != null) {
+    if (typeof r.measures !== "object" || Array.isArray(r.measures)) return "has bad measures";
+    for (const v of Object.values(r.measures))
+      if (!isNumber(v)) return "has a measure that is not a number";
+  }
+  if (r.tags != null) {
+    if (typeof r.tags !== "object" || Array.isArray(r.tags)) return "has bad tags";
+    for (const v of Object.values(r.tags))
+      if (typeof v !== "string") return "has a tag that is not a string";
+  }
+  return null;
+}
+
 /** A logged reading as the port shapes it; a log left by a release before the wide reading lacks
  * status_code and measures. */
 function wideReading(reading: Reading): Reading {
-  return { ...reading, status_code: reading.status_code ?? null, measures: reading.measures ?? {} };
+  return {
+    ...reading,
+    status: reading.status ?? null,
+    status_code: reading.status_code ?? null,
+    measures: reading.measures ?? {},
+    tags: reading.tags ?? {},
+  };
 }
 
 async function segmentNumbers(dir: string): Promise<number[]> {

@@ -74,6 +74,8 @@ export interface ReadingStore {
   select(sql: string): Promise<QueryRow[]>;
   /** Resolves once the store answers; throws StoreUnavailableError otherwise. */
   ping(): Promise<void>;
+  /** Acknowledged readings the store refused and set aside for an operator (embedded store). */
+  readonly quarantinedReadings?: number;
   close(): Promise<void>;
 }
 

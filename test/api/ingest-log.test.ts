@@ -98,7 +98,10 @@ describe("ingest log", () => {
     const lines = readdirSync(logDir).flatMap((name) =>
       readFileSync(join(logDir, name), "utf8").split("\n").filter(Boolean),
     );
-    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    for (const line of lines) {
+      expect(line).toMatch(/^[0-9a-f]{8} \[/);
+      expect(() => JSON.parse(line.slice(9))).not.toThrow();
+    }
 
     const store = await openDuckDbStore({ path, writeWindow: WINDOW });
     try {

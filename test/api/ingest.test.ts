@@ -301,7 +301,7 @@ describe("operations", () => {
   it("healthz names the store and needs no key", async () => {
     const answer = await fetch(`${server.url}/healthz`);
     expect(answer.status).toBe(200);
-    expect(await answer.json()).toEqual({ status: "ok", store: "duckdb" });
+    expect(await answer.json()).toEqual({ status: "ok", store: "duckdb", quarantined_readings: 0 });
   });
 
   it("answers 503 with Retry-After when the store cannot take writes, and stores nothing", async () => {
