@@ -36,6 +36,8 @@ Mode
   realtime: --interval SECONDS --duration SECONDS
             every interval each turbine reports the present, spread by up to half an interval;
             runs until --duration or Ctrl-C, then drains in-flight requests and reports
+            --fail N: N turbines (spread over the fleet) stop reporting after three
+            intervals, so the live page (/live) shows their silent alarms
 
 Sending
   --batch N             readings per request (default 60 in replay, 1 in realtime; max 1000)
@@ -104,6 +106,7 @@ async function main(): Promise<number> {
       step: { type: "string" },
       interval: { type: "string" },
       duration: { type: "string" },
+      fail: { type: "string" },
       batch: { type: "string" },
       concurrency: { type: "string" },
       "max-attempts": { type: "string" },
@@ -120,6 +123,9 @@ async function main(): Promise<number> {
   const mode = values.mode ?? "replay";
   if (mode !== "replay" && mode !== "realtime")
     throw new Error(`--mode must be replay or realtime, not "${mode}"`);
+  if (values.fail !== undefined && mode !== "realtime") {
+    throw new Error("--fail stops turbines of a realtime run: add --mode realtime");
+  }
   const weather = weatherChoice(values);
   const batch = whole(values.batch, "--batch");
   if (batch !== undefined && batch > 1000) throw new Error("--batch must be at most 1000");
@@ -147,6 +153,7 @@ async function main(): Promise<number> {
         ? undefined
         : (positive(values.duration, "--duration") ?? 0) * 1000,
     batch,
+    fail: whole(values.fail, "--fail"),
     concurrency: whole(values.concurrency, "--concurrency"),
     maxAttempts: whole(values["max-attempts"], "--max-attempts"),
     keySecret: values["key-secret"] ?? process.env.API_KEY_SECRET ?? localSecret(),

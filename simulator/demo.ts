@@ -89,6 +89,9 @@ try {
     throw error;
   }
   console.log(`gust API on ${server.url} (DuckDB in ${config.dataDir})`);
+  console.log(
+    `  watch the replay arrive: ${server.url}/live#key=${roleKey(server.keySecret, "reader")}`,
+  );
 
   step(`2/4 replay: ${projects} projects, the last ${hours} h at ${stepMs / 1000} s steps`);
   const to = Math.floor(Date.now() / stepMs) * stepMs;
@@ -125,6 +128,8 @@ try {
   if (values.exit) await stop(verified ? 0 : 1);
   console.log(`\nThe API is still running on ${server.url} — explore it:`);
   console.log(`  docs:     ${server.url}/docs`);
+  // The reader key rides in the URL fragment: browsers never send a fragment to any server.
+  console.log(`  live:     ${server.url}/live#key=${roleKey(server.keySecret, "reader")}`);
   console.log(
     `  readings: curl -H "Authorization: Bearer ${roleKey(server.keySecret, "reader")}" ${server.url}/v1/turbines/nl-0001/measurements?limit=5`,
   );

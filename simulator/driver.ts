@@ -42,6 +42,9 @@ export interface RealtimePlan {
   durationMs?: number;
   /** Each turbine sends up to this much after the tick, as real fleets spread out. */
   jitterMs: number;
+  /** These turbines stop reporting after `failAfterTicks` ticks (--fail: alarms to watch). */
+  failing?: ReadonlySet<string>;
+  failAfterTicks?: number;
 }
 
 /** What became of the readings of a run: every one is in exactly one of these counts. */
@@ -304,11 +307,16 @@ async function* realtimeRequests(
   const jitter = new Map(
     options.fleet.map((p, i) => [p.id, (((i * 7919) % 1000) / 1000) * plan.jitterMs]),
   );
+  let ticks = 0;
   for (let tick = Date.now(); tick < stopAt && !options.signal?.aborted; tick += plan.intervalMs) {
     const wait = tick - Date.now();
     if (wait > 0) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
     if (options.signal?.aborted) break;
-    const readings = await readingsAt(options, tick, result);
+    let readings = await readingsAt(options, tick, result);
+    const failing = plan.failing;
+    if (failing && ticks++ >= (plan.failAfterTicks ?? 3)) {
+      readings = readings.filter((reading) => !failing.has(reading.turbine_id));
+    }
     readings.sort((a, b) => (jitter.get(a.turbine_id) ?? 0) - (jitter.get(b.turbine_id) ?? 0));
     if (options.onePerRequest || options.batch === 1) {
       for (const reading of readings) {

@@ -26,6 +26,8 @@ export interface SimulationOptions {
   intervalMs?: number;
   durationMs?: number;
   jitterMs?: number;
+  /** Realtime: this many turbines (spread over the fleet) stop reporting after three ticks. */
+  fail?: number;
   batch?: number;
   concurrency?: number;
   maxAttempts?: number;
@@ -94,6 +96,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     signal: options.signal,
     progress: progressSink(out),
   };
+  const failing = failingTurbines(fleet, options.mode === "realtime" ? (options.fail ?? 0) : 0);
+  if (failing.length > 0) {
+    out.write(
+      `  --fail ${failing.length}: ${failing.join(", ")} stop reporting after three intervals\n`,
+    );
+  }
   const driven: DriveResult =
     options.mode === "replay"
       ? await drive(driveOptions, { mode: "replay", from, to, stepMs })
@@ -102,6 +110,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           intervalMs: options.intervalMs ?? 1000,
           durationMs: options.durationMs,
           jitterMs: options.jitterMs ?? Math.min(500, (options.intervalMs ?? 1000) / 2),
+          failing: new Set(failing),
         });
 
   const report: SimulationReport = {
@@ -200,6 +209,17 @@ async function provision(
     out.write(`  ${failure}; sending the readings anyway\n`);
     return { retries, failures: [failure] };
   }
+}
+
+/** `count` turbine ids spread evenly over the fleet (the ones --fail stops). */
+export function failingTurbines(fleet: readonly Project[], count: number): string[] {
+  if (count > fleet.length) {
+    throw new Error(`--fail ${count} is more than the ${fleet.length} projects driven.`);
+  }
+  return Array.from(
+    { length: count },
+    (_, i) => fleet[Math.floor(((i + 0.5) * fleet.length) / count)]?.id as string,
+  );
 }
 
 function selectFleet(options: SimulationOptions): Project[] {

@@ -56,6 +56,7 @@ export class LiveHub {
   private readonly slots = new Map<number, number>();
   private readingsTotal = 0;
   private lastAlarmSeq = 0;
+  private placesVersion = 0;
   private readonly openAlarms = new Map<string, AlarmEvent["alarm"]>();
   readonly batchMs: number;
   readonly silentAfterIntervals: number;
@@ -110,6 +111,11 @@ export class LiveHub {
       };
       this.turbines.set(reading.turbine_id, turbine);
       changed.set(reading.turbine_id, turbine);
+    }
+    if (this.places.version !== this.placesVersion) {
+      // The registry was read again: places may have changed for turbines that sent nothing new.
+      this.placesVersion = this.places.version;
+      for (const turbine of this.turbines.values()) changed.set(turbine.turbine_id, turbine);
     }
     const turbines = [...changed.values()];
     let json: string | undefined;

@@ -26,12 +26,18 @@ export interface RegistryEntry {
 
 /** How long the registry's list is trusted before it is read again. */
 export const PLACES_REFRESH_MS = 30_000;
+/** ...or after this long when readings of turbines it did not describe arrive (just registered). */
+const UNKNOWN_REFRESH_MS = 2_000;
 
 export class TurbinePlaces {
   private registered = new Map<string, TurbinePlace>();
   private fromReadings = new Map<string, TurbinePlace>();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | null = null;
+  /** A turbine the registry's copy did not know was seen: read it again soon. */
+  private unknownSeen = false;
+  /** Bumped at each load of the registry: the hub then resends every turbine's place. */
+  version = 0;
 
   constructor(
     private readonly list?: () => Promise<readonly RegistryEntry[]>,
@@ -42,10 +48,14 @@ export class TurbinePlaces {
   refresh(force = false): Promise<void> {
     if (!this.list) return Promise.resolve();
     if (this.loading) return this.loading;
-    if (!force && this.now() - this.loadedAt < PLACES_REFRESH_MS) return Promise.resolve();
+    const age = this.now() - this.loadedAt;
+    const due = age >= PLACES_REFRESH_MS || (this.unknownSeen && age >= UNKNOWN_REFRESH_MS);
+    if (!force && !due) return Promise.resolve();
+    this.unknownSeen = false;
     this.loading = this.list()
       .then((entries) => {
         this.registered = new Map(entries.map((entry) => [entry.turbine_id, placeOf(entry)]));
+        this.version++;
         this.loadedAt = this.now();
       })
       .catch((error: unknown) => {
@@ -61,6 +71,7 @@ export class TurbinePlaces {
 
   /** Notes the tags a reading carried, for turbines the registry does not describe. */
   observe(reading: Reading): void {
+    if (!this.registered.has(reading.turbine_id)) this.unknownSeen = true;
     if (this.fromReadings.has(reading.turbine_id)) return;
     const tags = (reading as { tags?: Record<string, string> }).tags;
     if (!tags || Object.keys(tags).length === 0) return;

@@ -73,6 +73,15 @@ it("keeps the API up until Ctrl-C, then closes everything cleanly", async () => 
   const url = run.output().match(/The API is still running on (http:\/\/\S+)/)?.[1];
   expect(url).toBeDefined();
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  // The live page's URL, with the reader key in its fragment; the replay is on it.
+  const key = run.output().match(/ live: +http:\/\/\S+\/live#key=(gust\.rd\.\S+)/)?.[1];
+  expect(key).toBeDefined();
+  expect((await fetch(`${url}/live`)).headers.get("content-type")).toContain("text/html");
+  const snapshot = (await (
+    await fetch(`${url}/v1/live/snapshot`, { headers: { authorization: `Bearer ${key}` } })
+  ).json()) as { turbines: unknown[]; history: { points: unknown[] } };
+  expect(snapshot.turbines).toHaveLength(3);
+  expect(snapshot.history.points.length).toBeGreaterThanOrEqual(55);
   run.child.kill("SIGINT");
   expect(await run.exited).toBe(130);
   // The DuckDB file was closed: another process can open it now, with the replay's readings.

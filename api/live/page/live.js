@@ -349,6 +349,8 @@ function drawHistory() {
     `<text class="axis" x="590" y="196" text-anchor="end">${clock(t1)}</text>`,
     `<path class="area" d="${line}L${x(times.at(-1)).toFixed(1)},180L${x(times[0]).toFixed(1)},180Z"></path>`,
     `<path class="line" d="${line}"></path>`,
+    // The newest minute as a dot: also what shows while there is only one.
+    `<circle class="now" cx="${x(times.at(-1)).toFixed(1)}" cy="${y(points.at(-1).power_kw / 1000).toFixed(1)}" r="3.5"></circle>`,
   );
   svg.innerHTML = parts.join("");
 }
