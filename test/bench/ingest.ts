@@ -12,10 +12,10 @@ import { type LoadResult, runLoad } from "./load.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 64;
-const BATCH = 500;
-const SECRET = "bench-secret-0123456789abcdef";
+export const BATCH = 500;
+export const SECRET = "bench-secret-0123456789abcdef";
 
-async function startChild(
+export async function startChild(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; url: string }> {
@@ -35,7 +35,7 @@ async function startChild(
   return { child, url };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   child.kill("SIGTERM");
   await new Promise((resolve) => child.once("exit", resolve));
 }
@@ -55,7 +55,7 @@ function batchBody(n: number, fleet?: string): string {
   return `{"readings":[${readings.join(",")}]}`;
 }
 
-function meanOf(runs: LoadResult[]): LoadResult {
+export function meanOf(runs: LoadResult[]): LoadResult {
   const mean = (pick: (r: LoadResult) => number) =>
     runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
   return {
@@ -68,7 +68,7 @@ function meanOf(runs: LoadResult[]): LoadResult {
   };
 }
 
-async function measure(
+export async function measure(
   url: string,
   body: (n: number, fleet?: string) => string,
   fleet = "bench",
@@ -98,7 +98,7 @@ async function measure(
   });
 }
 
-function describe(result: LoadResult, perRequest: number): string {
+export function describe(result: LoadResult, perRequest: number): string {
   return `${Math.round(result.requestsPerSecond * perRequest).toLocaleString("en")} readings/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${result.failures} failed`;
 }
 

@@ -8,7 +8,7 @@ import { renderReadingsQuery } from "../../api/queries/readings.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import type { RegisteredTurbine } from "../../api/registry/port.ts";
 import { InfluxDbClient } from "../../api/store/influxdb-client.ts";
-import { InfluxDbStore } from "../../api/store/influxdb-store.ts";
+import { exactlyOneOf, InfluxDbStore } from "../../api/store/influxdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
 import { StoreUnavailableError } from "../../api/store/port.ts";
 import { type InfluxDbServer, startInfluxDb } from "../support/influxdb.ts";
@@ -128,6 +128,14 @@ describe("identity rules", () => {
     expect(stored).not.toHaveProperty("status_code");
     expect(stored).not.toHaveProperty("rotor_speed_rpm");
   });
+});
+
+it("looks up exactly the request's turbines, whatever characters their ids hold", async () => {
+  // "." in a regex would match the X: the lookup must escape it.
+  expect(await store.write([reading("WTX01:a-b", 0, { power_kw: 1 })], T0)).toEqual(["accepted"]);
+  expect(await store.write([reading("WT.01:a-b", 0, { power_kw: 2 })], T0)).toEqual(["accepted"]);
+  expect(await store.write([reading("WT.01:a-b", 0, { power_kw: 2 })], T0)).toEqual(["duplicate"]);
+  expect(exactlyOneOf(["a.b", "c/d", "e(f)"])).toBe("/^(?:a\\.b|c\\/d|e\\(f\\))$/");
 });
 
 describe("registered turbines", () => {
