@@ -18,6 +18,15 @@ Where and who
 
 Fleet and weather
   --turbines N          drive the first N projects (default: all 770)
+  --per-turbine         every turbine of those projects its own turbine_id (2,144 for the whole
+                        fleet), registered with model, rated power, hub, rotor and location, sending
+                        SCADA channels as measures (rotor and generator speed, pitch, wind and
+                        nacelle direction, yaw error, temperatures, pressure, energy counter,
+                        status_code), faults, maintenance and curtailment periods, and four
+                        deliberately defective turbines named in the report
+  --statistics 10m      with --per-turbine: one reading per turbine per 10 minutes with the mean,
+                        min, max and standard deviation of power and wind (as SCADA exports);
+                        sets the replay step and the realtime interval
   --fleet FILE.csv      a real fleet instead of the generated one (columns in the README)
   --seed N              seed of the generated fleet and synthetic weather (default 2020 / 1)
   --weather NAME        synthetic (default, offline, deterministic), open-meteo (live, no key,
@@ -70,6 +79,18 @@ function parseTime(value: string, flag: string): number {
   return ms;
 }
 
+/** A duration as people type it: 10m, 600s, 1h, or seconds. */
+function duration(value: string, flag: string): number {
+  const match = value.trim().match(/^(\d+(?:\.\d+)?)\s*(s|m|min|h)?$/i);
+  const unit = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[
+    (match?.[2]?.toLowerCase() ?? "s") as "s" | "m" | "min" | "h"
+  ];
+  const ms = match ? Number(match[1]) * unit : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 1000)
+    throw new Error(`${flag} must be a duration such as 10m, 600s or 1h, not "${value}"`);
+  return ms;
+}
+
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
@@ -94,6 +115,8 @@ async function main(): Promise<number> {
       key: { type: "string" },
       "reader-key": { type: "string" },
       turbines: { type: "string" },
+      "per-turbine": { type: "boolean" },
+      statistics: { type: "string" },
       fleet: { type: "string" },
       seed: { type: "string" },
       weather: { type: "string" },
@@ -141,6 +164,9 @@ async function main(): Promise<number> {
     target: values.target ?? process.env.GUST_TARGET ?? "http://127.0.0.1:3000",
     mode,
     turbines: whole(values.turbines, "--turbines"),
+    perTurbine: values["per-turbine"],
+    statisticsMs:
+      values.statistics === undefined ? undefined : duration(values.statistics, "--statistics"),
     fleetFile: values.fleet,
     weather,
     seed: whole(values.seed, "--seed"),

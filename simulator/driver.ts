@@ -7,6 +7,7 @@ import type { IngestResult } from "../api/readings/schema.ts";
 import type { Project } from "./fleet.ts";
 import type { ProgressSink } from "./progress.ts";
 import { projectReading, readingJson, type SimulatedReading } from "./project-reading.ts";
+import type { ScadaFleet } from "./scada/fleet-scada.ts";
 import { etaSeconds, LatencySample, type SimulationStats } from "./stats.ts";
 import type { AcknowledgedReadings } from "./verify.ts";
 import type { WeatherProvider } from "./weather/provider.ts";
@@ -14,6 +15,10 @@ import type { WeatherProvider } from "./weather/provider.ts";
 export interface DriverOptions {
   target: string;
   fleet: readonly Project[];
+  /** Per-turbine SCADA mode: every turbine of `fleet` sends its own readings with channels. */
+  scada?: ScadaFleet;
+  /** What one SCADA reading covers (the replay step or realtime interval). */
+  scadaIntervalMs?: number;
   weather: WeatherProvider;
   /** The key for a request whose readings are all of one turbine, or of several (null). */
   keyFor: (turbineId: string | null) => string;
@@ -96,7 +101,7 @@ export async function drive(
   const result: DriveResult = {
     planned:
       plan.mode === "replay"
-        ? Math.ceil((plan.to - plan.from) / plan.stepMs) * options.fleet.length
+        ? Math.ceil((plan.to - plan.from) / plan.stepMs) * senders(options).length
         : null,
     sent: 0,
     accepted: 0,
@@ -250,6 +255,16 @@ async function readingsAt(
   time: number,
   result: DriveResult,
 ): Promise<SimulatedReading[]> {
+  if (options.scada) {
+    // Each reading covers the step until the next (10 minutes with --statistics 10m).
+    const { readings, missing } = await options.scada.readingsAt(
+      options.weather,
+      time,
+      options.scadaIntervalMs ?? 60_000,
+    );
+    result.missingWeather += missing;
+    return readings;
+  }
   const weather = await options.weather.conditions(options.fleet, time);
   const readings: SimulatedReading[] = [];
   options.fleet.forEach((project, i) => {
@@ -305,7 +320,7 @@ async function* realtimeRequests(
   const stopAt =
     plan.durationMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + plan.durationMs;
   const jitter = new Map(
-    options.fleet.map((p, i) => [p.id, (((i * 7919) % 1000) / 1000) * plan.jitterMs]),
+    senders(options).map((id, i) => [id, (((i * 7919) % 1000) / 1000) * plan.jitterMs]),
   );
   let ticks = 0;
   for (let tick = Date.now(); tick < stopAt && !options.signal?.aborted; tick += plan.intervalMs) {
@@ -330,4 +345,11 @@ async function* realtimeRequests(
       }
     }
   }
+}
+
+/** The turbine_ids that send: one per project, or every turbine in per-turbine mode. */
+function senders(options: DriverOptions): string[] {
+  return options.scada
+    ? options.scada.turbines.map((t) => t.turbine_id)
+    : options.fleet.map((p) => p.id);
 }

@@ -17,6 +17,9 @@ export interface SimulatedReading {
   power_kw: number;
   wind_speed_ms: number;
   status: ReadingStatus;
+  /** Per-turbine SCADA mode (simulator/scada): the SCADA code and the channels. */
+  status_code?: number;
+  measures?: Record<string, number>;
 }
 
 export function projectReading(project: Project, weather: Weather, time: number): SimulatedReading {
@@ -50,5 +53,9 @@ export function projectReading(project: Project, weather: Weather, time: number)
  * the registry, provisioned once before sending (simulator/fleet-registry.ts), not in readings.
  */
 export function readingJson(reading: SimulatedReading): string {
-  return `{"turbine_id":${JSON.stringify(reading.turbine_id)},"time":${reading.time},"power_kw":${reading.power_kw},"wind_speed_ms":${reading.wind_speed_ms},"status":"${reading.status}"}`;
+  const scada =
+    reading.measures === undefined
+      ? ""
+      : `,"status_code":${reading.status_code ?? null},"measures":${JSON.stringify(reading.measures)}`;
+  return `{"turbine_id":${JSON.stringify(reading.turbine_id)},"time":${reading.time},"power_kw":${reading.power_kw},"wind_speed_ms":${reading.wind_speed_ms},"status":"${reading.status}"${scada}}`;
 }

@@ -7,6 +7,9 @@ import { fleetCapacityKw, generateFleet, type Project } from "./fleet.ts";
 import { loadFleetCsv } from "./fleet-csv.ts";
 import { type ProvisionResult, projectEntry, putFleet } from "./fleet-registry.ts";
 import { progressSink } from "./progress.ts";
+import type { Defect } from "./scada/defects.ts";
+import { ScadaFleet } from "./scada/fleet-scada.ts";
+import { describeTurbine } from "./scada/turbines.ts";
 import { type Verification, verifyStored } from "./verify.ts";
 import { createWeatherProvider, type WeatherChoice } from "./weather/choose.ts";
 
@@ -15,6 +18,14 @@ export interface SimulationOptions {
   mode: "replay" | "realtime";
   /** How many projects of the fleet to drive (the first n); default all. */
   turbines?: number;
+  /**
+   * Per-turbine SCADA mode: each turbine of the projects its own turbine_id (registered with its
+   * model, rated power, hub, rotor and location), sending channels as measures, faults,
+   * curtailment and a few deliberate defects (simulator/scada).
+   */
+  perTurbine?: boolean;
+  /** One reading per turbine per this many ms with mean/min/max/std (per-turbine mode). */
+  statisticsMs?: number;
   fleetFile?: string;
   seed?: number;
   weather?: WeatherChoice;
@@ -62,6 +73,8 @@ export interface SimulationReport {
   /** The API's explanation of each rejection reason seen (the first of each). */
   rejectionDetails: Record<string, string>;
   verification?: Verification;
+  /** Per-turbine mode: how many turbines sent, and the deliberately defective ones (the truth). */
+  scada?: { turbines: number; statisticsSeconds: number | null; defects: Defect[] };
 }
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
@@ -74,18 +87,27 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const batch = options.batch ?? (options.mode === "replay" ? 60 : 1);
   const keys = chooseKeys(options);
   const now = Date.now();
-  const stepMs = options.stepMs ?? 60_000;
+  if (options.statisticsMs !== undefined && !options.perTurbine) {
+    throw new Error("--statistics needs --per-turbine (10-minute statistics are per turbine)");
+  }
+  const stepMs = options.statisticsMs ?? options.stepMs ?? 60_000;
+  const scada = options.perTurbine
+    ? new ScadaFleet(fleet, { statistics: options.statisticsMs !== undefined })
+    : undefined;
   const to = options.to ?? Math.floor(now / stepMs) * stepMs;
   // Aligned to the step, so that replaying the same window again sends the same identities
   // (and the API counts them as duplicates instead of storing them twice).
   const from = Math.ceil((options.from ?? to - 3_600_000) / stepMs) * stepMs;
   out.write(
-    `gust simulator: ${options.mode} of ${fleet.length} projects (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}\n`,
+    `gust simulator: ${options.mode} of ${fleet.length} projects${scada ? ` as ${scada.turbines.length} turbines (per-turbine SCADA${options.statisticsMs ? `, ${options.statisticsMs / 60_000}-minute statistics` : ""})` : ""} (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}\n`,
   );
-  const provisioning = await provision(options, fleet, out);
+  const provisioning = await provision(options, fleet, out, scada);
   const driveOptions = {
     target: options.target,
     fleet,
+    scada,
+    scadaIntervalMs:
+      options.mode === "replay" ? stepMs : (options.statisticsMs ?? options.intervalMs ?? 1000),
     weather,
     keyFor: keys.keyFor,
     onePerRequest: keys.onePerRequest,
@@ -107,7 +129,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       ? await drive(driveOptions, { mode: "replay", from, to, stepMs })
       : await drive(driveOptions, {
           mode: "realtime",
-          intervalMs: options.intervalMs ?? 1000,
+          intervalMs: options.statisticsMs ?? options.intervalMs ?? 1000,
           durationMs: options.durationMs,
           jitterMs: options.jitterMs ?? Math.min(500, (options.intervalMs ?? 1000) / 2),
           failing: new Set(failing),
@@ -140,6 +162,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     ],
     rejectionDetails: driven.rejectionDetails,
     ...(provisioning.result ? { provisioned: provisioning.result } : {}),
+    ...(scada
+      ? {
+          scada: {
+            turbines: scada.turbines.length,
+            statisticsSeconds: options.statisticsMs ? options.statisticsMs / 1000 : null,
+            defects: scada.defects,
+          },
+        }
+      : {}),
   };
   if (options.mode === "replay") {
     report.window = {
@@ -182,6 +213,7 @@ async function provision(
   options: SimulationOptions,
   fleet: readonly Project[],
   out: Writable,
+  scada?: ScadaFleet,
 ): Promise<{ result?: ProvisionResult; retries: number; failures: string[] }> {
   const operatorKey = options.key?.startsWith("gust.op.")
     ? options.key
@@ -196,12 +228,15 @@ async function provision(
   }
   let retries = 0;
   try {
-    const result = await putFleet(options.target, operatorKey, fleet.map(projectEntry), undefined, {
+    const entries = scada
+      ? scada.turbines.map((t) => ({ turbine_id: t.turbine_id, ...describeTurbine(t) }))
+      : fleet.map(projectEntry);
+    const result = await putFleet(options.target, operatorKey, entries, undefined, {
       maxAttempts: options.maxAttempts ?? 8,
       onRetry: () => retries++,
     });
     out.write(
-      `  registry: ${fleet.length} projects provisioned (${result.created} created, ${result.replaced} replaced, ${result.unchanged} unchanged)\n`,
+      `  registry: ${entries.length} ${scada ? "turbines" : "projects"} provisioned (${result.created} created, ${result.replaced} replaced, ${result.unchanged} unchanged)\n`,
     );
     return { result, retries, failures: [] };
   } catch (error) {
@@ -297,6 +332,12 @@ export function describeReport(report: SimulationReport): string {
     lines.push(`  ${reason}: ${detail}${REJECTION_ADVICE[reason] ?? ""}`);
   }
   for (const failure of report.failures) lines.push(`  failure: ${failure}`);
+  if (report.scada) {
+    lines.push(
+      `  per-turbine SCADA: ${n(report.scada.turbines)} turbines; deliberate defects (the analyses should find them):`,
+    );
+    for (const d of report.scada.defects) lines.push(`    ${d.turbine_id}: ${d.description}`);
+  }
   const v = report.verification;
   if (v) {
     lines.push(
