@@ -1,5 +1,7 @@
-// One request suite, three stores: the embedded DuckDB store (a real file), Timestream (the
-// fake with documented semantics) and InfluxDB (a real influxd) must give identical answers.
+// One request suite, every store: the embedded DuckDB store (a real file), Timestream (the
+// client-mock fake, and the real SDK against the fake on the wire, both with documented
+// semantics) and InfluxDB (a real influxd) must give identical answers. What Timestream promises
+// less (eventual consistency) is asserted in wire.test.ts, "What holds on Timestream".
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +17,7 @@ import type { ReadingStore } from "../../api/store/port.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
 import { type InfluxDbServer, startInfluxDb } from "../support/influxdb.ts";
 import { createFakeTimestream } from "./fake-timestream.ts";
+import { startWireTimestream, type WireTimestream } from "./wire-timestream.ts";
 
 const SECRET = "contract-secret-0123456789";
 const NOW = Date.now();
@@ -24,6 +27,8 @@ let duckdb: ReadingStore;
 let timestream: ReadingStore;
 let influxServer: InfluxDbServer;
 let influxdb: ReadingStore;
+let wire: WireTimestream;
+let timestreamOnTheWire: ReadingStore;
 
 beforeAll(async () => {
   duckdb = await openDuckDbStore({ path: join(dir, "c.duckdb"), writeWindow: WINDOW });
@@ -33,6 +38,14 @@ beforeAll(async () => {
     table: "readings",
     writeClient: fake.writeClient,
     queryClient: fake.queryClient,
+    writeWindow: WINDOW,
+  });
+  wire = await startWireTimestream();
+  timestreamOnTheWire = new TimestreamStore({
+    database: "gust",
+    table: "readings",
+    writeClient: wire.writeClient(),
+    queryClient: wire.queryClient(),
     writeWindow: WINDOW,
   });
   influxServer = await startInfluxDb();
@@ -45,6 +58,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await duckdb.close();
   await influxdb?.close();
+  await timestreamOnTheWire?.close();
+  await wire?.close();
   await influxServer?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -139,13 +154,14 @@ async function run(store: ReadingStore, step: Step) {
   };
 }
 
-it("answers the same request suite identically on all three stores", async () => {
+it("answers the same request suite identically on every store", async () => {
   const seen = new Set<string>();
   for (const step of SUITE) {
     const onDuckDb = await run(duckdb, step);
     const expected = { step: `${step.method} ${step.path}`, ...onDuckDb };
     for (const [name, store] of [
       ["timestream", timestream],
+      ["timestream on the wire", timestreamOnTheWire],
       ["influxdb", influxdb],
     ] as const) {
       const answer = await run(store, step);
