@@ -1,6 +1,7 @@
 // GET /v1/power: power per time bin, for dashboards and spreadsheets (reader key).
 import { createRoute, z } from "@hono/zod-openapi";
 import { toCsv } from "../csv.ts";
+import { PARQUET_MEDIA_TYPE } from "../export/parquet.ts";
 import { problemResponse } from "../problem.ts";
 import {
   binCount,
@@ -16,6 +17,7 @@ import { itemsThatFit, MAX_ANSWER_BYTES } from "./answer-size.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
+import { FormatSchema, tabularResponse } from "./tabular.ts";
 
 /** The most bins one export answers; longer ranges need a coarser `every`. */
 export const MAX_POWER_BINS = 10_000;
@@ -54,7 +56,7 @@ const route = createRoute({
       to: QueryTimeSchema.optional(),
       every: z.enum(POWER_BINS).default("1h"),
       by: z.enum(POWER_GROUPS).default("none"),
-      format: z.enum(["json", "csv"]).default("json"),
+      format: FormatSchema,
     }),
   },
   responses: {
@@ -71,7 +73,12 @@ const route = createRoute({
           }),
         },
         "text/csv": { schema: z.string() },
+        [PARQUET_MEDIA_TYPE]: { schema: z.string().openapi({ format: "binary" }) },
       },
+    },
+    406: {
+      description: "format=parquet where no Parquet writer runs (Lambda).",
+      content: { "application/problem+json": { schema: ProblemSchema } },
     },
     401: {
       description: "Missing or unknown key.",
@@ -139,6 +146,15 @@ export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
     }
     if (format === "csv") {
       return c.body(powerCsv(rows), 200, { "content-type": "text/csv; charset=utf-8" }) as never;
+    }
+    if (format === "parquet") {
+      return (await tabularResponse(
+        c,
+        deps,
+        "parquet",
+        { name: "power", columns: ["time", "group", "power_kw", "energy_kwh", "turbines"], rows },
+        () => rows,
+      )) as never;
     }
     return c.json(
       {

@@ -1,4 +1,8 @@
 // GET /v1/power against hand-computed values (see fixture.ts).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { at, serverWithFixture } from "./fixture.ts";
 
@@ -63,6 +67,37 @@ describe("GET /v1/power", () => {
     expect(csv.body).toBe(
       `time,group,power_kw,energy_kwh,turbines\n${iso(at("10:00"))},A,200,50,1\n${iso(at("10:00"))},B,1000,250,1\n${iso(at("10:15"))},A,400,100,1\n${iso(at("10:15"))},B,500,125,1\n`,
     );
+  });
+
+  it("answers the same bins as Parquet", async () => {
+    const server = fixtureServer();
+    const response = await fetch(
+      `${server.url}/v1/power?from=${at("10:00")}&to=${at("10:30")}&every=15m&by=turbine&format=parquet`,
+      { headers: { authorization: `Bearer ${server.readerKey}` } },
+    );
+    expect(response.headers.get("content-type")).toBe("application/vnd.apache.parquet");
+    const dir = mkdtempSync(join(tmpdir(), "gust-power-parquet-"));
+    const instance = await DuckDBInstance.create(":memory:");
+    try {
+      const file = join(dir, "power.parquet");
+      writeFileSync(file, new Uint8Array(await response.arrayBuffer()));
+      const rows = (
+        await (
+          await instance.connect()
+        ).runAndReadAll(
+          `SELECT "group", power_kw, energy_kwh FROM read_parquet('${file}') ORDER BY time, "group"`,
+        )
+      ).getRows();
+      expect(rows).toEqual([
+        ["A", 200, 50],
+        ["B", 1000, 250],
+        ["A", 400, 100],
+        ["B", 500, 125],
+      ]);
+    } finally {
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses bad parameters and huge ranges with problem documents", async () => {
