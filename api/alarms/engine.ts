@@ -99,6 +99,7 @@ export class AlarmEngine {
   /** Silence and expired rejections are judged on the clock: every turbine, every few seconds. */
   sweep(): void {
     const now = this.now();
+    this.options.hub.checkSilence(now);
     const changes: AlarmChange[] = [];
     for (const turbine of this.options.hub.allTurbines()) {
       const state = this.state(turbine.turbine_id);

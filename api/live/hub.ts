@@ -57,6 +57,8 @@ export class LiveHub {
   private readingsTotal = 0;
   private lastAlarmSeq = 0;
   private placesVersion = 0;
+  /** Each turbine's silence as the streams were last told it. */
+  private readonly sentSilent = new Map<string, boolean>();
   private readonly openAlarms = new Map<string, AlarmEvent["alarm"]>();
   readonly batchMs: number;
   readonly silentAfterIntervals: number;
@@ -117,7 +119,28 @@ export class LiveHub {
       this.placesVersion = this.places.version;
       for (const turbine of this.turbines.values()) changed.set(turbine.turbine_id, turbine);
     }
+    this.emitUpdate(now, changed, readings);
+  }
+
+  /**
+   * Turbines that went silent (or came back) since streams last heard of them, as an update:
+   * silence comes with the clock, not with a reading. The alarm engine's sweep calls it.
+   */
+  checkSilence(now = this.now()): void {
+    const changed = new Map<string, LiveTurbine>();
+    for (const turbine of this.turbines.values()) {
+      if (this.isSilent(turbine, now) !== this.sentSilent.get(turbine.turbine_id)) {
+        changed.set(turbine.turbine_id, turbine);
+      }
+    }
+    if (changed.size > 0) this.emitUpdate(now, changed, []);
+  }
+
+  private emitUpdate(now: number, changed: Map<string, LiveTurbine>, readings: Reading[]): void {
     const turbines = [...changed.values()];
+    for (const turbine of turbines) {
+      this.sentSilent.set(turbine.turbine_id, this.isSilent(turbine, now));
+    }
     let json: string | undefined;
     const update: LiveUpdate = {
       type: "update",

@@ -137,3 +137,36 @@ describe("a client that cannot keep up", () => {
     expect(hub.subscribers).toBe(0);
   });
 });
+
+describe("silence", () => {
+  it("goes out as an update when a turbine falls silent, without a new reading", () => {
+    let now = 1_800_000_000_000;
+    const hub = new LiveHub({
+      places: new TurbinePlaces(),
+      now: () => now,
+      silentAfterIntervals: 3,
+    });
+    hub.accept(
+      [0, 1, 2].map((i) =>
+        storedReading({ turbine_id: "q-1", time: now - 1000 + i * 500, power_kw: 700 }),
+      ),
+    );
+    hub.flush();
+    const sent: any[] = [];
+    hub.subscribe((event) => {
+      if (event.type === "update") sent.push(JSON.parse(event.json()));
+    });
+    hub.checkSilence();
+    expect(sent).toEqual([]); // nothing changed
+    now += 1000;
+    hub.checkSilence();
+    expect(sent).toEqual([]); // 2 of its 500 ms intervals: not yet
+    now += 1000;
+    hub.checkSilence();
+    expect(sent).toHaveLength(1);
+    expect(sent[0].turbines).toMatchObject([{ turbine_id: "q-1", silent: true }]);
+    expect(sent[0].fleet).toMatchObject({ power_kw: 0, turbines_reporting: 0, turbines: 1 });
+    hub.checkSilence();
+    expect(sent).toHaveLength(1); // told once
+  });
+});
