@@ -15,6 +15,7 @@ import { registerLivePageRoutes } from "./routes/live-page.ts";
 import { registerMeasurementRoutes } from "./routes/measurements.ts";
 import { registerPowerRoutes } from "./routes/power.ts";
 import { storeUnavailable } from "./routes/store-unavailable.ts";
+import { registerTurbineKeyRoutes } from "./routes/turbine-keys.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
 import { registerTurbineRoutes } from "./routes/turbines.ts";
 import { StoreUnavailableError } from "./store/port.ts";
@@ -54,6 +55,7 @@ export function createApp(
 
   registerMeasurementRoutes(app, deps);
   registerTurbineRoutes(app, deps);
+  registerTurbineKeyRoutes(app, deps);
   registerTurbineReadingRoutes(app, deps);
   registerPowerRoutes(app, deps);
   registerAnalysisRoutes(app, deps);
@@ -84,7 +86,7 @@ export function createApp(
     if (error instanceof ConcurrentChangeError) {
       return problemResponse(409, "conflict", "Conflict", `${error.message}.`);
     }
-    if (error instanceof StoreUnavailableError || error instanceof RegistryUnavailableError) {
+    if (error instanceof RegistryUnavailableError) {
       return problemResponse(
         503,
         "unavailable",

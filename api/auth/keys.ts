@@ -1,15 +1,21 @@
 // API keys derived from one secret, so that no database of keys is needed.
 //
 //   turbine key:  gust.t.<base64url(turbine_id)>.<mac>   may write and read that turbine only
+//   rotated:      gust.t.<base64url(turbine_id)>.<generation>.<mac>  (generation 2, 3, ...)
 //   operator key: gust.op.<mac>                          may write and read any turbine
 //   reader key:   gust.rd.<mac>                          may read, may not write
 //
 // <mac> is HMAC-SHA256(secret, "<role>:<subject>") in base64url. The turbine id travels in the
 // key so that a valid key for the wrong turbine is told apart (403) from an unknown key (401).
+// A registered turbine's key_generation (api/registry) says which generation is current: a
+// rotation bumps it, and keys of other generations are refused (routes/auth.ts). Generation 1 is
+// the key of old, so unregistered turbines and turbines never rotated keep theirs.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { TURBINE_ID_PATTERN } from "../readings/schema.ts";
 
-export type Principal = { role: "turbine"; turbineId: string } | { role: "operator" | "reader" };
+export type Principal =
+  | { role: "turbine"; turbineId: string; keyGeneration: number }
+  | { role: "operator" | "reader" };
 
 const ROLE_PREFIX = { operator: "gust.op.", reader: "gust.rd." } as const;
 const TURBINE_PREFIX = "gust.t.";
@@ -18,9 +24,14 @@ function mac(secret: string, message: string): string {
   return createHmac("sha256", secret).update(message).digest("base64url");
 }
 
-export function turbineKey(secret: string, turbineId: string): string {
-  return `${TURBINE_PREFIX}${Buffer.from(turbineId).toString("base64url")}.${mac(secret, `turbine:${turbineId}`)}`;
+export function turbineKey(secret: string, turbineId: string, generation = 1): string {
+  const id = Buffer.from(turbineId).toString("base64url");
+  if (generation === 1) return `${TURBINE_PREFIX}${id}.${mac(secret, `turbine:${turbineId}`)}`;
+  return `${TURBINE_PREFIX}${id}.${generation}.${mac(secret, `turbine:${turbineId}:${generation}`)}`;
 }
+
+// Decimal, no leading zero, 2 or more: the one spelling of a rotated generation.
+const GENERATION = /^[1-9][0-9]{0,8}$/;
 
 export function roleKey(secret: string, role: "operator" | "reader"): string {
   return `${ROLE_PREFIX[role]}${mac(secret, `role:${role}`)}`;
@@ -41,15 +52,22 @@ export function verifyKey(secret: string, key: string): Principal | null {
     }
   }
   if (!key.startsWith(TURBINE_PREFIX)) return null;
-  const [encodedId, given, ...rest] = key.slice(TURBINE_PREFIX.length).split(".");
-  if (!encodedId || !given || rest.length > 0) return null;
+  const parts = key.slice(TURBINE_PREFIX.length).split(".");
+  if (parts.length !== 2 && parts.length !== 3) return null;
+  const encodedId = parts[0];
+  const given = parts.at(-1);
+  const generationText = parts.length === 3 ? (parts[1] as string) : "1";
+  if (!encodedId || !given || !GENERATION.test(generationText)) return null;
+  const generation = Number(generationText);
+  if (parts.length === 3 && generation < 2) return null;
   // Only the canonical spelling: base64url decoding is lenient (padding, stray characters, the
   // unused low bits of the last character), so many spellings would decode to the same id.
   const turbineId = Buffer.from(encodedId, "base64url").toString();
   if (!TURBINE_ID_PATTERN.test(turbineId)) return null;
   if (Buffer.from(turbineId).toString("base64url") !== encodedId) return null;
-  return macMatches(given, mac(secret, `turbine:${turbineId}`))
-    ? { role: "turbine", turbineId }
+  const message = generation === 1 ? `turbine:${turbineId}` : `turbine:${turbineId}:${generation}`;
+  return macMatches(given, mac(secret, message))
+    ? { role: "turbine", turbineId, keyGeneration: generation }
     : null;
 }
 

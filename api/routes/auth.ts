@@ -20,6 +20,19 @@ export async function authenticate(c: Context, deps: AppDeps): Promise<Principal
   const principal = verifiedKeys.get(cacheKey) ?? verifyKey(secret, match[1]);
   if (!principal) return failedAttempt(c, deps, "The API key is not valid for this server.");
   remember(cacheKey, principal);
+  if (principal.role === "turbine") {
+    // Only the current generation: a rotation revokes the older keys at once (on Lambda once
+    // the registry's per-container cache has expired, REGISTRY_CACHE_SECONDS).
+    const registered = await deps.registry.get(principal.turbineId);
+    const current = registered?.key_generation ?? 1;
+    if (principal.keyGeneration !== current) {
+      return failedAttempt(
+        c,
+        deps,
+        `This key of turbine "${principal.turbineId}" was revoked by a key rotation (it is generation ${principal.keyGeneration}, the current one is ${current}).`,
+      );
+    }
+  }
   return principal;
 }
 

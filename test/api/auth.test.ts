@@ -98,6 +98,7 @@ describe("keys", () => {
     expect(verifyKey(secret, turbineKey(secret, "nl.0001:a"))).toEqual({
       role: "turbine",
       turbineId: "nl.0001:a",
+      keyGeneration: 1,
     });
     expect(verifyKey(secret, roleKey(secret, "reader"))).toEqual({ role: "reader" });
     expect(verifyKey(secret, roleKey(secret, "operator"))).toEqual({ role: "operator" });

@@ -228,12 +228,56 @@ describe("canonical keys", () => {
     `gust.t.${encoded}%.${mac}`,
   ];
   it("accepts the canonical key", () => {
-    expect(verifyKey(TEST_SECRET, good)).toEqual({ role: "turbine", turbineId: "nl-0042" });
+    expect(verifyKey(TEST_SECRET, good)).toEqual({
+      role: "turbine",
+      turbineId: "nl-0042",
+      keyGeneration: 1,
+    });
   });
   it.each(variants)("refuses %s", async (key) => {
     expect(Buffer.from(key.split(".")[2] ?? "", "base64url").toString()).toBe("nl-0042");
     expect(verifyKey(TEST_SECRET, key)).toBeNull();
     expectProblem(await server.post(reading("nl-0042", 1), { key }), 401);
+  });
+});
+
+describe("key rotation", () => {
+  it("issues a new key and makes the old one a 401 at once; operator only; unregistered turbines keep theirs", async () => {
+    const old = server.turbineKey("rot-1");
+    expect((await server.post(reading("rot-1", 30), { key: old })).status).toBe(200);
+    expect(
+      (await call(server, "PUT", "/v1/turbines/rot-1", { body: { rated_kw: 3000 } })).status,
+    ).toBe(201);
+    // Registering changes nothing for the key.
+    expect((await server.post(reading("rot-1", 29), { key: old })).status).toBe(200);
+    for (const key of [old, server.readerKey]) {
+      expectProblem(await call(server, "POST", "/v1/turbines/rot-1/keys/rotate", { key }), 403);
+    }
+    const rotated = await call(server, "POST", "/v1/turbines/rot-1/keys/rotate");
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ turbine_id: "rot-1", key_generation: 2 });
+    expect(rotated.body.key).toBe(turbineKey(TEST_SECRET, "rot-1", 2));
+    const refused = await server.post(reading("rot-1", 28), { key: old });
+    expectProblem(refused, 401);
+    expect(refused.body.detail).toMatch(/revoked by a key rotation/);
+    expect((await server.get("/v1/turbines/rot-1/measurements", old)).status).toBe(401);
+    expect((await server.post(reading("rot-1", 28), { key: rotated.body.key })).status).toBe(200);
+    // A second rotation revokes the second key too.
+    const again = await call(server, "POST", "/v1/turbines/rot-1/keys/rotate");
+    expect(again.body.key_generation).toBe(3);
+    expect((await server.post(reading("rot-1", 27), { key: rotated.body.key })).status).toBe(401);
+    expect((await server.post(reading("rot-1", 27), { key: again.body.key })).status).toBe(200);
+    // A generation the registry never issued, or spelled otherwise, is refused.
+    expect(
+      (await server.post(reading("rot-1", 26), { key: turbineKey(TEST_SECRET, "rot-1", 4) }))
+        .status,
+    ).toBe(401);
+    expect(verifyKey(TEST_SECRET, again.body.key.replace(".3.", ".03."))).toBeNull();
+
+    expectProblem(await call(server, "POST", "/v1/turbines/rot-none/keys/rotate"), 404);
+    expect(
+      (await server.post(reading("rot-none", 1), { key: server.turbineKey("rot-none") })).status,
+    ).toBe(200);
   });
 });
 

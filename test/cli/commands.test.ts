@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { verifyKey } from "../../api/auth/keys.ts";
+import { roleKey, verifyKey } from "../../api/auth/keys.ts";
 import { startLocalServer } from "../../api/server.ts";
 import { runSimulation } from "../../simulator/run.ts";
 
@@ -36,6 +36,7 @@ describe("npm run keys", () => {
     expect(verifyKey(secret, turbine.stdout.trim())).toEqual({
       role: "turbine",
       turbineId: "nl-0042",
+      keyGeneration: 1,
     });
     expect(verifyKey(secret, reader.stdout.trim())).toEqual({ role: "reader" });
   });
@@ -50,6 +51,35 @@ describe("npm run keys", () => {
       DATA_DIR: join(dir, "keys"),
     });
     expect(role.stderr).toContain("--role must be operator or reader");
+  });
+});
+
+describe("npm run keys after a rotation", () => {
+  it("prints the current key, from the running server or from the file once it stopped", async () => {
+    const dataDir = join(dir, "rotate");
+    const secret = "rotate-secret-0123456789abcdef";
+    const server = await startLocalServer({ dataDir, keySecret: secret });
+    const env = { DATA_DIR: dataDir, API_KEY_SECRET: secret, PORT: new URL(server.url).port };
+    try {
+      const operator = { authorization: `Bearer ${roleKey(secret, "operator")}` };
+      await fetch(`${server.url}/v1/turbines/rot-cli`, {
+        method: "PUT",
+        headers: { ...operator, "content-type": "application/json" },
+        body: JSON.stringify({ rated_kw: 2000 }),
+      });
+      const rotated = await fetch(`${server.url}/v1/turbines/rot-cli/keys/rotate`, {
+        method: "POST",
+        headers: operator,
+      }).then((r) => r.json() as Promise<{ key: string }>);
+      const printed = await command("api/keys-cli.ts", ["rot-cli"], env);
+      expect(printed.stdout.trim()).toBe(rotated.key);
+    } finally {
+      await server.close();
+    }
+    const fromFile = await command("api/keys-cli.ts", ["rot-cli"], env);
+    expect(verifyKey(secret, fromFile.stdout.trim())).toMatchObject({ keyGeneration: 2 });
+    const unregistered = await command("api/keys-cli.ts", ["never-registered"], env);
+    expect(verifyKey(secret, unregistered.stdout.trim())).toMatchObject({ keyGeneration: 1 });
   });
 });
 
