@@ -14,6 +14,7 @@ import { registerLiveRoutes } from "./routes/live.ts";
 import { registerLivePageRoutes } from "./routes/live-page.ts";
 import { registerMeasurementRoutes } from "./routes/measurements.ts";
 import { registerPowerRoutes } from "./routes/power.ts";
+import { registerReadingsExportRoutes } from "./routes/readings-export.ts";
 import { storeUnavailable } from "./routes/store-unavailable.ts";
 import { registerTurbineKeyRoutes } from "./routes/turbine-keys.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
@@ -59,6 +60,7 @@ export function createApp(
   registerTurbineReadingRoutes(app, deps);
   registerPowerRoutes(app, deps);
   registerAnalysisRoutes(app, deps);
+  registerReadingsExportRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerLiveRoutes(app, deps);
   registerAlarmRoutes(app, deps);

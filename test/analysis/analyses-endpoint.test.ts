@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UNDERPERFORMANCE_COLUMNS } from "../../api/analyses/columns.ts";
+import { renderExportPageQuery } from "../../api/queries/export.ts";
 import { startTestServer, type TestServer } from "../api/fixture.ts";
 
 const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
@@ -136,5 +137,61 @@ describe("GET /v1/analyses/*", () => {
     expect(JSON.stringify(format.body)).toContain("format");
     const long = await server.get("/v1/analyses/power-curve?from=2020-01-01T00:00:00Z");
     expect(long.status).toBe(422);
+  });
+});
+
+describe("GET /v1/readings/export", () => {
+  it("streams every reading of the period as CSV, and the same as Parquet", async () => {
+    const csv = await server.get(`/v1/readings/export?${range}`);
+    expect(csv.status).toBe(200);
+    const lines = String(csv.body).trim().split("\n");
+    expect(lines[0]).toBe("turbine_id,time,power_kw,wind_speed_ms,status,status_code,version");
+    expect(lines).toHaveLength(25);
+    expect(lines[1]).toBe(`A,${new Date(T0).toISOString()},500,8,producing,,1`);
+    const parquet = await raw(`/v1/readings/export?${range}&format=parquet`);
+    const dir = mkdtempSync(join(tmpdir(), "gust-export-test-"));
+    const instance = await DuckDBInstance.create(":memory:");
+    try {
+      writeFileSync(join(dir, "r.parquet"), new Uint8Array(await parquet.arrayBuffer()));
+      const [row] = (
+        await (
+          await instance.connect()
+        ).runAndReadAll(
+          `SELECT count(*), sum(power_kw) FROM read_parquet('${join(dir, "r.parquet")}')`,
+        )
+      ).getRows();
+      expect(row).toEqual([24n, 10800]);
+    } finally {
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await server.get("/v1/readings/export", server.turbineKey("A"))).status).toBe(403);
+  });
+
+  it("pages by (time, turbine_id) without losing or repeating a reading", async () => {
+    const instance = await DuckDBInstance.create(":memory:");
+    try {
+      const connection = await instance.connect();
+      await connection.run(
+        "CREATE TABLE readings AS SELECT 't' || (i % 3) AS turbine_id, epoch_ms(1790000000000 + (i // 3) * 60000) AS time, i * 1.0 AS power_kw, 5.0 AS wind_speed_ms, 'producing' AS status, NULL::INTEGER AS status_code, 1 AS version FROM range(7) t(i)",
+      );
+      const target = { dialect: "duckdb" as const, tableRef: "readings" };
+      const span = { from: 1790000000000, to: 1790000000000 + 3_600_000 };
+      const seen: string[] = [];
+      let after: { time: number; turbineId: string } | undefined;
+      for (;;) {
+        const rows = (
+          await connection.runAndReadAll(renderExportPageQuery(target, span, [], 2, after))
+        ).getRowObjectsJS();
+        for (const r of rows) seen.push(`${r.turbine_id}@${Number(r.time_ms)}`);
+        if (rows.length < 2) break;
+        const last = rows[rows.length - 1] as any;
+        after = { time: Number(last.time_ms), turbineId: String(last.turbine_id) };
+      }
+      expect(seen).toHaveLength(7);
+      expect(new Set(seen).size).toBe(7);
+    } finally {
+      instance.closeSync();
+    }
   });
 });

@@ -1,0 +1,166 @@
+// GET /v1/readings/export: every stored reading of a period, all turbines, as CSV (streamed page by
+// page) or Parquet (written by DuckDB once the bounded set is read). Reader or operator key.
+import { createRoute, z } from "@hono/zod-openapi";
+import { toCsv } from "../csv.ts";
+import { PARQUET_MEDIA_TYPE } from "../export/parquet.ts";
+import { problemResponse } from "../problem.ts";
+import {
+  EXPORT_BASE_COLUMNS,
+  renderExportCountQuery,
+  renderExportPageQuery,
+} from "../queries/export.ts";
+import { queryTarget } from "../queries/sql.ts";
+import { ProblemSchema } from "../readings/schema.ts";
+import type { QueryRow } from "../store/port.ts";
+import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import type { AppDeps, GustApp } from "./deps.ts";
+import { QueryTimeSchema } from "./query-params.ts";
+import { tabularResponse } from "./tabular.ts";
+
+/** The most readings one export holds: a longer period answers 422 and says to split it. */
+export const MAX_EXPORT_READINGS = 1_000_000;
+const PAGE = 20_000;
+const DEFAULT_RANGE_MS = 24 * 3_600_000;
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/readings/export",
+  operationId: "exportReadings",
+  tags: ["analysis"],
+  summary: "Export every stored reading of a period (CSV or Parquet)",
+  description: `All turbines' readings with from <= time < to, in time order, with one column per stored measure. CSV is streamed; Parquet (zstd) is written by DuckDB in the local server (406 elsewhere). At most ${MAX_EXPORT_READINGS.toLocaleString("en")} readings per export: a period holding more answers 422, to be split. Defaults: the 24 hours before now, format=csv. Reader or operator key.`,
+  security: [{ bearerAuth: [] }],
+  request: {
+    query: z.object({
+      from: QueryTimeSchema.optional(),
+      to: QueryTimeSchema.optional(),
+      format: z.enum(["csv", "parquet"]).default("csv"),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        "The readings (columns: turbine_id, time, power_kw, wind_speed_ms, status, status_code, version, then the measures by name).",
+      content: {
+        "text/csv": { schema: z.string() },
+        [PARQUET_MEDIA_TYPE]: { schema: z.string().openapi({ format: "binary" }) },
+      },
+    },
+    401: problem("Missing or unknown key."),
+    403: problem("A turbine key."),
+    406: problem(
+      "format=parquet where no Parquet writer runs (Lambda), or a store this export does not read (InfluxDB).",
+    ),
+    422: problem("Bad parameters, or more readings than one export holds."),
+    503: problem("The store cannot answer now; retry."),
+  },
+});
+
+function exportRow(row: QueryRow, measures: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    turbine_id: row.turbine_id,
+    time: new Date(Number(row.time_ms)).toISOString(),
+    power_kw: row.power_kw,
+    wind_speed_ms: row.wind_speed_ms,
+    status: row.status,
+    status_code: row.status_code,
+    version: row.version,
+  };
+  for (const m of measures) out[m] = row[m];
+  return out;
+}
+
+export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void {
+  app.openapi(route, async (c) => {
+    const principal = await authenticate(c, deps);
+    if (principal instanceof Response) return principal as never;
+    if (principal.role === "turbine") {
+      return forbidden(
+        `${describePrincipal(principal)} may not export the fleet's readings; use the reader key.`,
+      ) as never;
+    }
+    if (deps.store.kind === "influxdb") {
+      return problemResponse(
+        406,
+        "export-unavailable",
+        "Export not available on this store",
+        "The readings export reads SQL stores (DuckDB, Timestream); on InfluxDB query it directly.",
+      ) as never;
+    }
+    const { from, to, format } = c.req.valid("query");
+    const end = to ?? deps.now();
+    const start = from ?? end - DEFAULT_RANGE_MS;
+    if (start >= end) {
+      return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {
+        errors: [{ pointer: "/from", detail: "must be before to" }],
+      }) as never;
+    }
+    const range = { from: start, to: end };
+    const target = queryTarget(deps.store);
+    const [count] = await deps.store.select(renderExportCountQuery(target, range));
+    const total = Number(count?.n ?? 0);
+    if (total > MAX_EXPORT_READINGS) {
+      return problemResponse(
+        422,
+        "range-too-large",
+        "Range too large",
+        `${total.toLocaleString("en")} readings from ${new Date(start).toISOString()} to ${new Date(end).toISOString()}, over the ${MAX_EXPORT_READINGS.toLocaleString("en")} one export holds: split the period (from/to).`,
+        { errors: [{ pointer: "/to", detail: `at most ${MAX_EXPORT_READINGS} readings` }] },
+      ) as never;
+    }
+    const measures = [...(await deps.store.measureColumns())].sort();
+    const columns = [...EXPORT_BASE_COLUMNS, ...measures];
+    const pages = async function* () {
+      let after: { time: number; turbineId: string } | undefined;
+      for (;;) {
+        const rows = await deps.store.select(
+          renderExportPageQuery(target, range, measures, PAGE, after),
+        );
+        if (rows.length > 0) yield rows.map((row) => exportRow(row, measures));
+        if (rows.length < PAGE) return;
+        const last = rows[rows.length - 1] as QueryRow;
+        after = { time: Number(last.time_ms), turbineId: String(last.turbine_id) };
+      }
+    };
+    if (format === "parquet") {
+      const rows: Record<string, unknown>[] = [];
+      for await (const page of pages()) rows.push(...page);
+      return (await tabularResponse(
+        c,
+        deps,
+        "parquet",
+        { name: "readings", columns, rows },
+        () => rows,
+      )) as never;
+    }
+    const encoder = new TextEncoder();
+    const iterator = pages();
+    let header = true;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await iterator.next();
+        if (next.done) {
+          if (header) controller.enqueue(encoder.encode(toCsv(columns, [])));
+          controller.close();
+          return;
+        }
+        const csv = toCsv(columns, next.value);
+        // The header once, then each page's rows.
+        controller.enqueue(encoder.encode(header ? csv : csv.slice(csv.indexOf("\n") + 1)));
+        header = false;
+      },
+      async cancel() {
+        await iterator.return(undefined);
+      },
+    });
+    return c.body(body, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": 'attachment; filename="readings.csv"',
+    }) as never;
+  });
+}
