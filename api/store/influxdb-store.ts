@@ -23,6 +23,7 @@ import { currentDeadline } from "./deadline.ts";
 import { classifyReadings, type KnownReading, readingIdentity, timeSpan } from "./identity.ts";
 import {
   type InfluxDbClient,
+  InfluxDbError,
   influxIdentifier,
   influxString,
   seriesRows,
@@ -61,6 +62,7 @@ export class InfluxDbStore implements ReadingStore {
   private readonly retry: RetryPolicy;
   private readonly budgetMs: number;
   private readonly locks = new KeyedLock();
+  private warnedNoDelete = false;
 
   constructor(private readonly options: InfluxDbStoreOptions) {
     this.measurement = options.measurement ?? "readings";
@@ -118,6 +120,7 @@ export class InfluxDbStore implements ReadingStore {
     // code, a measure) would inherit it, so such old points go first. If the write then fails
     // the client gets a 503 and resends; the resend finds nothing stored and writes afresh.
     if (replaced.length > 0) await this.deletePoints(replaced, deadline);
+
     for (let start = 0; start < lines.length; start += POINTS_PER_WRITE) {
       const batch = lines.slice(start, start + POINTS_PER_WRITE);
       await withRetries("InfluxDB write", deadline, this.retry, (signal) =>
@@ -162,7 +165,25 @@ export class InfluxDbStore implements ReadingStore {
     return found;
   }
 
+  /**
+   * InfluxQL DELETE is InfluxDB 1.x's; the 2.x and 3.x v1 APIs refuse it. There the correction
+   * is still written, and the fields it dropped stay as they were (said once in the log).
+   */
   private async deletePoints(points: StoredPoint[], deadline: number): Promise<void> {
+    try {
+      await this.deletePointsOnce(points, deadline);
+    } catch (error) {
+      if (!(error instanceof InfluxDbError) || error.retryable) throw error;
+      if (!this.warnedNoDelete) {
+        this.warnedNoDelete = true;
+        console.warn(
+          `gust: InfluxDB refused DELETE (${error.message}); corrections that drop a status code or a measure keep the old value there (README, Which cloud store)`,
+        );
+      }
+    }
+  }
+
+  private async deletePointsOnce(points: StoredPoint[], deadline: number): Promise<void> {
     // By identity (turbine and time), whatever series the old point lives in.
     const statements = points.map(
       ({ reading }) =>
