@@ -2,6 +2,12 @@
 // REQUIRE_REGISTERED. Registries answer from memory (DuckDB) or a short cache (DynamoDB).
 import type { RegisteredTurbine, TurbineRegistry } from "./port.ts";
 
+/**
+ * Beyond this many turbines in one request (a gateway's batch), the whole registry is read
+ * once (one cached listing: a few Scan pages on DynamoDB) instead of one lookup per turbine.
+ */
+const LIST_FROM_TURBINES = 25;
+
 export async function turbinesOf(
   registry: TurbineRegistry,
   readings: readonly { turbine_id: string }[],
@@ -9,6 +15,12 @@ export async function turbinesOf(
   const ids = new Set<string>();
   for (const reading of readings) ids.add(reading.turbine_id);
   const found = new Map<string, RegisteredTurbine>();
+  if (ids.size > LIST_FROM_TURBINES) {
+    for (const turbine of await registry.list()) {
+      if (ids.has(turbine.turbine_id)) found.set(turbine.turbine_id, turbine);
+    }
+    return found;
+  }
   const entries = await Promise.all([...ids].map((id) => registry.get(id)));
   for (const turbine of entries) if (turbine) found.set(turbine.turbine_id, turbine);
   return found;

@@ -257,8 +257,7 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
     const input = c.req.valid("json");
     const description = toDescription(input);
     const limits = dimensionProblems(turbine_id, description);
-    if (limits.length > 0)
-      return limitProblem(limits.map((p) => ({ ...p, path: p.path }))) as never;
+    if (limits.length > 0) return limitProblem(limits) as never;
     try {
       const { turbine, outcome } = await deps.registry.put(turbine_id, description, {
         ...ifMatchOption(c.req.header("if-match")),

@@ -1,5 +1,6 @@
 // The registry over HTTP on the local server: create, replace, If-Match, bulk import, listing
 // with filters and paging, delete (readings stay), the key matrix, REQUIRE_REGISTERED.
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reading, startTestServer, type TestServer } from "../api/fixture.ts";
 import { call, NOP_3 } from "./client.ts";
@@ -359,5 +360,31 @@ describe("REQUIRE_REGISTERED=true", () => {
     }
     // Without the setting, unregistered turbines may send.
     expect((await server.post(reading("unreg-9", 1))).body.accepted).toBe(1);
+  });
+});
+
+describe("the DuckDB registry", () => {
+  it("survives a restart of the server, and rotates keys (new generation and etag)", async () => {
+    const first = await startTestServer();
+    const dataDir = first.dataDir;
+    try {
+      await call(first, "PUT", "/v1/turbines/keep-1", { body: NOP_3 });
+      const rotated = await first.registry.rotateKey("keep-1");
+      expect(rotated).toMatchObject({ key_generation: 2, rated_kw: NOP_3.rated_kw });
+      expect(await first.registry.rotateKey("absent")).toBeNull();
+      await first.close();
+      const again = await startTestServer({ dataDir });
+      try {
+        const read = await call(again, "GET", "/v1/turbines/keep-1");
+        expect(read.body).toMatchObject({ ...NOP_3, key_generation: 2, etag: rotated?.etag });
+        // A put keeps the key generation.
+        const replaced = await call(again, "PUT", "/v1/turbines/keep-1", { body: { rated_kw: 1 } });
+        expect(replaced.body.key_generation).toBe(2);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
