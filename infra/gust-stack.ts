@@ -60,8 +60,9 @@ const MAINTENANCE_MODE =
  * test/infra/stack.test.ts checks this list against the app's OpenAPI document, so a new route
  * cannot be forgotten here. Left out on purpose (LAMBDA_UNROUTED): the live view's stream and
  * its tokens and snapshot (an HTTP API cannot stream Server-Sent Events, and the live hub is
- * in-process: each Lambda container would see only its own requests) and the alarms (their
- * engine and webhook outbox run in the local server).
+ * in-process: each Lambda container would see only its own requests), the alarms (their
+ * engine and webhook outbox run in the local server), and the bulk export of readings (it
+ * streams up to a million readings, far past Lambda's 6 MB answer, and Parquet needs DuckDB).
  */
 export const API_ROUTES: [HttpMethod, string][] = [
   [HttpMethod.POST, "/v1/measurements"],
@@ -71,6 +72,7 @@ export const API_ROUTES: [HttpMethod, string][] = [
   [HttpMethod.GET, "/v1/turbines/{turbine_id}"],
   [HttpMethod.PUT, "/v1/turbines/{turbine_id}"],
   [HttpMethod.DELETE, "/v1/turbines/{turbine_id}"],
+  [HttpMethod.POST, "/v1/turbines/{turbine_id}/keys/rotate"],
   [HttpMethod.GET, "/v1/power"],
   [HttpMethod.GET, "/v1/analyses/power-curve"],
   [HttpMethod.GET, "/v1/analyses/underperformance"],
@@ -87,6 +89,7 @@ export const LAMBDA_UNROUTED = [
   "GET /v1/live/snapshot",
   "GET /v1/live",
   "GET /v1/alarms",
+  "GET /v1/readings/export",
 ];
 
 export interface GustStackProps extends StackProps {
