@@ -413,7 +413,38 @@ function finishReadingInterval(answers: InfluxSeries[][]): QueryRow[] {
   });
 }
 
+// --- the registry listing's view of the store (turbine-status.ts) ----------------------------
+
+/** Each turbine's latest reading since `since`, and its readings since `recent`. */
+export function renderInfluxTurbineStatusQuery(
+  tableRef: string,
+  query: { since: number; recent: number; turbineIds?: readonly string[] },
+): string {
+  const only =
+    query.turbineIds === undefined
+      ? ""
+      : ` AND "turbine_id" =~ /^(?:${query.turbineIds.map((id) => id.replace(/[\\^$.|?*+()[\]{}/-]/g, (c) => `\\${c}`)).join("|")})$/`;
+  return headed("turbine-status", {}, [
+    `SELECT * FROM ${tableRef} WHERE time >= ${ms(query.since)}${only} GROUP BY "turbine_id" ORDER BY time DESC LIMIT 1`,
+    `SELECT count("power_kw") AS "n" FROM ${tableRef} WHERE time >= ${ms(query.recent)}${only} GROUP BY "turbine_id"`,
+  ]);
+}
+
+function finishTurbineStatus(answers: InfluxSeries[][]): QueryRow[] {
+  const recent = new Map<string, number>();
+  for (const row of seriesRows(answers[1] ?? [])) recent.set(String(row.turbine_id), Number(row.n));
+  return seriesRows(answers[0] ?? []).map((row) => {
+    const { time, ...rest } = row;
+    const out: QueryRow = { time_ms: Number(time) };
+    for (const [name, value] of Object.entries(rest)) if (value !== null) out[name] = value;
+    if (out.status === "") out.status = null;
+    out.readings_24h = recent.get(String(row.turbine_id)) ?? 0;
+    return out;
+  });
+}
+
 const FINISHES = {
+  "turbine-status": finishTurbineStatus,
   "scada-bins": finishScadaBins,
   "reading-interval": finishReadingInterval,
   power: finishPower,

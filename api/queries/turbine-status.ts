@@ -1,6 +1,7 @@
 // What the store knows of each turbine, for the registry's listing (GET /v1/turbines): the latest
 // reading (every measure), its time and status, and how many readings came in the last 24 hours.
 // One query for all turbines (or a given few), rendered for both dialects.
+import { renderInfluxTurbineStatusQuery } from "./influxql.ts";
 import { type QueryTarget, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
 
 /** How far back the listing looks for a turbine's latest reading (bounds the scan on Timestream). */
@@ -15,6 +16,13 @@ export interface TurbineStatusQuery {
 
 export function renderTurbineStatusQuery(target: QueryTarget, query: TurbineStatusQuery): string {
   const { dialect, tableRef } = target;
+  if (dialect === "influxdb") {
+    return renderInfluxTurbineStatusQuery(tableRef, {
+      since: query.now - STATUS_LOOKBACK_MS,
+      recent: query.now - RECENT_MS,
+      ...(query.turbineIds ? { turbineIds: query.turbineIds } : {}),
+    });
+  }
   const since = sqlTime(dialect, query.now - STATUS_LOOKBACK_MS);
   const recent = sqlTime(dialect, query.now - RECENT_MS);
   const only =

@@ -16,6 +16,7 @@ import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/po
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
 import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
+import { renderTurbineStatusQuery } from "../../api/queries/turbine-status.ts";
 import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { InfluxDbClient } from "../../api/store/influxdb-client.ts";
@@ -276,4 +277,23 @@ it("answers the wind analyses' scan, and so every wind analysis, as DuckDB does"
       typeof v === "number" ? Number(v.toPrecision(9)) : v,
     );
   expect(rounded(onInfluxDb)).toEqual(rounded(onDuckDb));
+});
+
+it("answers the registry listing's view of each turbine (latest reading, last 24 h) as DuckDB does", async () => {
+  const now = TO - 3_600_000;
+  for (const turbineIds of [undefined, ["NH-1", "X-1"], []]) {
+    const query = { now, ...(turbineIds ? { turbineIds } : {}) };
+    const { expected, actual } = await both((t) => renderTurbineStatusQuery(t, query));
+    const pick = (row: QueryRow) => ({
+      turbine_id: row.turbine_id,
+      time_ms: row.time_ms,
+      power_kw: row.power_kw,
+      status: row.status,
+      readings_24h: Number(row.readings_24h),
+    });
+    const sorted = (rows: QueryRow[]) =>
+      rows.map(pick).sort((a, b) => String(a.turbine_id).localeCompare(String(b.turbine_id)));
+    expect(sorted(actual), JSON.stringify(turbineIds)).toEqual(sorted(expected));
+    if (turbineIds?.length !== 0) expect(actual.length).toBeGreaterThan(0);
+  }
 });
