@@ -155,13 +155,22 @@ function finishReadings(answers: InfluxSeries[][], params: Record<string, unknow
 // --- analyses (analysis.ts) ------------------------------------------------------------------
 
 const SUMMARY_TAGS = ["project", "municipality", "province", "model"];
-const SUMMARY_NUMERIC_TAGS = ["rated_kw", "lat", "lon"];
+// The registry's dimension names (api/registry/dimensions.ts), and the analysis's column names.
+const SUMMARY_NUMERIC_TAGS: [dimension: string, column: string][] = [
+  ["rated_kw", "rated_kw"],
+  ["latitude", "lat"],
+  ["longitude", "lon"],
+];
+const SUMMARY_TAG_NAMES = [
+  ...SUMMARY_TAGS,
+  ...SUMMARY_NUMERIC_TAGS.map(([dimension]) => dimension),
+];
 
 export function renderInfluxTurbineSummaryQuery(
   tableRef: string,
   range: { from: number; to: number },
 ): string {
-  const tags = [...SUMMARY_TAGS, ...SUMMARY_NUMERIC_TAGS].map(tag).join(", ");
+  const tags = SUMMARY_TAG_NAMES.map(tag).join(", ");
   return headed("turbine-summary", {}, [
     `SELECT count("power_kw") AS "n", sum("power_kw") AS "kw" FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)} GROUP BY "turbine_id", ${tags}`,
   ]);
@@ -174,7 +183,7 @@ function finishTurbineSummary(answers: InfluxSeries[][]): QueryRow[] {
     const entry = turbines.get(id) ?? { turbine_id: id, n: 0, kw: 0 };
     entry.n += Number(row.n);
     entry.kw += Number(row.kw);
-    for (const name of [...SUMMARY_TAGS, ...SUMMARY_NUMERIC_TAGS]) {
+    for (const name of SUMMARY_TAG_NAMES) {
       const value = row[name] as string | null;
       const current = entry[name] as string | null | undefined;
       entry[name] = current == null || (value !== null && value > current) ? value : current;
@@ -186,8 +195,8 @@ function finishTurbineSummary(answers: InfluxSeries[][]): QueryRow[] {
     .map(({ n, kw, ...row }) => {
       const out: QueryRow = { turbine_id: row.turbine_id as string };
       for (const name of SUMMARY_TAGS) out[name] = row[name] ?? null;
-      for (const name of SUMMARY_NUMERIC_TAGS)
-        out[name] = row[name] == null ? null : Number(row[name]);
+      for (const [dimension, column] of SUMMARY_NUMERIC_TAGS)
+        out[column] = row[dimension] == null ? null : Number(row[dimension]);
       return { ...out, readings: n, mean_kw: kw / n };
     });
 }

@@ -17,7 +17,9 @@ import { renderReadingsQuery } from "../../api/queries/readings.ts";
 import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import { renderTurbineStatusQuery } from "../../api/queries/turbine-status.ts";
+import { turbineDimensions } from "../../api/registry/dimensions.ts";
 import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
+import type { RegisteredTurbine } from "../../api/registry/port.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { InfluxDbClient } from "../../api/store/influxdb-client.ts";
 import { InfluxDbStore } from "../../api/store/influxdb-store.ts";
@@ -125,6 +127,7 @@ const dir = mkdtempSync(join(tmpdir(), "gust-influx-queries-"));
 let influx: InfluxDbServer;
 let duckdb: ReadingStore;
 let influxdb: ReadingStore;
+let registered: Map<string, RegisteredTurbine>;
 
 beforeAll(async () => {
   influx = await startInfluxDb();
@@ -132,7 +135,8 @@ beforeAll(async () => {
   duckdb = embedded;
   // DuckDB reads what it groups by from the registry's table (the same fleet, described once).
   const connection = await embedded.connect();
-  await (await openDuckDbRegistry(connection)).putMany(
+  const registry = await openDuckDbRegistry(connection);
+  await registry.putMany(
     TURBINES.filter((t) => t.tags.rated_kw).map((t) => ({
       turbine_id: t.id,
       description: {
@@ -149,6 +153,8 @@ beforeAll(async () => {
       },
     })),
   );
+  // The ingest route passes each request's registry entries; InfluxDB writes their dimensions.
+  registered = new Map((await registry.list()).map((t) => [t.turbine_id, t] as const));
   connection.closeSync();
   influxdb = new InfluxDbStore({
     client: new InfluxDbClient({ url: influx.url, database: await influx.createDatabase("q") }),
@@ -157,8 +163,8 @@ beforeAll(async () => {
   const readings = fleet();
   for (let start = 0; start < readings.length; start += 4000) {
     const part = readings.slice(start, start + 4000);
-    await duckdb.write(part, TO);
-    await influxdb.write(part, TO);
+    await duckdb.write(part, TO, registered);
+    await influxdb.write(part, TO, registered);
   }
 }, 120_000);
 afterAll(async () => {
@@ -208,26 +214,26 @@ it("answers a turbine's readings as DuckDB does", async () => {
     limit: 50,
   };
   const { expected, actual } = await both((t) => renderReadingsQuery(t, query));
-  // DuckDB keeps the tags as one JSON column, InfluxDB as tag columns: compare the readings.
-  // A column a reading left empty (status_code, a measure) is NULL in DuckDB and absent in
-  // InfluxDB: compare what the readings hold.
+  // InfluxDB answers each point's series tags beside its fields: the registry's dimensions of
+  // the turbine (what the ingest route passed). DuckDB keeps no metadata per reading. A column a
+  // reading left empty (status_code, a measure) is NULL in DuckDB and absent in InfluxDB:
+  // compare what the readings hold.
   const own = ({ tags: _tags, time: _time, ...row }: QueryRow) =>
     Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null));
-  const tags = (row: QueryRow) =>
-    typeof row.tags === "string"
-      ? JSON.parse(row.tags)
-      : Object.fromEntries(
-          Object.entries(row).filter(([k]) =>
-            ["project", "municipality", "province", "rated_kw", "lat", "lon"].includes(k),
-          ),
-        );
+  const dimensionNames = new Set(
+    Object.keys(turbineDimensions(registered.get("FL-1") as RegisteredTurbine)),
+  );
   expect(actual).toHaveLength(50);
-  expect(actual.map(tags)).toEqual(expected.map(tags));
+  for (const row of actual) {
+    const dimensions = Object.fromEntries(
+      Object.entries(row).filter(([k]) => dimensionNames.has(k)),
+    );
+    expect(dimensions).toEqual(turbineDimensions(registered.get("FL-1") as RegisteredTurbine));
+  }
   expect(
-    actual.map((row) => {
-      const { project, municipality, province, rated_kw, lat, lon, ...rest } = own(row);
-      return rest;
-    }),
+    actual.map((row) =>
+      Object.fromEntries(Object.entries(own(row)).filter(([k]) => !dimensionNames.has(k))),
+    ),
   ).toEqual(expected.map(own));
 });
 
