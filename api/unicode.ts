@@ -22,7 +22,8 @@ export const NOT_WELL_FORMED = "must be well-formed Unicode: it holds a lone UTF
 
 /**
  * JSON pointers to the keys and strings of a parsed JSON value that are not well-formed, at most
- * `limit` of them, with how many there are in all.
+ * `limit` of them, with how many there are in all. Recursive: a parsed body is at most 8 deep
+ * (api/readings/json-shape-limits.ts).
  */
 export function malformedStrings(
   value: unknown,
@@ -30,33 +31,50 @@ export function malformedStrings(
 ): { errors: ProblemFieldError[]; total: number } {
   const errors: ProblemFieldError[] = [];
   let total = 0;
-  const note = (path: readonly (string | number)[]) => {
+  const path: (string | number)[] = [];
+  const note = () => {
     total++;
     if (errors.length >= limit) return;
     const error: ProblemFieldError = { pointer: jsonPointer(path), detail: NOT_WELL_FORMED };
     if (path[0] === "readings" && typeof path[1] === "number") error.index = path[1];
     errors.push(error);
   };
-  // Iterative: a parsed body is bounded in depth (json-shape-limits.ts) but other callers may not be.
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const { value: current, path } = item;
+  const walk = (current: unknown) => {
     if (typeof current === "string") {
-      if (!isWellFormed(current)) note(path);
+      if (!isWellFormed(current)) note();
     } else if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) {
-        stack.push({ value: current[i], path: [...path, i] });
+      for (let i = 0; i < current.length; i++) {
+        path.push(i);
+        walk(current[i]);
+        path.pop();
       }
     } else if (typeof current === "object" && current !== null) {
-      const keys = Object.keys(current);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i] as string;
-        if (!isWellFormed(key)) note([...path, key]);
-        stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key] });
+      for (const key in current) {
+        if (!Object.hasOwn(current, key)) continue;
+        path.push(key);
+        if (!isWellFormed(key)) note();
+        walk((current as Record<string, unknown>)[key]);
+        path.pop();
       }
     }
-  }
+  };
+  walk(value);
   return { errors, total };
+}
+
+/** False when the JSON text has no \u escape of a surrogate: then every string in it is well-formed. */
+export function mayHoldLoneSurrogate(json: Buffer): boolean {
+  for (let at = json.indexOf("\\u"); at !== -1; at = json.indexOf("\\u", at + 2)) {
+    const d = json[at + 2];
+    const next = json[at + 3];
+    if (
+      (d === 0x64 || d === 0x44) &&
+      next !== undefined &&
+      /[89a-fA-F]/.test(String.fromCharCode(next))
+    )
+      return true;
+  }
+  return false;
 }
 
 /** RFC 6901, as problem.ts writes them; a lone surrogate in a key is shown as U+FFFD. */

@@ -134,6 +134,10 @@ function checkShape(crossed: ShapeLimit | null): void {
       throw tooLarge(
         `The body holds an object of more than ${crossed.limit} members; a reading has at most 9 fields, 16 tags and 64 measures.`,
       );
+    case "name":
+      throw tooLarge(
+        `The body holds a member name longer than ${crossed.limit} bytes; field, tag and measure names are at most 60 characters.`,
+      );
     case "values":
       throw tooLarge(`The body holds more than ${crossed.limit} JSON values.`);
     case "depth":

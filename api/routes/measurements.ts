@@ -41,7 +41,7 @@ import {
   StoreUnavailableError,
   type WriteOutcome,
 } from "../store/port.ts";
-import { malformedStrings } from "../unicode.ts";
+import { malformedStrings, mayHoldLoneSurrogate } from "../unicode.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp, ReadingRejection } from "./deps.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
@@ -63,11 +63,13 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
     const signal = c.req.raw.signal;
 
     let body: unknown;
+    let surrogates = false;
     try {
       checkContentType(c.req.header("content-type"));
       const wire = await readBody(c.req);
       const raw = await decodeBody(wire, c.req.header("content-encoding"), signal);
       body = parseJson(raw);
+      surrogates = mayHoldLoneSurrogate(raw);
       if (signal.aborted) throw new ClientGoneError();
     } catch (error) {
       if (error instanceof BodyError) {
@@ -81,7 +83,7 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
     const denied = deniedTurbine(principal, body);
     if (denied !== undefined) return deniedWrite(principal, denied);
 
-    const batch = validateBody(body);
+    const batch = validateBody(body, surrogates);
     if (batch instanceof Response) return batch;
 
     const deniedValid = batch.readings.find((reading) => !mayWrite(principal, reading.turbine_id));
@@ -194,12 +196,14 @@ const BatchEnvelopeSchema = z
  * not well-formed Unicode are refused first, whatever field holds them. Validation stops once
  * MAX_LISTED_ERRORS errors are found: a 422 stays small however bad the batch.
  */
-function validateBody(body: unknown): IncomingBatch | Response {
+function validateBody(body: unknown, mayHoldSurrogates: boolean): IncomingBatch | Response {
   const plain = plainValidReadings(body, MAX_READINGS_PER_REQUEST);
   if (plain) return { readings: plain };
   const isBatch = typeof body === "object" && body !== null && "readings" in body;
   const where = isBatch ? "batch" : "reading";
-  const unicode = malformedStrings(body, MAX_LISTED_ERRORS);
+  const unicode = mayHoldSurrogates
+    ? malformedStrings(body, MAX_LISTED_ERRORS)
+    : { errors: [], total: 0 };
   if (unicode.total > 0) {
     return fieldErrorsProblem(where, unicode.errors, { total: unicode.total, complete: true });
   }

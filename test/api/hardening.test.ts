@@ -147,6 +147,14 @@ describe("parsing bombs", () => {
     const answer = await server.post(null, { raw: deep, gzip: true });
     expectProblem(answer, 400);
     expect(answer.body.detail).toMatch(/nests/);
+    const longName = JSON.stringify(
+      reading("bomb-1", 1, { tags: { [`t${"x".repeat(64)}`]: "v" } }),
+    );
+    expect((await server.post(null, { raw: longName })).body.detail).toMatch(
+      /longer than 64 bytes/,
+    );
+    const longValue = JSON.stringify({ readings: [{}, "y".repeat(100)] });
+    expectProblem(await server.post(null, { raw: longValue }), 422);
     const manyValues = `{"readings":[${Array.from({ length: 1000 }, () => `{"tags":{${Array.from({ length: 200 }, (_, i) => `"t${i}":0`).join(",")}}}`).join(",")}]}`;
     expectProblem(await server.post(null, { raw: manyValues, gzip: true }), 413);
     expect(await server.stored("bomb-1")).toHaveLength(0);
