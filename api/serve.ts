@@ -32,7 +32,7 @@ try {
   );
   if (server.migration) {
     console.log(
-      `  migrated: ${server.migration.readings.toLocaleString("en")} readings of ${server.migration.turbines.toLocaleString("en")} turbines from ${server.migration.from} to the keyed layout (a turbine key per reading, a column per measure), in place`,
+      `  migrated: ${server.migration.readings.toLocaleString("en")} readings of ${server.migration.turbines.toLocaleString("en")} turbines from ${server.migration.from} to the keyed layout (a turbine key per reading, a column per measure), in place; ${server.registeredFromTags.toLocaleString("en")} turbines registered from their latest reading tags (npm run fleet -- list)`,
     );
   }
   if (server.recoveredReadings > 0) {

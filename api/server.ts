@@ -14,6 +14,7 @@ import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
+import { registerFromReadingTags } from "./registry/from-reading-tags.ts";
 import type { LayoutMigration } from "./store/duckdb-readings-table.ts";
 import { type LogRecovery, openDuckDbStore } from "./store/duckdb-store.ts";
 import type { ReadingStore } from "./store/port.ts";
@@ -53,6 +54,8 @@ export interface LocalServer {
   migration: LayoutMigration | null;
   /** What opening found in the ingest log: applied, and lines lost or refused by file and line. */
   recovery: LogRecovery;
+  /** Turbines the migration registered from their readings' tags. */
+  registeredFromTags: number;
   keySecret: string;
   /** The live hub, alarm engine and webhook notifier of this server. */
   live: LiveFeed;
@@ -73,6 +76,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const store = options.readingStore ?? embedded;
   const registryConnection = await embedded.connect();
   const registry = await openDuckDbRegistry(registryConnection, options.now);
+  // A file from before the registry: each turbine's latest reading tags become its entry.
+  const registeredFromTags = embedded.migration
+    ? await registerFromReadingTags(registry, embedded.migration.fromReadings)
+    : 0;
   const live = await startLiveFeed({
     connect: () => embedded.connect(),
     listTurbines: () => registry.list(),
@@ -114,6 +121,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     recoveredReadings: embedded.recoveredReadings,
     migration: embedded.migration,
     recovery: embedded.recovery,
+    registeredFromTags,
     keySecret,
     live,
     async close() {

@@ -13,7 +13,8 @@ export function toStoredReading(incoming: IncomingReading, receivedAt: number): 
     status_code: incoming.status_code ?? null,
     version: incoming.version ?? 1,
     measures: incoming.measures ?? {},
-    tags: incoming.tags ?? {},
+    // Readings carry no tags any more (the registry describes turbines); the schema refuses them.
+    tags: {},
   };
 }
 

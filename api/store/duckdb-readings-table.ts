@@ -28,6 +28,7 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { MEASURE_NAME_PATTERN } from "../readings/measures.ts";
+import type { TurbineFromReadings } from "../registry/from-reading-tags.ts";
 import type { ReadingStatus } from "../readings/schema.ts";
 import { timeSpan } from "./identity.ts";
 import type { Reading } from "./port.ts";
@@ -78,6 +79,8 @@ export interface LayoutMigration {
   from: string;
   readings: number;
   turbines: number;
+  /** Per turbine, its latest per-reading tags and highest power: what the registry gets. */
+  fromReadings: Map<string, TurbineFromReadings>;
 }
 
 /**
@@ -316,6 +319,21 @@ async function migrateReadingsTable(connection: DuckDBConnection): Promise<Layou
     `SELECT count(*), count(DISTINCT turbine_id) FROM ${DUCKDB_TABLE}`,
   );
   const [readings, turbines] = (counts.getRows()[0] ?? [0, 0]).map(Number) as [number, number];
+  const latest = await connection.runAndReadAll(
+    `SELECT turbine_id,
+            CAST(arg_max(tags, time) FILTER (WHERE CAST(tags AS VARCHAR) <> '{}') AS VARCHAR),
+            max(power_kw)
+       FROM ${DUCKDB_TABLE} GROUP BY turbine_id`,
+  );
+  const fromReadings = new Map<string, TurbineFromReadings>(
+    latest.getRows().map(([id, tags, power]) => [
+      String(id),
+      {
+        tags: tags === null ? {} : (JSON.parse(String(tags)) as Record<string, string>),
+        maxPowerKw: Number(power),
+      },
+    ]),
+  );
   await connection.run("BEGIN TRANSACTION");
   try {
     await connection.run(`ALTER TABLE ${DUCKDB_TABLE} RENAME TO readings_before_migration`);
@@ -340,5 +358,5 @@ async function migrateReadingsTable(connection: DuckDBConnection): Promise<Layou
       `could not migrate the readings table to the keyed layout (nothing was changed): ${(error as Error).message}`,
     );
   }
-  return { from: "one readings table with tags on every row", readings, turbines };
+  return { from: "one readings table with tags on every row", readings, turbines, fromReadings };
 }

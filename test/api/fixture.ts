@@ -146,7 +146,6 @@ export function reading(
     power_kw: 1500 + minutesAgo,
     wind_speed_ms: 8.5,
     status: "producing",
-    tags: { project: "Windpark Test", province: "Flevoland" },
     ...extra,
   };
 }

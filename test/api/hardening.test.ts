@@ -55,12 +55,9 @@ describe("well-formed Unicode in every string", () => {
 
   it("stores none of them, and the store stays healthy for everyone", async () => {
     expect(await server.stored("uni-1")).toHaveLength(0);
-    expect((await server.post(reading("uni-1", 1, { tags: { project: "Zoë 🌬" } }))).status).toBe(
-      200,
-    );
+    expect((await server.post(reading("uni-1", 1))).status).toBe(200);
     expect((await server.get("/healthz")).status).toBe(200);
-    const stored = await server.stored("uni-1");
-    expect(stored.map((r) => r.tags.project)).toEqual(["Zoë 🌬"]);
+    expect(await server.stored("uni-1")).toHaveLength(1);
   });
 });
 
@@ -89,10 +86,10 @@ describe("bounded error documents", () => {
     expect(answer.body.detail).toMatch(/more than 256 members/);
   });
 
-  it("lists the first 100 errors of 1000 readings x 100 bad tags, and counts them", async () => {
-    const tags = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`1bad${i}`, ""]));
+  it("lists the first 100 errors of 1000 readings x 60 bad measures, and counts them", async () => {
+    const measures = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`1bad${i}`, 0]));
     const body = {
-      readings: Array.from({ length: 1000 }, (_, i) => reading("cap-1", i / 100, { tags })),
+      readings: Array.from({ length: 1000 }, (_, i) => reading("cap-1", i / 100, { measures })),
     };
     const answer = await server.post(body, { gzip: true });
     expectProblem(answer, 422);
@@ -160,12 +157,10 @@ describe("parsing bombs", () => {
     expect(await server.stored("bomb-1")).toHaveLength(0);
   });
 
-  it("still takes a full batch of readings with 16 tags each, gzipped", async () => {
-    const tags = Object.fromEntries(
-      Array.from({ length: 16 }, (_, i) => [`tag${i}`, "v".repeat(200)]),
-    );
+  it("still takes a full batch of readings with 64 measures each, gzipped", async () => {
+    const measures = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`m${i}`, i / 7]));
     const body = {
-      readings: Array.from({ length: 1000 }, (_, i) => reading("bomb-ok", i / 100, { tags })),
+      readings: Array.from({ length: 1000 }, (_, i) => reading("bomb-ok", i / 100, { measures })),
     };
     const answer = await server.post(body, { gzip: true });
     expect(answer.status).toBe(200);

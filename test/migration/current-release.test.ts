@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeFromTags } from "../../api/registry/from-reading-tags.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 
 const RELEASE = "2dfbf7d";
@@ -177,8 +178,39 @@ it("npm run serve says that it migrated the release file", async () => {
     });
     child.kill("SIGTERM");
     await new Promise((done) => child.once("exit", done));
-    expect(output).toMatch(/migrated: 20 readings of 2 turbines .* in place/);
+    expect(output).toMatch(
+      /migrated: 20 readings of 2 turbines .* in place; 2 turbines registered from their latest reading tags/,
+    );
   } finally {
     rmSync(data, { recursive: true, force: true });
   }
+});
+
+it("maps a turbine's latest reading tags to its registry entry", () => {
+  expect(
+    describeFromTags({
+      tags: {
+        project: "Park 1",
+        model: "V112",
+        rated_kw: "3075",
+        lat: "52.5",
+        lon: "5.6",
+        province: "Flevoland",
+      },
+      maxPowerKw: 2900,
+    }),
+  ).toMatchObject({
+    project: "Park 1",
+    model: "V112",
+    rated_kw: 3075,
+    latitude: 52.5,
+    longitude: 5.6,
+    tags: { province: "Flevoland" },
+  });
+  // No rated_kw tag: the highest stored power stands in, marked as such.
+  expect(describeFromTags({ tags: { province: "Zeeland" }, maxPowerKw: 1999.2 })).toMatchObject({
+    project: null,
+    rated_kw: 2000,
+    tags: { province: "Zeeland", rated_kw_source: "migration" },
+  });
 });
