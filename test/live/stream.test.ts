@@ -1,13 +1,18 @@
 // The live view against a real local server (real DuckDB file, loopback HTTP): the snapshot,
 // the SSE stream and its auth, resume after a reconnect, and a slow client dropped.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TransformStream } from "node:stream/web";
 import { SSEStreamingApi } from "hono/streaming";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { LiveHub } from "../../api/live/hub.ts";
 import { TurbinePlaces } from "../../api/live/places.ts";
 import { MAX_QUEUED_EVENTS, runLiveStream } from "../../api/live/stream.ts";
 import { mintLiveToken } from "../../api/live/token.ts";
 import { reading, startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
+import { call } from "../registry/client.ts";
 import { openSse, storedReading } from "./support.ts";
 
 let server: TestServer;
@@ -27,23 +32,59 @@ async function token(key = server.readerKey): Promise<string> {
   return ((await answer.json()) as { token: string }).token;
 }
 
-const place = (province: string, project: string) => ({
-  tags: { project, province, model: "Vestas V112", rated_kw: "3300", lat: "52.5", lon: "5.5" },
-});
+// Turbines are described once in the registry (readings carry no tags).
+async function register(
+  on: TestServer,
+  turbineId: string,
+  province: string,
+  project: string,
+): Promise<void> {
+  const answer = await call(on, "PUT", `/v1/turbines/${turbineId}`, {
+    body: {
+      project,
+      model: "Vestas V112",
+      rated_kw: 3300,
+      latitude: 52.5,
+      longitude: 5.5,
+      tags: { province },
+    },
+  });
+  expect(answer.status).toBeLessThan(300);
+}
 
 describe("snapshot", () => {
   it("sums the fleet's last readings now, per province and project", async () => {
     const now = Date.now();
+    // A server of its own whose live view starts with these turbines in the registry.
+    const dataDir = mkdtempSync(join(tmpdir(), "gust-live-snap-"));
+    const first = await startTestServer({ dataDir });
+    await register(first, "snap-1", "Flevoland", "A");
+    await register(first, "snap-2", "Groningen", "B");
+    await first.stop();
+    const server = await startTestServer({ dataDir });
+    onTestFinished(async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
     const answer = await server.post({
       readings: [
-        reading("snap-1", 2, { power_kw: 1000, ...place("Flevoland", "A") }, now),
-        reading("snap-1", 1, { power_kw: 1200, ...place("Flevoland", "A") }, now),
-        reading("snap-2", 1, { power_kw: 800, ...place("Groningen", "B") }, now),
+        reading("snap-1", 2, { power_kw: 1000 }, now),
+        reading("snap-1", 1, { power_kw: 1200 }, now),
+        reading("snap-2", 1, { power_kw: 800 }, now),
       ],
     });
     expect(answer.body.accepted).toBe(3);
     server.live.hub.flush();
-    const { status, body } = await server.get("/v1/live/snapshot");
+    // The live view reads the registry again soon after it sees a turbine it did not know.
+    let snapshot = await server.get("/v1/live/snapshot");
+    for (let i = 0; i < 50; i++) {
+      const known = snapshot.body.turbines.filter((t: any) => t.turbine_id.startsWith("snap-"));
+      if (known.length === 2 && known.every((t: any) => t.province !== null)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      server.live.hub.flush();
+      snapshot = await server.get("/v1/live/snapshot");
+    }
+    const { status, body } = snapshot;
     expect(status).toBe(200);
     const mine = body.turbines.filter((t: any) => t.turbine_id.startsWith("snap-"));
     expect(mine.map((t: any) => [t.turbine_id, t.power_kw, t.province, t.silent])).toEqual([

@@ -71,7 +71,6 @@ const reading = (turbine: string, minutesAgo: number, extra: object = {}) => ({
   power_kw: 1500 + minutesAgo,
   wind_speed_ms: 9,
   status: "producing",
-  tags: { project: "Contract", province: "Zeeland" },
   ...extra,
 });
 
