@@ -157,7 +157,11 @@ export const TAGS_MOVED_DETAIL =
 // Kept as a field (not an unknown key) so that the 422 points at /tags and says what to do.
 const ReadingTagsRemovedSchema = z
   .custom<never>(() => false, { error: TAGS_MOVED_DETAIL })
-  .openapi({ type: "object", description: `Not accepted: ${TAGS_MOVED_DETAIL}.`, deprecated: true });
+  .openapi({
+    type: "object",
+    description: `Not accepted: ${TAGS_MOVED_DETAIL}.`,
+    deprecated: true,
+  });
 
 export const ReadingSchema = z
   .object({

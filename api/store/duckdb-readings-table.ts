@@ -28,8 +28,8 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { MEASURE_NAME_PATTERN } from "../readings/measures.ts";
-import type { TurbineFromReadings } from "../registry/from-reading-tags.ts";
 import type { ReadingStatus } from "../readings/schema.ts";
+import type { TurbineFromReadings } from "../registry/from-reading-tags.ts";
 import { timeSpan } from "./identity.ts";
 import type { Reading } from "./port.ts";
 

@@ -200,7 +200,7 @@ describe("recovery from the ingest log", () => {
       );
       expect(store.recovery.problems[0]?.reason).toMatch(/checksum/);
       const rows = await store.select(
-        "SELECT epoch_ms(time) - " + NOW + " AS t FROM readings ORDER BY time",
+        `SELECT epoch_ms(time) - ${NOW} AS t FROM readings ORDER BY time`,
       );
       expect(rows.map((r) => r.t)).toEqual([1000, 3000, 5000, 6000]);
       expect(store.recovery.applied).toBe(4);

@@ -5,70 +5,24 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodePoint } from "../../api/store/influxdb-line-protocol.ts";
 import { startInfluxDb } from "../support/influxdb.ts";
 import type { BenchFigure, Benchmark } from "./figure.ts";
+import { measureInfluxAlone } from "./influxdb-peer.ts";
 import { BATCH, describe, meanOf, measure, SECRET, startChild, stop } from "./ingest.ts";
-import { type LoadResult, runLoad } from "./load.ts";
+import type { LoadResult } from "./load.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 64;
 const start = Date.now() - 2 * 86_400_000;
-const TAGS = '{"project":"Bench Park","province":"Flevoland","model":"V112"}';
-
 function readingJson(k: number, fleet: string): string {
   const time = start + Math.floor(k / 770) * 1000;
-  return `{"turbine_id":"${fleet}-${k % 770}","time":${time},"power_kw":1234.5,"wind_speed_ms":9.1,"status":"producing","tags":${TAGS}}`;
+  return `{"turbine_id":"${fleet}-${k % 770}","time":${time},"power_kw":1234.5,"wind_speed_ms":9.1,"status":"producing"}`;
 }
 
 function batchJson(n: number, fleet: string): string {
   const readings: string[] = [];
   for (let i = 0; i < BATCH; i++) readings.push(readingJson(n * BATCH + i, fleet));
   return `{"readings":[${readings.join(",")}]}`;
-}
-
-/** The same readings as gust writes them: one point each, the same tags and fields. */
-function batchLines(n: number, fleet: string): string {
-  const lines: string[] = [];
-  for (let i = 0; i < BATCH; i++) {
-    const k = n * BATCH + i;
-    lines.push(
-      encodePoint(
-        "readings",
-        {
-          turbine_id: `${fleet}-${k % 770}`,
-          model: "V112",
-          project: "Bench Park",
-          province: "Flevoland",
-        },
-        {
-          time: start + Math.floor(k / 770) * 1000,
-          power_kw: 1234.5,
-          wind_speed_ms: 9.1,
-          status: "producing",
-          status_code: null,
-          version: 1,
-          measures: {},
-        },
-      ),
-    );
-  }
-  return lines.join("\n");
-}
-
-async function measureInfluxAlone(
-  url: string,
-  database: string,
-  fleet: string,
-): Promise<LoadResult> {
-  const options = {
-    url,
-    path: `/write?db=${database}&precision=ms`,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-    connections: CONNECTIONS,
-  };
-  await runLoad({ ...options, seconds: 1, body: (n) => batchLines(n, `${fleet}-warmup`) });
-  return runLoad({ ...options, seconds: SECONDS, body: (n) => batchLines(n, fleet) });
 }
 
 export const bench: Benchmark = async (log) => {
@@ -100,7 +54,17 @@ export const bench: Benchmark = async (log) => {
       log(
         `ingest over InfluxDB: ${BATCH} readings/request, ${CONNECTIONS} connections, ${SECONDS} s...`,
       );
-      alone.push(await measureInfluxAlone(influx.url, "alone", round));
+      alone.push(
+        await measureInfluxAlone({
+          url: influx.url,
+          database: "alone",
+          perRequest: BATCH,
+          start,
+          fleet: round,
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+        }),
+      );
       log(`  InfluxDB alone (line protocol): ${describe(alone.at(-1) as LoadResult, BATCH)}`);
       overInflux.push(await measure(gust.url, body, round));
       log(`  gust over InfluxDB: ${describe(overInflux.at(-1) as LoadResult, BATCH)}`);

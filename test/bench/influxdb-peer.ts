@@ -1,0 +1,61 @@
+// InfluxDB's own write endpoint as the ingest peer: the benchmark's readings as line protocol
+// straight to /write on a real influxd (test/support/influxdb.ts), with the same load generator
+// as gust. Each point carries what gust writes for a turbine the registry does not know: the
+// turbine_id tag and the reading's fields (and its measures, when the body has them).
+import { encodePoint } from "../../api/store/influxdb-line-protocol.ts";
+import { type LoadResult, runLoad } from "./load.ts";
+
+/** `perRequest` points of `fleet`'s 770 turbines, the n-th request's, one second apart per turbine. */
+export function influxLines(
+  n: number,
+  perRequest: number,
+  start: number,
+  fleet: string,
+  measures: Record<string, number> = {},
+): string {
+  const lines: string[] = [];
+  for (let i = 0; i < perRequest; i++) {
+    const k = n * perRequest + i;
+    lines.push(
+      encodePoint(
+        "readings",
+        { turbine_id: `${fleet}-${k % 770}` },
+        {
+          time: start + Math.floor(k / 770) * 1000,
+          power_kw: 1234.5,
+          wind_speed_ms: 9.1,
+          status: "producing",
+          status_code: null,
+          version: 1,
+          measures,
+        },
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+/** InfluxDB alone: a 1-second warm-up on other turbines, then the measured run. */
+export async function measureInfluxAlone(options: {
+  url: string;
+  database: string;
+  perRequest: number;
+  start: number;
+  fleet: string;
+  connections: number;
+  seconds: number;
+}): Promise<LoadResult> {
+  const { url, database, perRequest, start, fleet, connections, seconds } = options;
+  const load = {
+    url,
+    path: `/write?db=${database}&precision=ms`,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+    connections,
+  };
+  await runLoad({
+    ...load,
+    seconds: 1,
+    body: (n) => influxLines(n, perRequest, start, `${fleet}-warmup`),
+  });
+  return runLoad({ ...load, seconds, body: (n) => influxLines(n, perRequest, start, fleet) });
+}
