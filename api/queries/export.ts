@@ -1,18 +1,11 @@
 // The raw readings of a period, every turbine, for GET /v1/readings/export: a count (the export
 // is bounded) and pages in (time, turbine_id) order, each page continuing after the last row of
 // the one before (keyset paging: no OFFSET, which Timestream does not have).
+import { READING_COLUMNS } from "../readings/fields.ts";
 import { type QueryTarget, sqlEpochMs, sqlString, sqlTime, sqlTimeRange } from "./sql.ts";
 
 const MEASURE_COLUMN = /^[a-z][a-z0-9_]{0,59}$/;
-export const EXPORT_BASE_COLUMNS = [
-  "turbine_id",
-  "time",
-  "power_kw",
-  "wind_speed_ms",
-  "status",
-  "status_code",
-  "version",
-] as const;
+export const EXPORT_BASE_COLUMNS = READING_COLUMNS;
 
 export interface ExportRange {
   from: number;

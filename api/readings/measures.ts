@@ -2,6 +2,7 @@
 // name. The recommended vocabulary (IEC 61400-25 / OpenOA names in the README) has physically
 // sensible ranges; any other name is bounded generically so that nothing absurd (1.8e308) is
 // stored. Checked by hand in one pass, like tags, for the same speed reasons.
+import { READING_FIELDS } from "./fields.ts";
 
 export const MAX_MEASURES_PER_READING = 64;
 /** Timestream's limit of measures per multi-measure record, and the embedded store's columns. */
@@ -121,15 +122,7 @@ export const STATISTIC_SUFFIXES = ["_min", "_max", "_mean", "_std"] as const;
 // Names a measure may not take: the reading's fields (a measure beside them would shadow them in
 // every store), Timestream's reserved names, and the dimensions the registry writes on records.
 const RESERVED_MEASURE_NAMES: ReadonlySet<string> = new Set([
-  "turbine_id",
-  "time",
-  "power_kw",
-  "wind_speed_ms",
-  "status",
-  "status_code",
-  "version",
-  "tags",
-  "measures",
+  ...READING_FIELDS,
   "measure_name",
   "project",
   "model",

@@ -2,6 +2,7 @@
 // the OpenAPI document, so the docs cannot drift from what the server enforces.
 import { z } from "@hono/zod-openapi";
 import { isWellFormed, NOT_WELL_FORMED } from "../unicode.ts";
+import { READING_FIELDS } from "./fields.ts";
 import {
   GENERIC_MEASURE_BOUND,
   MAX_MEASURE_BYTES,
@@ -17,18 +18,7 @@ export const MAX_TAGS = 16;
 export const READING_STATUSES = ["producing", "idle", "curtailed", "fault", "maintenance"] as const;
 export type ReadingStatus = (typeof READING_STATUSES)[number];
 
-/** The fields of a reading, and so the columns of every store. */
-export const READING_FIELDS = [
-  "turbine_id",
-  "time",
-  "power_kw",
-  "wind_speed_ms",
-  "status",
-  "status_code",
-  "version",
-  "measures",
-  "tags",
-] as const;
+export { READING_FIELDS } from "./fields.ts";
 
 // Names a tag may not take: the reading's own fields, or names Timestream reserves.
 const RESERVED_TAG_NAMES = new Set<string>([...READING_FIELDS, "measure_name", "measure_value"]);

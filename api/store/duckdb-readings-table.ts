@@ -27,6 +27,7 @@ import {
   TIMESTAMP,
   VARCHAR,
 } from "@duckdb/node-api";
+import { READING_COLUMNS } from "../readings/fields.ts";
 import { MEASURE_NAME_PATTERN } from "../readings/measures.ts";
 import type { ReadingStatus } from "../readings/schema.ts";
 import type { TurbineFromReadings } from "../registry/from-reading-tags.ts";
@@ -282,16 +283,7 @@ export async function lookUpReadings(
   });
 }
 
-const VIEW_FIELDS: ReadonlySet<string> = new Set([
-  "turbine_id",
-  "time",
-  "power_kw",
-  "wind_speed_ms",
-  "status",
-  "status_code",
-  "version",
-  "tags",
-]);
+const VIEW_FIELDS: ReadonlySet<string> = new Set([...READING_COLUMNS, "tags"]);
 
 /** Per turbine, the latest stored time (epoch ms). */
 export async function latestReadingTimes(

@@ -4,6 +4,7 @@
 // millions of readings through HTTP would measure the ingest path, not the analyses.
 import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { AnalysisSource } from "../../api/analyses/scan.ts";
+import { READING_COLUMNS } from "../../api/readings/fields.ts";
 import type { QueryRow } from "../../api/store/port.ts";
 import type { ScadaReading } from "../../simulator/scada/channels.ts";
 
@@ -104,16 +105,7 @@ export function duckDbSource(connection: DuckDBConnection, table = "readings"): 
           `SELECT column_name FROM duckdb_columns() WHERE table_name = '${table}'`,
         )
       ).getRows();
-      const base = new Set([
-        "turbine_id",
-        "time",
-        "power_kw",
-        "wind_speed_ms",
-        "status",
-        "status_code",
-        "version",
-        "tags",
-      ]);
+      const base = new Set<string>([...READING_COLUMNS, "tags"]);
       return new Set(rows.map(([name]) => String(name)).filter((name) => !base.has(name)));
     },
   };
