@@ -2,7 +2,7 @@
 // name. The recommended vocabulary (IEC 61400-25 / OpenOA names in the README) has physically
 // sensible ranges; any other name is bounded generically so that nothing absurd (1.8e308) is
 // stored. Checked by hand in one pass, like tags, for the same speed reasons.
-import { READING_FIELDS } from "./fields.ts";
+import { POWER_KW_RANGE, READING_FIELDS, WIND_SPEED_MS_RANGE } from "./fields.ts";
 
 export const MAX_MEASURES_PER_READING = 64;
 /** Timestream's limit of measures per multi-measure record, and the embedded store's columns. */
@@ -113,8 +113,8 @@ export const MEASURE_VOCABULARY: Readonly<Record<string, MeasureRange>> = {
 
 /** Ranges of the statistics of the reading's own channels (power_kw_min, wind_speed_ms_std, ...). */
 const BASE_CHANNELS: Readonly<Record<string, { min: number; max: number }>> = {
-  power_kw: { min: -1e6, max: 1e6 },
-  wind_speed_ms: { min: 0, max: 100 },
+  power_kw: POWER_KW_RANGE,
+  wind_speed_ms: WIND_SPEED_MS_RANGE,
 };
 
 export const STATISTIC_SUFFIXES = ["_min", "_max", "_mean", "_std"] as const;

@@ -2,7 +2,7 @@
 // the OpenAPI document, so the docs cannot drift from what the server enforces.
 import { z } from "@hono/zod-openapi";
 import { isWellFormed, NOT_WELL_FORMED } from "../unicode.ts";
-import { READING_FIELDS } from "./fields.ts";
+import { POWER_KW_RANGE, READING_FIELDS, WIND_SPEED_MS_RANGE } from "./fields.ts";
 import {
   GENERIC_MEASURE_BOUND,
   MAX_MEASURE_BYTES,
@@ -52,13 +52,7 @@ export const ReadingTimeSchema = z
     example: "2026-11-23T10:00:00Z",
   });
 
-/**
- * Physically sensible ranges: the largest turbines built are rated about 26 MW, so 100 MW either
- * way is a unit mistake (W for kW) or garbage, never a reading; the strongest gust ever measured
- * is 113 m/s, and no anemometer on a turbine reads beyond 100.
- */
-export const POWER_KW_RANGE = { min: -100_000, max: 100_000 } as const;
-export const WIND_SPEED_MS_RANGE = { min: 0, max: 100 } as const;
+export { POWER_KW_RANGE, WIND_SPEED_MS_RANGE } from "./fields.ts";
 
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
 const MAX_TAG_VALUE_LENGTH = 256;
