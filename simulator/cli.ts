@@ -1,6 +1,8 @@
 // `npm run simulate -- [flags]`: drive a gust API with the Dutch fleet. See --help.
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { existingLocalSecret } from "../api/auth/secret.ts";
 import { describeReport, runSimulation, type SimulationOptions } from "./run.ts";
 import { WEATHER_PROVIDERS, type WeatherChoice } from "./weather/choose.ts";
 
@@ -182,7 +184,7 @@ async function main(): Promise<number> {
     fail: whole(values.fail, "--fail"),
     concurrency: whole(values.concurrency, "--concurrency"),
     maxAttempts: whole(values["max-attempts"], "--max-attempts"),
-    keySecret: values["key-secret"] ?? process.env.API_KEY_SECRET ?? localSecret(),
+    keySecret: values["key-secret"] ?? process.env.API_KEY_SECRET ?? existingLocalSecret(),
     operator: values.operator,
     key: values.key,
     readerKey: values["reader-key"],
@@ -226,15 +228,6 @@ function weatherChoice(values: {
       throw new Error(
         `--weather must be one of ${WEATHER_PROVIDERS.join(", ")}, not "${values.weather}"`,
       );
-  }
-}
-
-/** The secret of a local API started from this directory, if there is one. */
-function localSecret(): string | undefined {
-  try {
-    return readFileSync(`${process.env.DATA_DIR ?? "./data"}/api-key-secret`, "utf8").trim();
-  } catch {
-    return undefined;
   }
 }
 

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { roleKey } from "../api/auth/keys.ts";
+import { existingLocalSecret } from "../api/auth/secret.ts";
 import { toCsv } from "../api/csv.ts";
 import { FLEET_CSV_COLUMNS, loadFleetCsv } from "./fleet-csv.ts";
 import {
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
   const target = values.target ?? process.env.GUST_TARGET ?? "http://127.0.0.1:3000";
   const key = () => {
     if (values.key) return values.key;
-    const secret = values["key-secret"] ?? (process.env.API_KEY_SECRET || localSecret());
+    const secret = values["key-secret"] ?? (process.env.API_KEY_SECRET || existingLocalSecret());
     if (!secret) {
       throw new Error(
         "No key: pass --key with the operator key, or --key-secret (or set API_KEY_SECRET) to derive it.",
@@ -160,15 +161,6 @@ function formatList(turbines: readonly ListedTurbine[]): string {
       .join("  ")
       .trimEnd();
   return [line(header), ...rows.map(line), `${turbines.length} turbines`].join("\n");
-}
-
-/** The secret of a local API started from this directory, if there is one. */
-function localSecret(): string | undefined {
-  try {
-    return readFileSync(`${process.env.DATA_DIR ?? "./data"}/api-key-secret`, "utf8").trim();
-  } catch {
-    return undefined;
-  }
 }
 
 main().then(

@@ -5,24 +5,16 @@
 // the farm: rated_kw is the project's total, and the tags carry municipality, province and the
 // number of turbines (`turbines`), from which `export` gives back the per-turbine rating.
 import { request } from "undici";
+import type { TurbineDescription } from "../api/registry/port.ts";
 import type { Project } from "./fleet.ts";
 
 /** PUT /v1/turbines takes at most this many. */
 export const TURBINES_PER_PUT = 1000;
 
-export interface TurbineEntryJson {
-  turbine_id: string;
-  name: string | null;
-  project: string | null;
-  model: string | null;
-  rated_kw: number;
-  hub_height_m: number | null;
-  rotor_diameter_m: number | null;
-  latitude: number | null;
-  longitude: number | null;
-  commissioned?: string | null;
-  tags: Record<string, string>;
-}
+/** A registry entry as PUT /v1/turbines takes it: the port's description under its id. */
+export type TurbineEntryJson = { turbine_id: string } & Omit<TurbineDescription, "commissioned"> & {
+    commissioned?: string | null;
+  };
 
 /** A project of the fleet as its registry entry. */
 export function projectEntry(project: Project): TurbineEntryJson {

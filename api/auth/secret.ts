@@ -6,6 +6,20 @@ import { join } from "node:path";
 import { ensurePrivateDir } from "../private-files.ts";
 
 export const SECRET_FILE_NAME = "api-key-secret";
+
+/**
+ * The secret a local API created under `dataDir`, if it has one; never creates it. For the CLIs
+ * that talk to a local API started from the same directory (simulator, fleet).
+ */
+export function existingLocalSecret(
+  dataDir = process.env.DATA_DIR ?? "./data",
+): string | undefined {
+  try {
+    return readFileSync(join(dataDir, SECRET_FILE_NAME), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
 const MIN_SECRET_LENGTH = 16;
 
 export function checkSecret(secret: string, source: string): string {
