@@ -1,6 +1,6 @@
 // `npm run simulate -- [flags]`: drive a gust API with the Dutch fleet. See --help.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { existingLocalSecret } from "../api/auth/secret.ts";
 import { describeReport, runSimulation, type SimulationOptions } from "./run.ts";

@@ -1,6 +1,6 @@
 // `npm run fleet -- import FILE.csv | export [--out FILE] | list [filters]`: the fleet registry
 // of a gust API, from the fleet CSV the simulator reads (simulator/fleet-csv.ts).
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { roleKey } from "../api/auth/keys.ts";
 import { existingLocalSecret } from "../api/auth/secret.ts";

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ALARM_RULES, alarmJson } from "../alarms/alarm.ts";
 import { problemResponse } from "../problem.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
-import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
 
@@ -63,13 +63,8 @@ const route = createRoute({
 
 export function registerAlarmRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(route, async (c) => {
-    const principal = await authenticate(c, deps);
+    const principal = await authenticateFleetReader(c, deps, "list the fleet's alarms");
     if (principal instanceof Response) return principal as never;
-    if (principal.role === "turbine") {
-      return forbidden(
-        `${describePrincipal(principal)} may not list the fleet's alarms: use a reader or operator key.`,
-      ) as never;
-    }
     const query = c.req.valid("query");
     if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
       return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {

@@ -16,7 +16,7 @@ import type { AnalysisSource, TurbineFacts } from "../analyses/scan.ts";
 import { problemResponse } from "../problem.ts";
 import { canNormaliseDensity } from "../queries/scada.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
-import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
 import { FormatSchema, tabularContent, tabularResponse } from "./tabular.ts";
@@ -167,13 +167,8 @@ const ROUTES = [
 export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
   for (const { name, route, run, columns } of ROUTES) {
     app.openapi(route, async (c) => {
-      const principal = await authenticate(c, deps);
+      const principal = await authenticateFleetReader(c, deps, "read fleet analyses");
       if (principal instanceof Response) return principal as never;
-      if (principal.role === "turbine") {
-        return forbidden(
-          `${describePrincipal(principal)} may not read fleet analyses; use the reader key.`,
-        ) as never;
-      }
       const { from, to, turbine_id, project, model, format } = c.req.valid("query");
       const end = to ?? deps.now();
       const start = from ?? end - DEFAULT_RANGE_MS;

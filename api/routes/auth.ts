@@ -72,6 +72,22 @@ function unauthorized(why: string): Response {
   );
 }
 
+/**
+ * A reader or operator: the keys that may see the whole fleet. A turbine's key gets a 403 that
+ * names what it tried (`action`, e.g. "read fleet power") and which key to use instead.
+ */
+export async function authenticateFleetReader(
+  c: Context,
+  deps: AppDeps,
+  action: string,
+): Promise<Principal | Response> {
+  const principal = await authenticate(c, deps);
+  if (principal instanceof Response || principal.role !== "turbine") return principal;
+  return forbidden(
+    `${describePrincipal(principal)} may not ${action}: use a reader or operator key.`,
+  );
+}
+
 export function forbidden(detail: string): Response {
   return problemResponse(403, "forbidden", "Forbidden", detail);
 }

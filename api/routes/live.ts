@@ -8,7 +8,7 @@ import { runLiveStream } from "../live/stream.ts";
 import { checkLiveToken, LIVE_TOKEN_PREFIX, mintLiveToken } from "../live/token.ts";
 import { problemResponse } from "../problem.ts";
 import { ProblemSchema } from "../readings/schema.ts";
-import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 
 const problem = (description: string) => ({
@@ -102,13 +102,8 @@ export function registerLiveRoutes(app: GustApp, deps: AppDeps): void {
   });
 
   app.openapi(tokenRoute, async (c) => {
-    const principal = await authenticate(c, deps);
+    const principal = await authenticateFleetReader(c, deps, "watch the fleet");
     if (principal instanceof Response) return principal as never;
-    if (principal.role === "turbine") {
-      return forbidden(
-        `${describePrincipal(principal)} may not watch the fleet: use a reader or operator key.`,
-      ) as never;
-    }
     const { token, expiresAt } = mintLiveToken(await deps.keySecret(), deps.now());
     return c.json(
       {
@@ -173,13 +168,8 @@ async function authorizeLive(c: Context, deps: AppDeps): Promise<Response | null
         : "The live token is not valid for this server: mint one with POST /v1/live/tokens.",
     );
   }
-  const principal = await authenticate(c, deps);
+  const principal = await authenticateFleetReader(c, deps, "watch the fleet");
   if (principal instanceof Response) return principal;
-  if (principal.role === "turbine") {
-    return forbidden(
-      `${describePrincipal(principal)} may not watch the fleet: use a reader or operator key.`,
-    );
-  }
   return null;
 }
 

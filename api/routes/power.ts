@@ -14,7 +14,7 @@ import {
 import { queryTarget } from "../queries/sql.ts";
 import { ProblemSchema } from "../readings/schema.ts";
 import { itemsThatFit, MAX_ANSWER_BYTES } from "./answer-size.ts";
-import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
 import { FormatSchema, tabularResponse } from "./tabular.ts";
@@ -104,13 +104,8 @@ const route = createRoute({
 // handler types cannot express: hence `as never` on those returns.
 export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(route, async (c) => {
-    const principal = await authenticate(c, deps);
+    const principal = await authenticateFleetReader(c, deps, "read fleet power");
     if (principal instanceof Response) return principal as never;
-    if (principal.role === "turbine") {
-      return forbidden(
-        `${describePrincipal(principal)} may not read fleet power; use the reader key.`,
-      ) as never;
-    }
     const { from, to, every, by, format } = c.req.valid("query");
     const end = to ?? deps.now();
     const start = from ?? end - DEFAULT_RANGE_MS;

@@ -12,7 +12,7 @@ import {
 import { queryTarget } from "../queries/sql.ts";
 import { ProblemSchema } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
-import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
 import { tabularResponse } from "./tabular.ts";
@@ -77,13 +77,8 @@ function exportRow(row: QueryRow, measures: readonly string[]): Record<string, u
 
 export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(route, async (c) => {
-    const principal = await authenticate(c, deps);
+    const principal = await authenticateFleetReader(c, deps, "export the fleet's readings");
     if (principal instanceof Response) return principal as never;
-    if (principal.role === "turbine") {
-      return forbidden(
-        `${describePrincipal(principal)} may not export the fleet's readings; use the reader key.`,
-      ) as never;
-    }
     if (deps.store.kind === "influxdb") {
       return problemResponse(
         406,
