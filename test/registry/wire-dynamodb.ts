@@ -1,31 +1,53 @@
 // A fake Amazon DynamoDB ON THE WIRE: a loopback HTTP server speaking the awsJson1_0 protocol
-// (POST /, X-Amz-Target: DynamoDB_20120810.<Operation>, errors as {"__type", "message"} with
-// HTTP 400 or 500) that the real @aws-sdk/client-dynamodb reaches through its `endpoint`.
+// (test/support/aws-json-server.ts: X-Amz-Target DynamoDB_20120810.<Operation>, errors as
+// {"__type", "message"} with HTTP 400 or 500) that the real @aws-sdk/client-dynamodb reaches
+// through its `endpoint`.
 //
-// It behaves as the DynamoDB API reference documents the operations the registry uses, for one
-// table with partition key turbine_id:
+// It behaves as the DynamoDB API reference documents the operations gust uses, for its tables:
+// the registry's (partition key turbine_id) and any more given with their key attributes (the
+// alarms' table: pk + sk).
 // - GetItem, PutItem, DeleteItem (ReturnValues ALL_OLD), with ConditionExpression
-//   (attribute_exists / attribute_not_exists of the key, `#name = :value`): a false condition is
-//   ConditionalCheckFailedException and changes nothing.
+//   (attribute_exists / attribute_not_exists of an attribute, `name = :value`, `#name = :value`,
+//   two of them joined by AND or OR): a false condition is ConditionalCheckFailedException and
+//   changes nothing.
+// - UpdateItem: UpdateExpression SET (`name = :value`, several, comma-separated) and ADD
+//   (`name :number`: added to the number, 0 when the attribute or item does not exist, which
+//   UpdateItem creates), with a condition; ReturnValues ALL_NEW / UPDATED_NEW.
+// - Query: KeyConditionExpression `pk = :v` optionally `AND sk op :v` (=, <, <=, >, >=,
+//   BETWEEN :a AND :b, begins_with(sk, :v)); items in sort-key order (byte order of strings),
+//   reversed with ScanIndexForward false; Limit items a page; pages (`pageSize` items here, 1 MB
+//   in AWS) with LastEvaluatedKey, resumed by ExclusiveStartKey.
 // - Scan: pages (`scanPageSize` items here, 1 MB in AWS) with LastEvaluatedKey.
 // - BatchGetItem: at most 100 keys (ValidationException), each key once; may leave keys in
 //   UnprocessedKeys (`unprocessNext` calls leave half of them).
-// - TransactWriteItems: at most 100 items (ValidationException), one operation per item; all
-//   conditions are checked first: any false one cancels the whole transaction
-//   (TransactionCanceledException with CancellationReasons, one per item, in order).
-// - A wrong table name is ResourceNotFoundException; `failNext` calls answer 500.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+// - TransactWriteItems: at most 100 items (ValidationException), Put, Delete, Update and
+//   ConditionCheck, one operation per item; all conditions are checked first: any false one
+//   cancels the whole transaction (TransactionCanceledException with CancellationReasons, one per
+//   item, in order).
+// - A key that does not match the table's schema, or an undefined expression name or value, is
+//   a ValidationException; a wrong table name is ResourceNotFoundException; `failNext` calls
+//   answer 500.
 import { type AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { AwsError, startAwsJsonServer } from "../support/aws-json-server.ts";
 
 type Item = Record<string, AttributeValue>;
+
+export interface WireTable {
+  keys: readonly string[];
+  /** Items by their key (JSON of the key values in schema order; the registry's: turbine_id). */
+  items: Map<string, Item>;
+}
 
 export interface WireDynamoDb {
   url: string;
   table: string;
+  /** The registry table's items by turbine_id. */
   items: Map<string, Item>;
+  tables: Map<string, WireTable>;
   calls: { operation: string; body: any }[];
   scanPageSize: number;
+  /** Query pages hold at most this many items (AWS: 1 MB). */
+  pageSize: number;
   unprocessNext: number;
   failNext: number;
   /** TransactWriteItems calls so far. */
@@ -36,123 +58,118 @@ export interface WireDynamoDb {
   close(): Promise<void>;
 }
 
-class AwsError {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly message: string,
-    readonly extra: object = {},
-  ) {}
-}
-
 const validation = (message: string) => new AwsError(400, "ValidationException", message);
+const conditionFailed = () =>
+  new AwsError(400, "ConditionalCheckFailedException", "The conditional request failed");
 
-export async function startWireDynamoDb(table = "gust-registry"): Promise<WireDynamoDb> {
-  const wire: WireDynamoDb = {
-    transactions: 0,
-    url: "",
-    table,
-    items: new Map(),
-    calls: [],
-    scanPageSize: 100,
-    unprocessNext: 0,
-    failNext: 0,
-    client: (options = {}) =>
-      new DynamoDBClient({
-        endpoint: wire.url,
-        region: "eu-west-1",
-        credentials: { accessKeyId: "fake", secretAccessKey: "fake" },
-        maxAttempts: options.maxAttempts ?? 1,
-      }),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+export async function startWireDynamoDb(
+  table = "gust-registry",
+  more: Record<string, readonly string[]> = {},
+): Promise<WireDynamoDb> {
+  const tables = new Map<string, WireTable>([[table, { keys: ["turbine_id"], items: new Map() }]]);
+  for (const [name, keys] of Object.entries(more)) tables.set(name, { keys, items: new Map() });
+
+  const tableOf = (name: unknown): WireTable => {
+    const found = tables.get(String(name));
+    if (!found)
+      throw new AwsError(400, "ResourceNotFoundException", "Requested resource not found");
+    return found;
   };
-
-  const keyOf = (key: Item | undefined): string => {
-    const id = key?.turbine_id?.S;
-    if (!id || Object.keys(key ?? {}).length !== 1) {
+  /** The item's key in the table's map; a key with other attributes does not match the schema. */
+  const keyOf = (t: WireTable, key: Item | undefined, fromItem = false): string => {
+    const values = t.keys.map((name) => key?.[name]?.S);
+    const extra = !fromItem && Object.keys(key ?? {}).length !== t.keys.length;
+    if (values.some((v) => !v) || extra) {
       throw validation("The provided key element does not match the schema");
     }
-    return id;
+    return t.keys.length === 1 ? (values[0] as string) : JSON.stringify(values);
   };
-  const checkTable = (name: unknown) => {
-    if (name !== table)
-      throw new AwsError(400, "ResourceNotFoundException", "Requested resource not found");
-  };
-
-  /** Evaluates the condition forms the registry writes; anything else is refused. */
-  function holds(body: any, existing: Item | undefined): boolean {
-    const expression: string | undefined = body.ConditionExpression;
-    if (expression === undefined) return true;
-    if (expression === "attribute_not_exists(turbine_id)") return existing === undefined;
-    if (expression === "attribute_exists(turbine_id)") return existing !== undefined;
-    const match = /^(#\w+) = (:\w+)$/.exec(expression);
-    if (!match) throw validation(`Invalid ConditionExpression: ${expression}`);
-    const name = body.ExpressionAttributeNames?.[match[1] as string];
-    const value = body.ExpressionAttributeValues?.[match[2] as string];
-    if (name === undefined || value === undefined) {
-      throw validation(
-        "An expression attribute name or value used in an expression is not defined",
-      );
-    }
-    return existing !== undefined && JSON.stringify(existing[name]) === JSON.stringify(value);
-  }
+  const keyItem = (t: WireTable, item: Item): Item =>
+    Object.fromEntries(t.keys.map((name) => [name, item[name] as AttributeValue]));
 
   const operations: Record<string, (body: any) => object> = {
     GetItem(body) {
-      checkTable(body.TableName);
-      const item = wire.items.get(keyOf(body.Key));
+      const t = tableOf(body.TableName);
+      const item = t.items.get(keyOf(t, body.Key));
       return item ? { Item: item } : {};
     },
     PutItem(body) {
-      checkTable(body.TableName);
-      const id = keyOf({ turbine_id: body.Item?.turbine_id });
-      if (!holds(body, wire.items.get(id))) {
-        throw new AwsError(
-          400,
-          "ConditionalCheckFailedException",
-          "The conditional request failed",
-        );
-      }
-      wire.items.set(id, body.Item);
+      const t = tableOf(body.TableName);
+      const id = keyOf(t, body.Item, true);
+      if (!holds(body, t.items.get(id))) throw conditionFailed();
+      t.items.set(id, body.Item);
       return {};
     },
     DeleteItem(body) {
-      checkTable(body.TableName);
-      const id = keyOf(body.Key);
-      const existing = wire.items.get(id);
-      if (!holds(body, existing)) {
-        throw new AwsError(
-          400,
-          "ConditionalCheckFailedException",
-          "The conditional request failed",
-        );
-      }
-      wire.items.delete(id);
+      const t = tableOf(body.TableName);
+      const id = keyOf(t, body.Key);
+      const existing = t.items.get(id);
+      if (!holds(body, existing)) throw conditionFailed();
+      t.items.delete(id);
       return body.ReturnValues === "ALL_OLD" && existing ? { Attributes: existing } : {};
     },
+    UpdateItem(body) {
+      const t = tableOf(body.TableName);
+      const id = keyOf(t, body.Key);
+      const existing = t.items.get(id);
+      if (!holds(body, existing)) throw conditionFailed();
+      const { item, updated } = applyUpdate(body, existing ?? { ...body.Key });
+      t.items.set(id, item);
+      if (body.ReturnValues === "ALL_NEW") return { Attributes: item };
+      if (body.ReturnValues === "UPDATED_NEW") {
+        return { Attributes: Object.fromEntries(updated.map((name) => [name, item[name]])) };
+      }
+      return {};
+    },
+    Query(body) {
+      const t = tableOf(body.TableName);
+      const [pk, sk] = t.keys as [string, string | undefined];
+      const match = keyCondition(body, pk, sk);
+      let rows = [...t.items.values()].filter(match);
+      if (sk) {
+        rows.sort((a, b) => compare(a[sk]?.S as string, b[sk]?.S as string));
+      }
+      if (body.ScanIndexForward === false) rows.reverse();
+      if (body.ExclusiveStartKey) {
+        const start = keyOf(t, body.ExclusiveStartKey);
+        rows = rows.slice(rows.findIndex((item) => keyOf(t, item, true) === start) + 1);
+      }
+      const size = Math.min(body.Limit ?? Number.POSITIVE_INFINITY, wire.pageSize);
+      const page = rows.slice(0, size);
+      const more = rows.length > page.length;
+      const last = page.at(-1);
+      return {
+        Items: page,
+        Count: page.length,
+        ScannedCount: page.length,
+        ...(more && last ? { LastEvaluatedKey: keyItem(t, last) } : {}),
+      };
+    },
     Scan(body) {
-      checkTable(body.TableName);
-      const all = [...wire.items.entries()];
+      const t = tableOf(body.TableName);
+      const all = [...t.items.entries()];
       const start = body.ExclusiveStartKey
-        ? all.findIndex(([id]) => id === keyOf(body.ExclusiveStartKey)) + 1
+        ? all.findIndex(([id]) => id === keyOf(t, body.ExclusiveStartKey)) + 1
         : 0;
       const page = all.slice(start, start + wire.scanPageSize);
       const more = start + page.length < all.length;
+      const last = page.at(-1)?.[1];
       return {
         Items: page.map(([, item]) => item),
         Count: page.length,
         ScannedCount: page.length,
-        ...(more ? { LastEvaluatedKey: { turbine_id: { S: page.at(-1)?.[0] } } } : {}),
+        ...(more && last ? { LastEvaluatedKey: keyItem(t, last) } : {}),
       };
     },
     BatchGetItem(body) {
-      const tables = Object.keys(body.RequestItems ?? {});
-      tables.forEach(checkTable);
+      const names = Object.keys(body.RequestItems ?? {});
+      names.forEach(tableOf);
+      const t = tableOf(table);
       const keys: Item[] = body.RequestItems[table]?.Keys ?? [];
       if (keys.length > 100) {
         throw validation("Too many items requested for the BatchGetItem call");
       }
-      const ids = keys.map(keyOf);
+      const ids = keys.map((key) => keyOf(t, key));
       if (new Set(ids).size !== ids.length)
         throw validation("Provided list of item keys contains duplicates");
       let served = ids;
@@ -164,7 +181,7 @@ export async function startWireDynamoDb(table = "gust-registry"): Promise<WireDy
       }
       return {
         Responses: {
-          [table]: served.flatMap((id) => (wire.items.has(id) ? [wire.items.get(id)] : [])),
+          [table]: served.flatMap((id) => (t.items.has(id) ? [t.items.get(id)] : [])),
         },
         UnprocessedKeys: unprocessed.length
           ? {
@@ -183,19 +200,18 @@ export async function startWireDynamoDb(table = "gust-registry"): Promise<WireDy
           "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100",
         );
       }
-      const operations = entries.map((entry) => {
+      const writes = entries.map((entry) => {
         const [kind, op] = Object.entries(entry)[0] as [string, any];
-        checkTable(op.TableName);
-        const id = kind === "Put" ? keyOf({ turbine_id: op.Item?.turbine_id }) : keyOf(op.Key);
-        return { kind, op, id };
+        const t = tableOf(op.TableName);
+        const id = kind === "Put" ? keyOf(t, op.Item, true) : keyOf(t, op.Key);
+        return { kind, op, t, id };
       });
-      if (new Set(operations.map((o) => o.id)).size !== operations.length) {
+      const targets = writes.map((w) => `${w.op.TableName}|${w.id}`);
+      if (new Set(targets).size !== writes.length) {
         throw validation("Transaction request cannot include multiple operations on one item");
       }
-      wire.transactions++;
-      wire.beforeTransaction?.(wire.transactions);
-      const reasons = operations.map(({ op, id }) =>
-        holds(op, wire.items.get(id))
+      const reasons = writes.map(({ op, t, id }) =>
+        holds(op, t.items.get(id))
           ? { Code: "None" }
           : { Code: "ConditionalCheckFailed", Message: "The conditional request failed" },
       );
@@ -207,44 +223,190 @@ export async function startWireDynamoDb(table = "gust-registry"): Promise<WireDy
           { CancellationReasons: reasons },
         );
       }
-      for (const { kind, op, id } of operations) {
-        if (kind === "Put") wire.items.set(id, op.Item);
-        else if (kind === "Delete") wire.items.delete(id);
+      for (const { kind, op, t, id } of writes) {
+        if (kind === "Put") t.items.set(id, op.Item);
+        else if (kind === "Delete") t.items.delete(id);
+        else if (kind === "Update")
+          t.items.set(id, applyUpdate(op, t.items.get(id) ?? { ...op.Key }).item);
       }
       return {};
     },
   };
 
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const target = String(req.headers["x-amz-target"] ?? "");
-    const operation = target.replace(/^DynamoDB_20120810\./, "");
-    const answer = (status: number, payload: object) => {
-      res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
-      res.end(JSON.stringify(payload));
-    };
-    try {
-      const body = JSON.parse(Buffer.concat(chunks).toString() || "{}");
-      wire.calls.push({ operation, body });
+  const server = await startAwsJsonServer({
+    errorNamespace: "com.amazonaws.dynamodb.v20120810",
+    onCall: (operation, body) => wire.calls.push({ operation, body }),
+    handle(operation, body) {
       if (wire.failNext > 0) {
         wire.failNext--;
         throw new AwsError(500, "InternalServerError", "Internal server error");
       }
       const handler = operations[operation];
-      if (!handler)
-        throw new AwsError(400, "UnknownOperationException", `Unknown operation ${target}`);
-      answer(200, handler(body));
-    } catch (error) {
-      if (!(error instanceof AwsError)) throw error;
-      answer(error.status, {
-        __type: `com.amazonaws.dynamodb.v20120810#${error.type}`,
-        message: error.message,
-        ...error.extra,
-      });
-    }
+      if (!handler) {
+        throw new AwsError(400, "UnknownOperationException", `Unknown operation ${operation}`);
+      }
+      if (operation === "TransactWriteItems") {
+        wire.transactions++;
+        wire.beforeTransaction?.(wire.transactions);
+      }
+      return handler(body);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  wire.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const wire: WireDynamoDb = {
+    transactions: 0,
+    url: server.url,
+    table,
+    items: tables.get(table)?.items as Map<string, Item>,
+    tables,
+    calls: [],
+    scanPageSize: 100,
+    pageSize: 100,
+    unprocessNext: 0,
+    failNext: 0,
+    client: (options = {}) =>
+      new DynamoDBClient({
+        endpoint: wire.url,
+        region: "eu-west-1",
+        credentials: { accessKeyId: "fake", secretAccessKey: "fake" },
+        maxAttempts: options.maxAttempts ?? 1,
+      }),
+    close: () => server.close(),
+  };
   return wire;
+}
+
+/** DynamoDB orders string sort keys by their UTF-8 bytes. */
+function compare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** `#name` or a bare attribute name, as the request's ExpressionAttributeNames resolve it. */
+function attributeName(body: any, token: string): string {
+  if (!token.startsWith("#")) return token;
+  const name = body.ExpressionAttributeNames?.[token];
+  if (name === undefined) {
+    throw validation(
+      `An expression attribute name used in the document path is not defined; attribute name: ${token}`,
+    );
+  }
+  return name;
+}
+
+function attributeValue(body: any, token: string): AttributeValue {
+  const value = body.ExpressionAttributeValues?.[token];
+  if (value === undefined) {
+    throw validation(
+      `An expression attribute value used in expression is not defined; attribute value: ${token}`,
+    );
+  }
+  return value;
+}
+
+const same = (a: AttributeValue | undefined, b: AttributeValue) =>
+  a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+
+/** Evaluates the condition forms gust writes; anything else is refused. */
+function holds(body: any, existing: Item | undefined): boolean {
+  const expression: string | undefined = body.ConditionExpression;
+  if (expression === undefined) return true;
+  const or = expression.split(" OR ");
+  if (or.length > 1) return or.some((part) => term(body, part.trim(), existing));
+  return expression.split(" AND ").every((part) => term(body, part.trim(), existing));
+}
+
+function term(body: any, expression: string, existing: Item | undefined): boolean {
+  const exists = /^attribute_(not_)?exists\(([#\w]+)\)$/.exec(expression);
+  if (exists) {
+    const present = existing?.[attributeName(body, exists[2] as string)] !== undefined;
+    return exists[1] ? !present : present;
+  }
+  const equals = /^([#\w]+) = (:\w+)$/.exec(expression);
+  if (!equals) throw validation(`Invalid ConditionExpression: ${expression}`);
+  const value = attributeValue(body, equals[2] as string);
+  return same(existing?.[attributeName(body, equals[1] as string)], value);
+}
+
+/** SET a = :v, b = :w and ADD c :n, in either order; the item and the names it set. */
+function applyUpdate(body: any, existing: Item): { item: Item; updated: string[] } {
+  const expression: string = body.UpdateExpression ?? "";
+  const item: Item = { ...existing };
+  const updated: string[] = [];
+  const clauses = expression
+    .split(/\b(?=SET |ADD )/)
+    .map((c) => c.trim())
+    .filter(Boolean);
+  if (clauses.length === 0) throw validation("Invalid UpdateExpression: empty");
+  for (const clause of clauses) {
+    const [action, ...rest] = clause.split(" ");
+    for (const part of rest
+      .join(" ")
+      .split(",")
+      .map((p) => p.trim())) {
+      if (action === "SET") {
+        const set = /^([#\w]+) = (:\w+)$/.exec(part);
+        if (!set) throw validation(`Invalid UpdateExpression: ${clause}`);
+        const name = attributeName(body, set[1] as string);
+        item[name] = attributeValue(body, set[2] as string);
+        updated.push(name);
+      } else if (action === "ADD") {
+        const add = /^([#\w]+) (:\w+)$/.exec(part);
+        if (!add) throw validation(`Invalid UpdateExpression: ${clause}`);
+        const name = attributeName(body, add[1] as string);
+        const value = attributeValue(body, add[2] as string);
+        if (value.N === undefined) throw validation("fake: ADD of a number only");
+        const before = item[name];
+        if (before !== undefined && before.N === undefined) {
+          throw validation("An operand in the update expression has an incorrect data type");
+        }
+        item[name] = { N: String(Number(before?.N ?? 0) + Number(value.N)) };
+        updated.push(name);
+      } else throw validation(`Invalid UpdateExpression: ${clause}`);
+    }
+  }
+  return { item, updated };
+}
+
+/** A Query's KeyConditionExpression as a predicate on items. */
+function keyCondition(body: any, pk: string, sk: string | undefined): (item: Item) => boolean {
+  const expression: string = body.KeyConditionExpression ?? "";
+  const at = expression.indexOf(" AND ");
+  const first = at < 0 ? expression : expression.slice(0, at);
+  const hash = /^([#\w]+) = (:\w+)$/.exec((first ?? "").trim());
+  if (!hash || attributeName(body, hash[1] as string) !== pk) {
+    throw validation("Query condition missed key schema element");
+  }
+  const pkValue = attributeValue(body, hash[2] as string);
+  const rest = at < 0 ? "" : expression.slice(at + 5).trim();
+  let range: (value: string) => boolean = () => true;
+  if (rest) {
+    if (!sk) throw validation("Query key condition not supported");
+    const between = /^([#\w]+) BETWEEN (:\w+) AND (:\w+)$/.exec(rest);
+    const begins = /^begins_with\(([#\w]+), (:\w+)\)$/.exec(rest);
+    const op = /^([#\w]+) (=|<|<=|>|>=) (:\w+)$/.exec(rest);
+    const name = (between ?? begins ?? op)?.[1];
+    if (!name || attributeName(body, name) !== sk) {
+      throw validation("Query condition missed key schema element");
+    }
+    if (between) {
+      const low = attributeValue(body, between[2] as string).S as string;
+      const high = attributeValue(body, between[3] as string).S as string;
+      range = (v) => compare(v, low) >= 0 && compare(v, high) <= 0;
+    } else if (begins) {
+      const prefix = attributeValue(body, begins[2] as string).S as string;
+      range = (v) => v.startsWith(prefix);
+    } else if (op) {
+      const bound = attributeValue(body, op[3] as string).S as string;
+      const ops: Record<string, (c: number) => boolean> = {
+        "=": (c) => c === 0,
+        "<": (c) => c < 0,
+        "<=": (c) => c <= 0,
+        ">": (c) => c > 0,
+        ">=": (c) => c >= 0,
+      };
+      const test = ops[op[2] as string] as (c: number) => boolean;
+      range = (v) => test(compare(v, bound));
+    }
+  }
+  return (item) => same(item[pk], pkValue) && (sk === undefined || range(item[sk]?.S as string));
 }

@@ -14,10 +14,9 @@
 //   acknowledged (eventual consistency); rows come in pages (NextToken).
 // - `throttleNext` calls answer ThrottlingException (429); `hangNext` calls never answer.
 // Queries it cannot interpret (analysis SQL) go to `answerQuery`, after the column check.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
+import { AwsError, HANG, startAwsJsonServer } from "../support/aws-json-server.ts";
 
 export interface WireRecord {
   dimensions: Record<string, string>;
@@ -60,17 +59,7 @@ const MAX_FUTURE_MS = 15 * 60_000;
 // The columns gust's queries name bare (unquoted); a quoted "name" is checked too.
 const BARE_COLUMNS = ["turbine_id", "power_kw", "wind_speed_ms", "status", "version"];
 
-class AwsError {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly message: string,
-    readonly extra: object = {},
-  ) {}
-}
-
 export async function startWireTimestream(): Promise<WireTimestream> {
-  const hanging = new Set<ServerResponse>();
   const fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close"> = {
     records: new Map(),
     calls: [],
@@ -81,47 +70,24 @@ export async function startWireTimestream(): Promise<WireTimestream> {
     hangNext: 0,
   };
 
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const target = String(request.headers["x-amz-target"] ?? "");
-    const operation = target.split(".")[1] ?? "";
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-    fake.calls.push({ operation, body });
-    if (fake.hangNext > 0) {
-      fake.hangNext--;
-      hanging.add(response); // never answered; closed with the server
-      return;
-    }
-    try {
+  const server = await startAwsJsonServer({
+    errorNamespace: "com.amazonaws.timestream.v20181101",
+    onCall: (operation, body) => fake.calls.push({ operation, body }),
+    handle(operation, body) {
+      if (fake.hangNext > 0) {
+        fake.hangNext--;
+        return HANG;
+      }
       if (fake.throttleNext > 0) {
         fake.throttleNext--;
         throw new AwsError(429, "ThrottlingException", "Rate exceeded");
       }
-      const answer =
-        operation === "WriteRecords"
-          ? writeRecords(fake, body)
-          : operation === "Query"
-            ? query(fake, body)
-            : (() => {
-                throw new AwsError(400, "ValidationException", `unknown operation ${target}`);
-              })();
-      send(response, 200, answer);
-    } catch (error) {
-      if (!(error instanceof AwsError)) {
-        send(response, 500, { __type: "InternalServerException", message: String(error) });
-        return;
-      }
-      response.setHeader("x-amzn-errortype", error.type);
-      send(response, error.status, {
-        __type: `com.amazonaws.timestream.v20181101#${error.type}`,
-        message: error.message,
-        ...error.extra,
-      });
-    }
+      if (operation === "WriteRecords") return writeRecords(fake, body);
+      if (operation === "Query") return query(fake, body);
+      throw new AwsError(400, "ValidationException", `unknown operation ${operation}`);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = server.url;
   const clientConfig = {
     region: "eu-west-1",
     endpoint: url,
@@ -132,17 +98,8 @@ export async function startWireTimestream(): Promise<WireTimestream> {
     url,
     writeClient: () => new TimestreamWriteClient(clientConfig),
     queryClient: () => new TimestreamQueryClient(clientConfig),
-    close: async () => {
-      for (const response of hanging) response.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   });
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
-  response.end(JSON.stringify(body));
 }
 
 function recordKey(dimensions: Record<string, string>, measureName: string, time: number): string {
