@@ -1,7 +1,8 @@
 // Tables as Parquet, written by DuckDB (`COPY ... TO ... (FORMAT parquet)`), for analysts who load
-// gust's answers into pandas, Polars, Arquero or DuckDB. Rows go through a newline-delimited JSON
-// file into a typed in-memory DuckDB table, which is copied to a Parquet file in a private temp
-// directory, read back, and deleted. Only where DuckDB runs (locally); the Lambda bundle has no
+// gust's answers into pandas, Polars, Arquero or DuckDB. Rows go, a page at a time, through a
+// newline-delimited JSON file into a typed DuckDB table (in a database file of a private temp
+// directory, so that DuckDB can spill and only one page is held in JS), which is copied to a
+// Parquet file there and read back. Only where DuckDB runs (locally); the Lambda bundle has no
 // DuckDB and answers Parquet requests with a 406 that says to ask for CSV. The writer itself is
 // in duckdb-parquet.ts, which only the local server imports, so the Lambda bundle never holds it.
 
@@ -13,7 +14,16 @@ export interface ParquetColumn {
 }
 
 export interface ParquetWriter {
+  /** A small table (an analysis answer), whole in memory. */
   write(columns: readonly ParquetColumn[], rows: readonly object[]): Promise<Uint8Array>;
+  /**
+   * A large table arriving in pages (the readings export): each page is stored as it comes, and
+   * the Parquet file is streamed back from disk and deleted once read or cancelled.
+   */
+  writePages(
+    columns: readonly ParquetColumn[],
+    pages: AsyncIterable<readonly object[]>,
+  ): Promise<ReadableStream<Uint8Array>>;
 }
 
 export const PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet";

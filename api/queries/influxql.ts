@@ -422,6 +422,62 @@ function finishReadingInterval(answers: InfluxSeries[][]): QueryRow[] {
   });
 }
 
+// --- the raw readings export (export.ts) ----------------------------------------------------
+
+/** The readings of the range, across every series (one count, without GROUP BY). */
+export function renderInfluxExportCountQuery(
+  tableRef: string,
+  range: { from: number; to: number },
+): string {
+  return `SELECT count("power_kw") AS "n" FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)}`;
+}
+
+/**
+ * The readings from `range.from` in time order, across every series (no GROUP BY, so LIMIT counts
+ * readings, not readings per series), at most `limit`; sorted by (time, turbine_id) here, since
+ * InfluxQL orders only by time.
+ */
+export function renderInfluxExportPageQuery(
+  tableRef: string,
+  range: { from: number; to: number },
+  measures: readonly string[],
+  limit?: number,
+): string {
+  const fields = ["power_kw", "wind_speed_ms", "status", "status_code", "version", ...measures];
+  return headed("export", { measures }, [
+    [
+      `SELECT "turbine_id"::tag, ${fields.map((name) => `${influxIdentifier(name)}::field`).join(", ")}`,
+      `FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)} ORDER BY time ASC`,
+      limit === undefined ? "" : `LIMIT ${Math.trunc(limit)}`,
+    ]
+      .filter(Boolean)
+      .join(" "),
+  ]);
+}
+
+/** Rows as the SQL stores' export pages: turbine_id, time_ms, the fields, "" status null. */
+function finishExport(answers: InfluxSeries[][], params: Record<string, unknown>): QueryRow[] {
+  const measures = params.measures as string[];
+  const rows = seriesRows(answers[0] ?? []).map((row) => {
+    const out: QueryRow = {
+      turbine_id: row.turbine_id ?? null,
+      time_ms: Number(row.time),
+      power_kw: row.power_kw ?? null,
+      wind_speed_ms: row.wind_speed_ms ?? null,
+      status: row.status === "" ? null : (row.status ?? null),
+      status_code: row.status_code ?? null,
+      version: row.version ?? null,
+    };
+    for (const name of measures) out[name] = row[name] ?? null;
+    return out;
+  });
+  return rows.sort(
+    (a, b) =>
+      Number(a.time_ms) - Number(b.time_ms) ||
+      compareNullsLast(a.turbine_id as string | null, b.turbine_id as string | null),
+  );
+}
+
 // --- the registry listing's view of the store (turbine-status.ts) ----------------------------
 
 /** Each turbine's latest reading since `since`, and its readings since `recent`. */
@@ -453,6 +509,7 @@ function finishTurbineStatus(answers: InfluxSeries[][]): QueryRow[] {
 }
 
 const FINISHES = {
+  export: finishExport,
   "turbine-status": finishTurbineStatus,
   "scada-bins": finishScadaBins,
   "reading-interval": finishReadingInterval,

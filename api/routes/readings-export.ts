@@ -1,26 +1,33 @@
-// GET /v1/readings/export: every stored reading of a period, all turbines, as CSV (streamed page by
-// page) or Parquet (written by DuckDB once the bounded set is read). Reader or operator key.
+// GET /v1/readings/export: every stored reading of a period, all turbines, as CSV or Parquet, read
+// page by page on every store (api/queries/export.ts) so that memory holds one page. Reader or
+// operator key.
 import { createRoute, z } from "@hono/zod-openapi";
 import { toCsv } from "../csv.ts";
-import { PARQUET_MEDIA_TYPE } from "../export/parquet.ts";
+import { PARQUET_MEDIA_TYPE, type ParquetColumn, type ParquetType } from "../export/parquet.ts";
 import { problemResponse } from "../problem.ts";
-import {
-  EXPORT_BASE_COLUMNS,
-  renderExportCountQuery,
-  renderExportPageQuery,
-} from "../queries/export.ts";
+import { EXPORT_BASE_COLUMNS, exportPages, renderExportCountQuery } from "../queries/export.ts";
 import { queryTarget } from "../queries/sql.ts";
 import { ProblemSchema } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema } from "./query-params.ts";
-import { tabularResponse } from "./tabular.ts";
+import { parquetUnavailable } from "./tabular.ts";
 
 /** The most readings one export holds: a longer period answers 422 and says to split it. */
 export const MAX_EXPORT_READINGS = 1_000_000;
 const PAGE = 20_000;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
+// The reading's own columns' Parquet types (the time a timestamp, UTC); measures are DOUBLE.
+const PARQUET_TYPES: Record<string, ParquetType> = {
+  turbine_id: "VARCHAR",
+  time: "TIMESTAMP",
+  power_kw: "DOUBLE",
+  wind_speed_ms: "DOUBLE",
+  status: "VARCHAR",
+  status_code: "BIGINT",
+  version: "BIGINT",
+};
 
 const problem = (description: string) => ({
   description,
@@ -33,7 +40,7 @@ const route = createRoute({
   operationId: "exportReadings",
   tags: ["analysis"],
   summary: "Export every stored reading of a period (CSV or Parquet)",
-  description: `All turbines' readings with from <= time < to, in time order, with one column per stored measure. CSV is streamed; Parquet (zstd) is written by DuckDB in the local server (406 elsewhere). At most ${MAX_EXPORT_READINGS.toLocaleString("en")} readings per export: a period holding more answers 422, to be split. Defaults: the 24 hours before now, format=csv. Reader or operator key.`,
+  description: `All turbines' readings with from <= time < to, in time order, with one column per stored measure. Same columns and order on every store (DuckDB, Timestream, InfluxDB). CSV is streamed page by page; Parquet (zstd; time a UTC timestamp) is written by DuckDB in the local server, page by page into a temporary file that is streamed back (406 where no Parquet writer runs). At most ${MAX_EXPORT_READINGS.toLocaleString("en")} readings per export: a period holding more answers 422, to be split. Defaults: the 24 hours before now, format=csv. Reader or operator key.`,
   security: [{ bearerAuth: [] }],
   request: {
     query: z.object({
@@ -53,9 +60,7 @@ const route = createRoute({
     },
     401: problem("Missing or unknown key."),
     403: problem("A turbine key."),
-    406: problem(
-      "format=parquet where no Parquet writer runs (Lambda), or a store this export does not read (InfluxDB).",
-    ),
+    406: problem("format=parquet where no Parquet writer runs (Lambda)."),
     422: problem("Bad parameters, or more readings than one export holds."),
     503: problem("The store cannot answer now; retry."),
   },
@@ -79,14 +84,6 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
   app.openapi(route, async (c) => {
     const principal = await authenticateFleetReader(c, deps, "export the fleet's readings");
     if (principal instanceof Response) return principal as never;
-    if (deps.store.kind === "influxdb") {
-      return problemResponse(
-        406,
-        "export-unavailable",
-        "Export not available on this store",
-        "The readings export reads SQL stores (DuckDB, Timestream); on InfluxDB query it directly.",
-      ) as never;
-    }
     const { from, to, format } = c.req.valid("query");
     const end = to ?? deps.now();
     const start = from ?? end - DEFAULT_RANGE_MS;
@@ -111,27 +108,21 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
     const measures = [...(await deps.store.measureColumns())].sort();
     const columns = [...EXPORT_BASE_COLUMNS, ...measures];
     const pages = async function* () {
-      let after: { time: number; turbineId: string } | undefined;
-      for (;;) {
-        const rows = await deps.store.select(
-          renderExportPageQuery(target, range, measures, PAGE, after),
-        );
-        if (rows.length > 0) yield rows.map((row) => exportRow(row, measures));
-        if (rows.length < PAGE) return;
-        const last = rows[rows.length - 1] as QueryRow;
-        after = { time: Number(last.time_ms), turbineId: String(last.turbine_id) };
+      for await (const rows of exportPages(deps.store, range, measures, PAGE)) {
+        yield rows.map((row) => exportRow(row, measures));
       }
     };
     if (format === "parquet") {
-      const rows: Record<string, unknown>[] = [];
-      for await (const page of pages()) rows.push(...page);
-      return (await tabularResponse(
-        c,
-        deps,
-        "parquet",
-        { name: "readings", columns, rows },
-        () => rows,
-      )) as never;
+      if (!deps.parquet) return parquetUnavailable("format=csv") as never;
+      const parquetColumns: ParquetColumn[] = columns.map((name) => ({
+        name,
+        type: PARQUET_TYPES[name] ?? "DOUBLE",
+      }));
+      const body = await deps.parquet.writePages(parquetColumns, pages());
+      return c.body(body, 200, {
+        "content-type": PARQUET_MEDIA_TYPE,
+        "content-disposition": 'attachment; filename="readings.parquet"',
+      }) as never;
     }
     const encoder = new TextEncoder();
     const iterator = pages();

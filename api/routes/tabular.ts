@@ -40,14 +40,7 @@ export async function tabularResponse(
     });
   }
   if (format === "parquet") {
-    if (!deps.parquet) {
-      return problemResponse(
-        406,
-        "parquet-unavailable",
-        "Parquet not available here",
-        "This deployment has no Parquet writer (DuckDB runs only in the local server): ask for format=csv or format=json.",
-      );
-    }
+    if (!deps.parquet) return parquetUnavailable();
     const bytes = await deps.parquet.write(inferColumns(table.columns, table.rows), table.rows);
     return c.body(bytes as unknown as ArrayBuffer, 200, {
       "content-type": PARQUET_MEDIA_TYPE,
@@ -55,4 +48,14 @@ export async function tabularResponse(
     });
   }
   return c.json(json() as object, 200);
+}
+
+/** The 406 where no Parquet writer runs (Lambda). */
+export function parquetUnavailable(instead = "format=csv or format=json"): Response {
+  return problemResponse(
+    406,
+    "parquet-unavailable",
+    "Parquet not available here",
+    `This deployment has no Parquet writer (DuckDB runs only in the local server): ask for ${instead}.`,
+  );
 }

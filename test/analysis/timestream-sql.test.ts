@@ -8,6 +8,7 @@ import {
   renderPowerCurveQuery,
   renderTurbineSummaryQuery,
 } from "../../api/queries/analysis.ts";
+import { renderExportCountQuery, renderExportPageQuery } from "../../api/queries/export.ts";
 import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/power.ts";
 import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import type { QueryTarget } from "../../api/queries/sql.ts";
@@ -61,6 +62,9 @@ const queries = {
   scadaBinsDensity: (t: QueryTarget) =>
     renderScadaBinsQuery(t, range, new Set(["ambient_temperature_c", "ambient_pressure_hpa"])),
   readingInterval: (t: QueryTarget) => renderReadingIntervalQuery(t, range),
+  exportCount: (t: QueryTarget) => renderExportCountQuery(t, range),
+  exportPage: (t: QueryTarget) =>
+    renderExportPageQuery(t, range, ["rotor_rpm"], 20_000, { time: range.from, turbineId: "T1" }),
   ...Object.fromEntries(
     POWER_BINS.flatMap((every) =>
       POWER_GROUPS.map((by) => [
