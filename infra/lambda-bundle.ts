@@ -5,10 +5,17 @@
 //     the one in package-lock.json, not whatever the runtime ships that month;
 //   - ESM builds of dependencies first (mainFields module,main): the SDK's CommonJS builds are
 //     larger and import ~30 % slower;
+//   - split into chunks (index.mjs plus chunks/*.mjs): a module behind a dynamic import() (the
+//     store, the secret client) is a file of its own, loaded when imported. Without splitting,
+//     esbuild wraps every module reachable from a dynamic import in a lazy-init closure, which V8
+//     parses twice (pre-parse, then full parse on the call): 508 closures, ~10 % of a cold start;
 //   - one store and one secret client: GUST_BUNDLED_STORE / GUST_BUNDLED_SECRET are defined at
 //     build time, so the other store's module (and undici), and the SSM client, are left out;
 //   - the SDK's credential chain reduced to the environment (infra/lambda-credentials.ts);
-//   - zod's 60-odd locale files left out (only English messages are used; 258 KiB);
+//   - left out (see LEFT_OUT): zod's 60-odd locale files (only English messages are used; 258
+//     KiB), zod's ahead-of-time compiler and JSON Schema importer (nothing calls them; 41 KiB),
+//     and the SDK's browser user-agent parser and event-stream codec (no browser, and no
+//     operation gust sends streams events; 49 KiB);
 //   - minified, with a source map file beside it for debugging, but no --enable-source-maps at
 //     run time (it costs ~60 ms of import on a cold start).
 //
@@ -24,14 +31,54 @@ export const LAMBDA_ENTRY = join(ROOT, "api/lambda.ts");
 export const DOCS_ASSETS = ["swagger-ui.css", "swagger-ui-bundle.js"];
 export type BundledStore = "timestream" | "influxdb";
 
-/** zod's `locales` namespace (every language) as an empty module; English is imported apart. */
-const withoutZodLocales: Plugin = {
-  name: "without-zod-locales",
+/**
+ * Modules the Lambda never runs, each replaced by a stand-in with the same exports. A stand-in's
+ * function or class throws, saying so, if something ever calls it after all; a build against a
+ * dependency whose module lost one of these exports fails (esbuild checks named imports).
+ */
+const LEFT_OUT: { module: RegExp; exports: string }[] = [
+  // zod's `locales` namespace (every language); English is imported apart.
+  { module: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/, exports: "" },
+  // zod's opt-in ahead-of-time compiler (`z.compile`, `import "zod/compile"`); parsing never
+  // imports it.
+  {
+    module: /[\\/]zod[\\/]v4[\\/]core[\\/]compile\.js$/,
+    exports: `export const INVALID = Symbol.for("zod.compile.invalid");
+      export class ZodCompileAsyncError extends Error {}
+      export class ZodCompileUnsupportedError extends Error {}
+      export const compile = leftOut("z.compile"), withParser = leftOut("z.withParser"),
+        compileFn = leftOut("compileFn");`,
+  },
+  // z.fromJSONSchema: JSON Schema to zod; gust goes the other way only (the OpenAPI document).
+  {
+    module: /[\\/]zod[\\/]v4[\\/]classic[\\/]from-json-schema\.js$/,
+    exports: `export const fromJSONSchema = leftOut("z.fromJSONSchema");`,
+  },
+  // The browser user-agent parser, imported only where `window` exists.
+  {
+    module: /[\\/]bowser[\\/]bowser\.mjs$/,
+    exports: `export const parse = leftOut("bowser"), getParser = parse; export default { parse };`,
+  },
+  // The event-stream codec, imported only by operations that stream events: none that gust
+  // sends (Timestream, DynamoDB, Secrets Manager).
+  {
+    module: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]event-streams[\\/]index\.js$/,
+    exports: `export const EventStreamSerde = leftOut("the event-stream codec"),
+      eventStreamSerdeProvider = EventStreamSerde;`,
+  },
+];
+
+const leftOutModules: Plugin = {
+  name: "left-out-modules",
   setup(builder) {
-    builder.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "empty" } : undefined,
-    );
-    builder.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "export {};" }));
+    const filter = new RegExp(LEFT_OUT.map((entry) => entry.module.source).join("|"));
+    builder.onLoad({ filter }, (args) => {
+      const stand = LEFT_OUT.find((entry) => entry.module.test(args.path));
+      if (!stand) return undefined;
+      const leftOut = `function leftOut(what) { return function () { throw new Error(what +
+        " is left out of the Lambda bundle (infra/lambda-bundle.ts, LEFT_OUT)"); }; }`;
+      return { contents: `${stand.exports ? leftOut : ""}\n${stand.exports || "export {};"}` };
+    });
   },
 };
 
@@ -46,8 +93,9 @@ const environmentCredentialsOnly: Plugin = {
 };
 
 export interface LambdaBundle {
-  /** The handler file (index.mjs) and its size. */
+  /** The handler file (index.mjs). */
   file: string;
+  /** Every JavaScript file of the asset (index.mjs and its chunks): what Lambda may load. */
   bytes: number;
   metafile: Metafile;
 }
@@ -57,11 +105,13 @@ export async function bundleLambda(
   outdir: string,
   options: { store?: BundledStore; entry?: string; docsAssets?: boolean } = {},
 ): Promise<LambdaBundle> {
-  const file = join(outdir, "index.mjs");
   mkdirSync(outdir, { recursive: true });
   const result = await build({
-    entryPoints: [options.entry ?? LAMBDA_ENTRY],
-    outfile: file,
+    entryPoints: [{ in: options.entry ?? LAMBDA_ENTRY, out: "index" }],
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     target: "node22",
@@ -80,7 +130,7 @@ export async function bundleLambda(
     banner: {
       js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
     },
-    plugins: [withoutZodLocales, environmentCredentialsOnly],
+    plugins: [leftOutModules, environmentCredentialsOnly],
   });
   if (options.docsAssets ?? true) {
     // The docs page's assets travel in the asset: /docs must work without a CDN.
@@ -91,11 +141,10 @@ export async function bundleLambda(
     for (const asset of DOCS_ASSETS)
       cpSync(join(swaggerUiDist, asset), join(outdir, "docs-assets", asset));
   }
-  const output =
-    result.metafile.outputs[
-      Object.keys(result.metafile.outputs).find((name) => name.endsWith("index.mjs")) as string
-    ];
-  return { file, bytes: output?.bytes ?? 0, metafile: result.metafile };
+  const bytes = Object.entries(result.metafile.outputs)
+    .filter(([name]) => name.endsWith(".mjs"))
+    .reduce((sum, [, output]) => sum + output.bytes, 0);
+  return { file: join(outdir, "index.mjs"), bytes, metafile: result.metafile };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -20,11 +20,17 @@ export const COMMON_ATTRIBUTES = {
   TimeUnit: "MILLISECONDS",
 } as const;
 
+/**
+ * Dimension names in code-unit order, one order for writing and for reading back. Not
+ * localeCompare: its first call loads ICU's collation (~5 ms of a cold Lambda's first write).
+ */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 export function readingDimensions(reading: Reading): Dimension[] {
   return [
     { Name: "turbine_id", Value: reading.turbine_id, DimensionValueType: "VARCHAR" },
     ...Object.entries(reading.tags)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byName(a, b))
       .map(([Name, Value]) => ({ Name, Value, DimensionValueType: "VARCHAR" as const })),
   ];
 }
@@ -34,7 +40,7 @@ export function registryDimensions(turbine: RegisteredTurbine): Dimension[] {
   return [
     { Name: "turbine_id", Value: turbine.turbine_id, DimensionValueType: "VARCHAR" },
     ...Object.entries(turbineDimensions(turbine))
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byName(a, b))
       .map(([Name, Value]) => ({ Name, Value, DimensionValueType: "VARCHAR" as const })),
   ];
 }
@@ -108,7 +114,7 @@ const NOT_DIMENSIONS = new Set<string>([...READING_FIELDS, "measure_name", "time
 export function storedDimensions(row: QueryRow): Dimension[] {
   const names = Object.keys(row)
     .filter((name) => !NOT_DIMENSIONS.has(name) && typeof row[name] === "string")
-    .sort((a, b) => a.localeCompare(b));
+    .sort(byName);
   return [
     { Name: "turbine_id", Value: String(row.turbine_id), DimensionValueType: "VARCHAR" },
     ...names.map((Name) => ({

@@ -1,5 +1,8 @@
 // The deployed Lambda asset's size and cold start, against a hello-world handler built in the
-// same run by the same bundler (infra/lambda-bundle.ts: exactly what the CDK stack uploads).
+// same run by the same bundler (infra/lambda-bundle.ts: exactly what the CDK stack uploads), and
+// against two peers that show what the stack itself costs (test/bench/lambda-peers): a Hono
+// hello-world (Hono's adapter and Node's web Request/Response) and the stack's floor (one
+// @hono/zod-openapi route with zod validation answered by one Timestream Query via the SDK).
 //
 // Cold start: a fresh `node` process, from its own start to its first answered event, timed by
 // the process itself (performance.now()). Two events for gust: a turbine's readings read back
@@ -7,16 +10,18 @@
 // which has no fake here), and GET /openapi.json (the document built at first request). The hello-world
 // handler answers a constant. Runs are interleaved so that the machine's load hits all alike.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { roleKey } from "../../api/auth/keys.ts";
 import { bundleLambda } from "../../infra/lambda-bundle.ts";
 import { startWireTimestream } from "../timestream/wire-timestream.ts";
 import type { Benchmark } from "./figure.ts";
 
-const RUNS = 7;
+const RUNS = 9;
+const PEERS = join(dirname(fileURLToPath(import.meta.url)), "lambda-peers");
 const ASSET_BUDGET_KIB = 400;
 const COLD_START_RATIO_GOAL = 1.5;
 const SECRET = "bench-secret-0123456789abcdef";
@@ -49,11 +54,17 @@ export const bench: Benchmark = async (log) => {
     const gust = await bundleLambda(join(dir, "gust"));
     const helloEntry = join(dir, "hello.mjs");
     writeFileSync(helloEntry, HELLO_WORLD);
-    mkdirSync(join(dir, "hello"));
-    const hello = await bundleLambda(join(dir, "hello"), { entry: helloEntry, docsAssets: false });
-    const mapKiB = statSync(`${gust.file}.map`).size / 1024;
+    const peer = (name: string, entry: string) =>
+      bundleLambda(join(dir, name), { entry, docsAssets: false });
+    const hello = await peer("hello", helloEntry);
+    const honoHello = await peer("hono-hello", join(PEERS, "hono-hello.ts"));
+    const floor = await peer("stack-floor", join(PEERS, "stack-floor.ts"));
+    const mapKiB = readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((name) => name.startsWith("gust") && name.endsWith(".mjs.map"))
+      .reduce((sum, name) => sum + statSync(join(dir, name)).size / 1024, 0);
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
     log(
-      `asset: index.mjs ${(gust.bytes / 1024).toFixed(0)} KiB (+ index.mjs.map ${mapKiB.toFixed(0)} KiB, not loaded; docs-assets); hello-world ${(hello.bytes / 1024).toFixed(1)} KiB`,
+      `asset: index.mjs and chunks/*.mjs ${kib(gust.bytes)} (+ ${mapKiB.toFixed(0)} KiB of source maps, not loaded; docs-assets); hello-world ${(hello.bytes / 1024).toFixed(1)} KiB, Hono hello-world ${kib(honoHello.bytes)}, stack floor ${kib(floor.bytes)}`,
     );
     const env = {
       PATH: process.env.PATH,
@@ -77,17 +88,28 @@ export const bench: Benchmark = async (log) => {
           })
         ).stdout.trim(),
       );
-    const times = { hello: [] as number[], read: [] as number[], openapi: [] as number[] };
+    const times = {
+      hello: [] as number[],
+      honoHello: [] as number[],
+      floor: [] as number[],
+      read: [] as number[],
+      openapi: [] as number[],
+    };
+    const readPath = (i: number) => `/v1/turbines/bench-${i}/measurements`;
     for (let i = 0; i < RUNS; i++) {
       times.hello.push(await run(coldStartScript(hello.file, "GET", "/")));
-      times.read.push(
-        await run(coldStartScript(gust.file, "GET", `/v1/turbines/bench-${i}/measurements`)),
-      );
+      times.honoHello.push(await run(coldStartScript(honoHello.file, "GET", readPath(i))));
+      times.floor.push(await run(coldStartScript(floor.file, "GET", readPath(i))));
+      times.read.push(await run(coldStartScript(gust.file, "GET", readPath(i))));
       times.openapi.push(await run(coldStartScript(gust.file, "GET", "/openapi.json")));
     }
     for (const [name, list] of Object.entries(times))
       log(`cold start ${name}, ${RUNS} runs: ${list.map((t) => t.toFixed(0)).join(", ")} ms`);
     const helloMs = median(times.hello);
+    const floorMs = median(times.floor);
+    log(
+      `gust's read over the stack floor: ${(median(times.read) / floorMs).toFixed(2)}x; the floor over hello-world: ${(floorMs / helloMs).toFixed(2)}x`,
+    );
     const figure = (name: string, list: number[]) => {
       const ms = median(list);
       return {
@@ -101,9 +123,15 @@ export const bench: Benchmark = async (log) => {
         },
       };
     };
+    const peerFigure = (name: string, list: number[]) => ({
+      name: `Lambda cold start, ${name} (median)`,
+      value: median(list),
+      unit: "ms",
+      ratio: { value: median(list) / helloMs, of: "hello-world handler" },
+    });
     return [
       {
-        name: "Lambda asset index.mjs (what CDK uploads; bundled SDK, minified ESM)",
+        name: "Lambda asset, index.mjs + chunks (what CDK uploads; bundled SDK, minified ESM)",
         value: gust.bytes / 1024,
         unit: "KiB",
         target: { text: `<= ${ASSET_BUDGET_KIB} KiB`, met: gust.bytes / 1024 <= ASSET_BUDGET_KIB },
@@ -113,7 +141,17 @@ export const bench: Benchmark = async (log) => {
         value: helloMs,
         unit: "ms",
       },
+      peerFigure("Hono hello-world (lambda-peers/hono-hello.ts)", times.honoHello),
+      peerFigure(
+        "stack floor: one zod-openapi route + one SDK Query (lambda-peers/stack-floor.ts)",
+        times.floor,
+      ),
       figure("GET /v1/turbines/{id}/measurements (Query via the SDK, loopback)", times.read),
+      {
+        name: "Lambda cold start, gust's read over the stack floor (median)",
+        value: median(times.read) / floorMs,
+        unit: "x",
+      },
       figure("GET /openapi.json", times.openapi),
     ];
   } finally {
