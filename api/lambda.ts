@@ -1,5 +1,63 @@
-// The Lambda entry point (HTTP API payload format 2.0). Everything is built during the init
-// phase, once per container; a missing secret or setting fails the init, loudly.
-import { createLambdaHandler } from "./lambda-handler.ts";
+// The Lambda entry point. One function serves every kind of event it is sent, and a container
+// loads only what the kind of event in hand needs: each kind's code is a dynamic import, so the
+// asset carries it in chunks of its own (infra/lambda-bundle.ts), loaded on the container's first
+// event of that kind. An HTTP API request loads the app (Hono, zod, the routes, the store
+// clients); a kind that needs no app (a schedule, say) adds an entry to EVENT_KINDS with its own
+// module and never loads the app's chunks.
+//
+// Each kind's handler is built once per container. A build that fails (a missing secret or
+// setting) fails that event loudly, with the reason in the function's log, and is tried again
+// on the next event rather than leaving the container broken for good.
+import type { Context } from "aws-lambda";
 
-export const handler = await createLambdaHandler(process.env);
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+interface EventKind {
+  name: string;
+  matches: (event: Record<string, unknown>) => boolean;
+  build: () => Promise<Handler>;
+}
+
+const EVENT_KINDS: EventKind[] = [
+  {
+    name: "HTTP API request (payload format 2.0)",
+    matches: (event) =>
+      event.version === "2.0" &&
+      typeof event.requestContext === "object" &&
+      event.requestContext !== null &&
+      "http" in event.requestContext,
+    build: async () => (await import("./lambda-handler.ts")).createLambdaHandler(process.env),
+  },
+];
+
+const built = new Map<EventKind, Promise<Handler>>();
+
+function handlerFor(kind: EventKind): Promise<Handler> {
+  let handler = built.get(kind);
+  if (!handler) {
+    handler = kind.build();
+    built.set(kind, handler);
+    handler.catch(() => built.delete(kind));
+  }
+  return handler;
+}
+
+export async function handler(event: unknown, context: Context): Promise<unknown> {
+  const fields = (typeof event === "object" && event !== null ? event : {}) as Record<
+    string,
+    unknown
+  >;
+  const kind = EVENT_KINDS.find((candidate) => candidate.matches(fields));
+  if (!kind) {
+    throw new Error(
+      `gust's function answers ${EVENT_KINDS.map((k) => k.name).join(", ")}; this event is none of them (keys: ${Object.keys(fields).join(", ")}). Check what invokes the function.`,
+    );
+  }
+  return (await handlerFor(kind))(event, context);
+}
+
+// Provisioned concurrency runs the init phase before any request arrives: build the app then,
+// so that no request waits for it. On demand, the first event decides what is loaded.
+if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === "provisioned-concurrency") {
+  await handlerFor(EVENT_KINDS[0] as EventKind);
+}

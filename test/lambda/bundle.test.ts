@@ -41,9 +41,55 @@ interface Request {
   body?: unknown;
 }
 
-/** One cold container: a fresh node imports the asset and answers `requests` in order. */
-async function coldContainer(requests: Request[]) {
-  const events = requests.map(({ method, path, body }) => ({
+/**
+ * One cold container: a fresh node imports the asset and answers `requests` in order (an HTTP
+ * API event each, or the given event as is). A failed invocation answers `{ error }`.
+ */
+async function coldContainer(
+  requests: (Request | { event: object })[],
+  settings: Record<string, string | undefined> = {},
+) {
+  const events = requests.map((request) =>
+    "event" in request ? request.event : httpEvent(request),
+  );
+  const script = `
+    const { handler } = await import(${JSON.stringify(bundle.file)});
+    const answers = [];
+    for (const event of ${JSON.stringify(events)})
+      answers.push(await handler(event, { getRemainingTimeInMillis: () => 10000 })
+        .catch((error) => ({ error: error.message })));
+    console.log(JSON.stringify(answers));`;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--input-type=module", "-e", script],
+    {
+      env: {
+        PATH: process.env.PATH,
+        API_KEY_SECRET: SECRET,
+        TIMESTREAM_DATABASE: "gust",
+        TIMESTREAM_TABLE: "readings",
+        TIMESTREAM_ENDPOINT: timestream.url,
+        TIMESTREAM_QUERY_ENDPOINT: timestream.url,
+        REGISTRY_TABLE: "turbines",
+        DYNAMODB_ENDPOINT: dynamodb.url,
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "example",
+        ...settings,
+      },
+      encoding: "utf8",
+    },
+  );
+  return (JSON.parse(stdout) as { statusCode: number; body: string; error?: string }[]).map(
+    (answer) =>
+      answer.error === undefined
+        ? { status: answer.statusCode, body: JSON.parse(answer.body) }
+        : { error: answer.error },
+  );
+}
+
+function httpEvent({ method, path, body }: Request) {
+  return {
     version: "2.0",
     routeKey: `${method} ${path}`,
     rawPath: path,
@@ -62,37 +108,7 @@ async function coldContainer(requests: Request[]) {
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     isBase64Encoded: false,
-  }));
-  const script = `
-    const { handler } = await import(${JSON.stringify(bundle.file)});
-    const answers = [];
-    for (const event of ${JSON.stringify(events)})
-      answers.push(await handler(event, { getRemainingTimeInMillis: () => 10000 }));
-    console.log(JSON.stringify(answers));`;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ["--input-type=module", "-e", script],
-    {
-      env: {
-        PATH: process.env.PATH,
-        API_KEY_SECRET: SECRET,
-        TIMESTREAM_DATABASE: "gust",
-        TIMESTREAM_TABLE: "readings",
-        TIMESTREAM_ENDPOINT: timestream.url,
-        TIMESTREAM_QUERY_ENDPOINT: timestream.url,
-        REGISTRY_TABLE: "turbines",
-        DYNAMODB_ENDPOINT: dynamodb.url,
-        AWS_REGION: "eu-west-1",
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "example",
-      },
-      encoding: "utf8",
-    },
-  );
-  return (JSON.parse(stdout) as { statusCode: number; body: string }[]).map((answer) => ({
-    status: answer.statusCode,
-    body: JSON.parse(answer.body),
-  }));
+  };
 }
 
 describe("the deployed Lambda asset", () => {
@@ -119,5 +135,24 @@ describe("the deployed Lambda asset", () => {
     const [doc] = await coldContainer([{ method: "GET", path: "/openapi.json" }]);
     expect(doc?.status).toBe(200);
     expect(Object.keys(doc?.body.paths)).toContain("/v1/measurements");
+  }, 30_000);
+
+  it("fails an event of a kind it does not serve, saying which kinds it serves", async () => {
+    const [answer] = await coldContainer([{ event: { source: "aws.s3", detail: {} } }]);
+    expect(answer?.error).toMatch(/answers HTTP API request .*this event is none of them/);
+  }, 30_000);
+
+  it("fails every request loudly while a setting is missing", async () => {
+    const answers = await coldContainer(
+      [
+        { method: "GET", path: "/v1/turbines/bundle-1/measurements" },
+        { method: "GET", path: "/v1/turbines/bundle-1/measurements" },
+      ],
+      { TIMESTREAM_TABLE: undefined },
+    );
+    expect(answers).toEqual([
+      { error: expect.stringContaining("TIMESTREAM_TABLE is not set") },
+      { error: expect.stringContaining("TIMESTREAM_TABLE is not set") },
+    ]);
   }, 30_000);
 });
