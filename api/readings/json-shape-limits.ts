@@ -52,13 +52,30 @@ export class JsonShapeLimiter {
   /** Feeds the next bytes; returns the limit crossed, or null while within every limit. */
   feed(bytes: Uint8Array): ShapeLimit | null {
     const { counts, isArray } = this;
-    for (let i = 0; i < bytes.length; i++) {
+    const length = bytes.length;
+    // The next quote and backslash at or after some position (length when none): a string's
+    // plain bytes are skipped in one step to the next of them, found by the native indexOf.
+    // Each is searched again only once the scan has passed it, so the whole feed stays linear.
+    let nextQuote = -1;
+    let nextBackslash = -1;
+    for (let i = 0; i < length; i++) {
       const byte = bytes[i] as number;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (byte === BACKSLASH) this.escaped = true;
         else if (byte === QUOTE) {
           this.inString = false;
+          continue;
+        } else {
+          if (nextQuote < i) nextQuote = indexOrLength(bytes, QUOTE, i);
+          if (nextBackslash < i) nextBackslash = indexOrLength(bytes, BACKSLASH, i);
+          // Bytes i .. stop-1 are plain string bytes: counted as the loop would, one by one.
+          const stop = Math.min(nextQuote, nextBackslash);
+          if (this.inName) {
+            this.nameBytes += stop - i;
+            if (this.nameBytes > MAX_NAME_BYTES) return { kind: "name", limit: MAX_NAME_BYTES };
+          }
+          i = stop - 1;
           continue;
         }
         if (this.inName && ++this.nameBytes > MAX_NAME_BYTES) {
@@ -112,4 +129,9 @@ export class JsonShapeLimiter {
     }
     return null;
   }
+}
+
+function indexOrLength(bytes: Uint8Array, byte: number, from: number): number {
+  const at = bytes.indexOf(byte, from);
+  return at === -1 ? bytes.length : at;
 }

@@ -212,6 +212,29 @@ export function measureProblems(measures: unknown): MeasureProblem[] {
   return problems;
 }
 
+/**
+ * What the fast path needs of one measure name: whether it is allowed and its range. Cached per
+ * name (names repeat on every reading, and a 20-measure reading would otherwise pay for 20 range
+ * lookups through the vocabulary and the statistics' suffixes).
+ */
+interface MeasureRule {
+  allowed: boolean;
+  min: number;
+  max: number;
+}
+const ruleCache = new Map<string, MeasureRule>();
+const REFUSED_NAME: MeasureRule = { allowed: false, min: 0, max: 0 };
+
+function measureRule(name: string): MeasureRule {
+  const cached = ruleCache.get(name);
+  if (cached !== undefined) return cached;
+  const rule =
+    measureNameProblem(name) === null ? { allowed: true, ...measureRange(name) } : REFUSED_NAME;
+  // Bounded like the name cache: a flood of distinct names cannot grow it without end.
+  if (ruleCache.size < 10_000) ruleCache.set(name, rule);
+  return rule;
+}
+
 /** True when a measures value is valid: the fast path's check, with no messages built. */
 export function measuresAreValid(measures: unknown): boolean {
   if (typeof measures !== "object" || measures === null || Array.isArray(measures)) return false;
@@ -222,10 +245,9 @@ export function measuresAreValid(measures: unknown): boolean {
     const value = (measures as Record<string, unknown>)[name];
     if (++count > MAX_MEASURES_PER_READING) return false;
     bytes += name.length + VALUE_BYTES; // names are ASCII once they pass the pattern
-    if (measureNameProblem(name) !== null) return false;
-    if (typeof value !== "number") return false;
-    const { min, max } = measureRange(name);
-    if (!(value >= min && value <= max)) return false;
+    const rule = measureRule(name);
+    if (!rule.allowed || typeof value !== "number") return false;
+    if (!(value >= rule.min && value <= rule.max)) return false;
   }
   return bytes <= MAX_MEASURE_BYTES;
 }

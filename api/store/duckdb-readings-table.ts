@@ -173,8 +173,8 @@ export class ReadingsTables {
       const appender = await connection.createAppender(ROWS);
       try {
         for (let start = 0; start < readings.length; start += CHUNK_ROWS) {
-          const part = readings.slice(start, start + CHUNK_ROWS);
-          appender.appendDataChunk(readingsChunk(part, keyOf, measures));
+          const end = Math.min(start + CHUNK_ROWS, readings.length);
+          appender.appendDataChunk(readingsChunk(readings, start, end, keyOf, measures));
         }
         appender.flushSync();
       } finally {
@@ -200,41 +200,38 @@ function measureColumn(name: string): string {
   return `"${name}"`;
 }
 
-/** Readings as one columnar chunk in reading_rows' column order. */
+/**
+ * Readings `from` .. `to`-1 as one columnar chunk in reading_rows' column order. Each column is
+ * written straight into its vector, one column at a time (no array of values per column in
+ * between), so a measure costs one keyed read and one typed-array store a reading.
+ */
 function readingsChunk(
   readings: readonly Reading[],
+  from: number,
+  to: number,
   keyOf: (turbineId: string) => number,
   measures: readonly string[],
 ): DuckDBDataChunk {
-  const n = readings.length;
-  const keys = new Array<DuckDBValue>(n);
-  const times = new Array<DuckDBValue>(n);
-  const power = new Array<DuckDBValue>(n);
-  const wind = new Array<DuckDBValue>(n);
-  const status = new Array<DuckDBValue>(n);
-  const codes = new Array<DuckDBValue>(n);
-  const versions = new Array<DuckDBValue>(n);
-  const tags = new Array<DuckDBValue>(n);
-  for (let i = 0; i < n; i++) {
-    const r = readings[i] as Reading;
-    keys[i] = keyOf(r.turbine_id);
-    times[i] = new DuckDBTimestampValue(BigInt(r.time) * 1000n);
-    power[i] = r.power_kw;
-    wind[i] = r.wind_speed_ms;
-    status[i] = r.status;
-    codes[i] = r.status_code;
-    versions[i] = BigInt(r.version);
-    tags[i] = tagsText(r.tags);
-  }
-  const columns: DuckDBValue[][] = [keys, times, power, wind, status, codes, versions, tags];
-  for (const name of measures) {
-    const values = new Array<DuckDBValue>(n);
-    for (let i = 0; i < n; i++) values[i] = (readings[i] as Reading).measures[name] ?? null;
-    columns.push(values);
-  }
+  const n = to - from;
   const types = [...BASE_COLUMNS.map(([, type]) => type), ...measures.map(() => DOUBLE)];
   const chunk = DuckDBDataChunk.create(types, n);
-  chunk.setColumns(columns);
+  const column = (index: number, value: (reading: Reading) => DuckDBValue) => {
+    const vector = chunk.getColumnVector(index);
+    for (let i = 0; i < n; i++) vector.setItem(i, value(readings[from + i] as Reading));
+    vector.flush();
+  };
+  column(0, (r) => keyOf(r.turbine_id));
+  column(1, (r) => new DuckDBTimestampValue(BigInt(r.time) * 1000n));
+  column(2, (r) => r.power_kw);
+  column(3, (r) => r.wind_speed_ms);
+  column(4, (r) => r.status);
+  column(5, (r) => r.status_code);
+  column(6, (r) => BigInt(r.version));
+  column(7, (r) => tagsText(r.tags));
+  for (let m = 0; m < measures.length; m++) {
+    const name = measures[m] as string;
+    column(BASE_COLUMNS.length + m, (r) => r.measures[name] ?? null);
+  }
   return chunk;
 }
 

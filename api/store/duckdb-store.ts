@@ -343,9 +343,15 @@ export class DuckDbStore implements ReadingStore {
     const direct = readings.length >= DIRECT_AT_READINGS;
     // Before a direct commit the file catches up with the log, so that writes stay in order.
     if (direct) await this.startApply();
-    const known = await this.lookUpKnown(readings);
-    const outcomes = classifyReadings(readings, known);
-    const accepted = [...known.values()].filter((entry) => entry.changed);
+    // Each identity string is built once per reading: the lookup, the classification and the
+    // waiting readings' index all key on it.
+    const identities = readings.map(readingIdentity);
+    const known = await this.lookUpKnown(readings, identities);
+    const outcomes = classifyReadings(readings, known, identities);
+    const accepted: { reading: Reading; identity: string; stored: boolean }[] = [];
+    for (const [identity, entry] of known) {
+      if (entry.changed) accepted.push({ reading: entry.reading, identity, stored: entry.stored });
+    }
     if (accepted.length === 0) return outcomes;
 
     if (direct) {
@@ -367,8 +373,7 @@ export class DuckDbStore implements ReadingStore {
 
     const group: LogGroup = { waiting: [], superseded: false };
     for (const entry of accepted) {
-      const { reading } = entry;
-      const identity = readingIdentity(reading);
+      const { reading, identity } = entry;
       const earlier = this.waiting.get(identity);
       let replaces = entry.stored;
       if (earlier && !earlier.applying) {
@@ -397,11 +402,15 @@ export class DuckDbStore implements ReadingStore {
   }
 
   /** What is known of each reading's identity: acknowledged and waiting, or in the file. */
-  private async lookUpKnown(readings: Reading[]): Promise<Map<string, KnownReading>> {
+  private async lookUpKnown(
+    readings: Reading[],
+    identities: readonly string[],
+  ): Promise<Map<string, KnownReading>> {
     const known = new Map<string, KnownReading>();
     const inFile: Reading[] = [];
-    for (const reading of readings) {
-      const identity = readingIdentity(reading);
+    for (let index = 0; index < readings.length; index++) {
+      const reading = readings[index] as Reading;
+      const identity = identities[index] as string;
       const waiting = this.waiting.get(identity);
       if (waiting) {
         known.set(identity, { reading: waiting.reading, stored: true, changed: false });

@@ -57,9 +57,11 @@ export interface KnownReading {
 export function classifyReadings(
   readings: readonly Reading[],
   known: Map<string, KnownReading>,
+  /** The readings' identities in the same order, when the caller has them already. */
+  identities?: readonly string[],
 ): WriteOutcome[] {
-  return readings.map((reading) => {
-    const identity = readingIdentity(reading);
+  return readings.map((reading, index) => {
+    const identity = identities?.[index] ?? readingIdentity(reading);
     const current = known.get(identity);
     if (!current) {
       known.set(identity, { reading, stored: false, changed: true });
