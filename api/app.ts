@@ -30,18 +30,31 @@ const VALIDATION_TARGETS: Record<string, string> = {
   header: "headers",
 };
 
-export function createApp(
-  options: Omit<AppDeps, "now" | "registry"> & {
-    now?: () => number;
-    /** Both entry points pass theirs; tests of a store alone get an empty one in memory. */
-    registry?: AppDeps["registry"];
-  },
-): GustApp {
-  const deps: AppDeps = {
+export type AppOptions = Omit<AppDeps, "now" | "registry"> & {
+  now?: () => number;
+  /** Both entry points pass theirs; tests of a store alone get an empty one in memory. */
+  registry?: AppDeps["registry"];
+};
+
+/** The routes' dependencies, defaults filled in. */
+export function appDeps(options: AppOptions): AppDeps {
+  return {
     ...options,
     registry: options.registry ?? new MemoryRegistry(),
     now: options.now ?? Date.now,
   };
+}
+
+export function createApp(options: AppOptions): GustApp {
+  return appFor(appDeps(options));
+}
+
+/**
+ * The app over dependencies already made: a server that also answers some requests without
+ * Hono (api/ingest-listener.ts) hands both the same object, so that they share what is kept
+ * per app (the failed-key throttle).
+ */
+export function appFor(deps: AppDeps): GustApp {
   const app: GustApp = new OpenAPIHono({
     // zod-openapi answers 400 with the issues as a string by default; we answer 422 problems.
     defaultHook: (result) => {
@@ -75,36 +88,39 @@ export function createApp(
       `There is no ${c.req.method} ${new URL(c.req.url).pathname}; see /docs for the API.`,
     ),
   );
-  app.onError((error) => {
-    // A read whose store failed: the client should retry, the operator learns why.
-    if (error instanceof StoreUnavailableError) {
-      console.error(`gust: store unavailable: ${error.message}`);
-      return storeUnavailable(error);
-    }
-    if (error instanceof HTTPException && error.status < 500) {
-      // Hono's own body parsing (malformed JSON on a validated route) lands here.
-      return problemResponse(error.status, "bad-request", "Bad request", error.message);
-    }
-    if (error instanceof ConcurrentChangeError) {
-      return problemResponse(409, "conflict", "Conflict", `${error.message}.`);
-    }
-    if (error instanceof RegistryUnavailableError) {
-      return problemResponse(
-        503,
-        "unavailable",
-        "Unavailable",
-        `${error.message}. Nothing was changed; send the same request again after Retry-After seconds.`,
-        { headers: { "retry-after": "1" } },
-      );
-    }
-    // Log what happened for the operator; the client learns nothing about internals.
-    console.error("gust: unhandled error:", error);
-    return problemResponse(
-      500,
-      "internal",
-      "Internal error",
-      "The server failed to handle this request and stored nothing from it. Retry later; if it persists, the operator's log says why.",
-    );
-  });
+  app.onError(errorResponse);
   return app;
+}
+
+/** The answer to an error a route threw: what the client may learn, and a log line for the operator. */
+export function errorResponse(error: Error): Response {
+  // A read whose store failed: the client should retry, the operator learns why.
+  if (error instanceof StoreUnavailableError) {
+    console.error(`gust: store unavailable: ${error.message}`);
+    return storeUnavailable(error);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // Hono's own body parsing (malformed JSON on a validated route) lands here.
+    return problemResponse(error.status, "bad-request", "Bad request", error.message);
+  }
+  if (error instanceof ConcurrentChangeError) {
+    return problemResponse(409, "conflict", "Conflict", `${error.message}.`);
+  }
+  if (error instanceof RegistryUnavailableError) {
+    return problemResponse(
+      503,
+      "unavailable",
+      "Unavailable",
+      `${error.message}. Nothing was changed; send the same request again after Retry-After seconds.`,
+      { headers: { "retry-after": "1" } },
+    );
+  }
+  // Log what happened for the operator; the client learns nothing about internals.
+  console.error("gust: unhandled error:", error);
+  return problemResponse(
+    500,
+    "internal",
+    "Internal error",
+    "The server failed to handle this request and stored nothing from it. Retry later; if it persists, the operator's log says why.",
+  );
 }

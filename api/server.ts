@@ -5,10 +5,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { createApp } from "./app.ts";
+import { appDeps, appFor } from "./app.ts";
 import { loadLocalSecret } from "./auth/secret.ts";
 import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
 import { duckDbParquetWriter } from "./export/duckdb-parquet.ts";
+import { createServerWithDirectIngest } from "./ingest-listener.ts";
 import { type LiveFeed, startLiveFeed } from "./live/feed.ts";
 import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
@@ -86,7 +87,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     env: options.env,
     now: options.now,
   });
-  const app = createApp({
+  const deps = appDeps({
     store,
     registry,
     requireRegistered: options.requireRegistered ?? false,
@@ -95,10 +96,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     parquet: duckDbParquetWriter(),
     ...live.deps,
   });
+  const app = appFor(deps);
   const host = options.host ?? "127.0.0.1";
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const server = serve({
     fetch: app.fetch,
+    // POST /v1/measurements straight from node:http (api/ingest-listener.ts), the rest via Hono.
+    createServer: createServerWithDirectIngest(deps),
     port: options.port ?? 0,
     hostname: host,
     serverOptions: {

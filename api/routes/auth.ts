@@ -5,20 +5,44 @@ import { type Principal, verifyKey } from "../auth/keys.ts";
 import { problemResponse } from "../problem.ts";
 import type { AppDeps } from "./deps.ts";
 
+/**
+ * What authentication reads of a request: its Authorization header and, for the failed-key
+ * throttle, the runtime's environment (the caller's address). A Hono Context is one; the Node
+ * server's direct ingest route (api/ingest-listener.ts) passes its own.
+ */
+export interface AuthRequest {
+  header(name: string): string | undefined;
+  env: unknown;
+}
+
+/** A Hono Context as what authentication reads. */
+const fromContext = (c: Context): AuthRequest => ({
+  header: (name) => c.req.header(name),
+  env: c.env,
+});
+
 /** The caller's principal, or the 401 to answer. Keys are never logged or echoed. */
-export async function authenticate(c: Context, deps: AppDeps): Promise<Principal | Response> {
-  const header = c.req.header("authorization");
+export async function authenticate(
+  c: Context | AuthRequest,
+  deps: AppDeps,
+): Promise<Principal | Response> {
+  const request = "req" in c ? fromContext(c) : c;
+  const header = request.header("authorization");
   const match = header?.match(/^Bearer[ ]+(\S+)\s*$/i);
   if (!match?.[1]) {
     // No key at all is not a guess: answered at once (a browser opening /docs links, say).
     if (!header) return unauthorized("No API key sent.");
-    return failedAttempt(c, deps, "The Authorization header is not of the form `Bearer <key>`.");
+    return failedAttempt(
+      request,
+      deps,
+      "The Authorization header is not of the form `Bearer <key>`.",
+    );
   }
   const secret = await deps.keySecret();
   // The cache is per secret: a key valid under one secret says nothing under another.
   const cacheKey = `${secret}\n${match[1]}`;
   const principal = verifiedKeys.get(cacheKey) ?? verifyKey(secret, match[1]);
-  if (!principal) return failedAttempt(c, deps, "The API key is not valid for this server.");
+  if (!principal) return failedAttempt(request, deps, "The API key is not valid for this server.");
   remember(cacheKey, principal);
   if (principal.role === "turbine") {
     // Only the current generation: a rotation revokes the older keys at once (on Lambda once
@@ -27,7 +51,7 @@ export async function authenticate(c: Context, deps: AppDeps): Promise<Principal
     const current = registered?.key_generation ?? 1;
     if (principal.keyGeneration !== current) {
       return failedAttempt(
-        c,
+        request,
         deps,
         `This key of turbine "${principal.turbineId}" was revoked by a key rotation (it is generation ${principal.keyGeneration}, the current one is ${current}).`,
       );
@@ -51,13 +75,13 @@ function remember(cacheKey: string, principal: Principal): void {
 const failedKeys = new WeakMap<AppDeps, FailedKeyThrottle>();
 
 /** A 401 for a wrong key, answered late once its address has failed too often. */
-async function failedAttempt(c: Context, deps: AppDeps, why: string): Promise<Response> {
+async function failedAttempt(request: AuthRequest, deps: AppDeps, why: string): Promise<Response> {
   let throttle = failedKeys.get(deps);
   if (!throttle) {
     throttle = new FailedKeyThrottle(deps.now);
     failedKeys.set(deps, throttle);
   }
-  const delay = throttle.fail(clientAddress(c.env));
+  const delay = throttle.fail(clientAddress(request.env));
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   return unauthorized(why);
 }

@@ -27,6 +27,7 @@ import {
 import {
   type IncomingReading,
   IngestBodySchema,
+  type IngestResult,
   IngestResultSchema,
   MAX_READINGS_PER_REQUEST,
   ProblemSchema,
@@ -54,85 +55,119 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
   documentIngestRoute(app);
 
   app.post(MEASUREMENTS_PATH, async (c) => {
-    const principal = await authenticate(c, deps);
-    if (principal instanceof Response) return principal;
-    // A reader key can never write: refused before its body costs anything.
-    if (principal.role === "reader") {
-      return forbidden(`${describePrincipal(principal)} may not write readings.`);
-    }
-    const signal = c.req.raw.signal;
-
-    let body: unknown;
-    let surrogates = false;
-    try {
-      checkContentType(c.req.header("content-type"));
-      const wire = await readBody(c.req);
-      const raw = await decodeBody(wire, c.req.header("content-encoding"), signal);
-      body = parseJson(raw);
-      surrogates = mayHoldLoneSurrogate(raw);
-      if (signal.aborted) throw new ClientGoneError();
-    } catch (error) {
-      if (error instanceof BodyError) {
-        return problemResponse(error.status, error.slug, error.title, error.message);
-      }
-      if (signal.aborted || error instanceof ClientGoneError) return clientGone();
-      throw error;
-    }
-
-    // A turbine key naming another turbine is refused before the (costlier) schema check.
-    const denied = deniedTurbine(principal, body);
-    if (denied !== undefined) return deniedWrite(principal, denied);
-
-    const batch = validateBody(body, surrogates);
-    if (batch instanceof Response) return batch;
-
-    const deniedValid = batch.readings.find((reading) => !mayWrite(principal, reading.turbine_id));
-    if (deniedValid) return deniedWrite(principal, deniedValid.turbine_id);
-    if (signal.aborted) return clientGone();
-
-    // The registry entries go to the store (cloud stores write them as dimensions).
-    const turbines = await turbinesOf(deps.registry, batch.readings);
-    if (deps.requireRegistered) {
-      const missing = [...new Set(batch.readings.map((r) => r.turbine_id))].filter(
-        (id) => !turbines.has(id),
-      );
-      if (missing.length > 0) return forbidden(unregisteredDetail(missing));
-    }
-
-    const now = deps.now();
-    const outcomes: { index: number; outcome: WriteOutcome; detail?: string }[] = [];
-    const toWrite: { index: number; reading: ReturnType<typeof toStoredReading> }[] = [];
-    const converted: Reading[] = [];
-    batch.readings.forEach((incoming, index) => {
-      const reading = toStoredReading(incoming, now);
-      converted.push(reading);
-      const window = checkWriteWindow(reading.time, now, deps.store.writeWindow);
-      if (window.ok) toWrite.push({ index, reading });
-      else outcomes.push({ index, outcome: window.reason, detail: window.detail });
-    });
-
-    try {
-      const stored = await deps.store.write(
-        toWrite.map((entry) => entry.reading),
-        now,
-        turbines,
-      );
-      stored.forEach((outcome, i) => {
-        outcomes.push({ index: toWrite[i]?.index ?? i, outcome });
-      });
-    } catch (error) {
-      if (error instanceof MeasureLimitError) {
-        return problemResponse(422, "measure-limit", "Too many measure names", error.message);
-      }
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      return storeUnavailable(
-        error,
-        "The readings were not stored: the store cannot take writes right now. Send the same request again after Retry-After seconds; re-sends are never stored twice.",
-      );
-    }
-    notifyLive(deps, converted, outcomes);
-    return c.json(summarizeOutcomes(outcomes), 200);
+    const answer = await ingest(
+      {
+        header: (name) => c.req.header(name),
+        readBody: () => readBody(c.req),
+        // Only asked at the few points where a gone client saves work (the raw Request's
+        // signal is built on first use).
+        gone: () => c.req.raw.signal.aborted,
+        env: c.env,
+      },
+      deps,
+    );
+    return answer instanceof Response ? answer : c.json(answer, 200);
   });
+}
+
+/**
+ * What the write path needs of one HTTP request, whichever server carries it: Hono's router
+ * (Lambda, tests through app.request) or the Node server's direct route for this one path
+ * (api/ingest-listener.ts), which skips building a web Request and Response per reading.
+ */
+export interface IngestRequest {
+  /** A request header by lower-case name, repeated values joined by ", " (as Headers.get). */
+  header(name: string): string | undefined;
+  /** The body as sent, refusing more than MAX_BODY_BYTES (api/readings/request-body.ts). */
+  readBody(): Promise<Buffer>;
+  /** True once the client has closed the connection: nobody waits for the answer. */
+  gone(): boolean;
+  /** The runtime's environment (Hono's c.env), where the caller's address is found. */
+  env: unknown;
+}
+
+/** POST /v1/measurements: the answer, as the problem to send or the 200's result. */
+export async function ingest(
+  request: IngestRequest,
+  deps: AppDeps,
+): Promise<Response | IngestResult> {
+  const principal = await authenticate(request, deps);
+  if (principal instanceof Response) return principal;
+  // A reader key can never write: refused before its body costs anything.
+  if (principal.role === "reader") {
+    return forbidden(`${describePrincipal(principal)} may not write readings.`);
+  }
+
+  let body: unknown;
+  let surrogates = false;
+  try {
+    checkContentType(request.header("content-type"));
+    const wire = await request.readBody();
+    const raw = await decodeBody(wire, request.header("content-encoding"), request.gone);
+    body = parseJson(raw);
+    surrogates = mayHoldLoneSurrogate(raw);
+    if (request.gone()) throw new ClientGoneError();
+  } catch (error) {
+    if (error instanceof BodyError) {
+      return problemResponse(error.status, error.slug, error.title, error.message);
+    }
+    if (error instanceof ClientGoneError || request.gone()) return clientGone();
+    throw error;
+  }
+
+  // A turbine key naming another turbine is refused before the (costlier) schema check.
+  const denied = deniedTurbine(principal, body);
+  if (denied !== undefined) return deniedWrite(principal, denied);
+
+  const batch = validateBody(body, surrogates);
+  if (batch instanceof Response) return batch;
+
+  const deniedValid = batch.readings.find((reading) => !mayWrite(principal, reading.turbine_id));
+  if (deniedValid) return deniedWrite(principal, deniedValid.turbine_id);
+  if (request.gone()) return clientGone();
+
+  // The registry entries go to the store (cloud stores write them as dimensions).
+  const turbines = await turbinesOf(deps.registry, batch.readings);
+  if (deps.requireRegistered) {
+    const missing = [...new Set(batch.readings.map((r) => r.turbine_id))].filter(
+      (id) => !turbines.has(id),
+    );
+    if (missing.length > 0) return forbidden(unregisteredDetail(missing));
+  }
+
+  const now = deps.now();
+  const outcomes: { index: number; outcome: WriteOutcome; detail?: string }[] = [];
+  const toWrite: { index: number; reading: ReturnType<typeof toStoredReading> }[] = [];
+  const converted: Reading[] = [];
+  batch.readings.forEach((incoming, index) => {
+    const reading = toStoredReading(incoming, now);
+    converted.push(reading);
+    const window = checkWriteWindow(reading.time, now, deps.store.writeWindow);
+    if (window.ok) toWrite.push({ index, reading });
+    else outcomes.push({ index, outcome: window.reason, detail: window.detail });
+  });
+
+  try {
+    const stored = await deps.store.write(
+      toWrite.map((entry) => entry.reading),
+      now,
+      turbines,
+    );
+    stored.forEach((outcome, i) => {
+      outcomes.push({ index: toWrite[i]?.index ?? i, outcome });
+    });
+  } catch (error) {
+    if (error instanceof MeasureLimitError) {
+      return problemResponse(422, "measure-limit", "Too many measure names", error.message);
+    }
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return storeUnavailable(
+      error,
+      "The readings were not stored: the store cannot take writes right now. Send the same request again after Retry-After seconds; re-sends are never stored twice.",
+    );
+  }
+  notifyLive(deps, converted, outcomes);
+  return summarizeOutcomes(outcomes);
 }
 
 /** The answer to a client that has gone: nobody reads it, so it costs nothing to build. */
