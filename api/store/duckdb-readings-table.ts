@@ -202,8 +202,9 @@ function measureColumn(name: string): string {
 
 /**
  * Readings `from` .. `to`-1 as one columnar chunk in reading_rows' column order. Each column is
- * written straight into its vector, one column at a time (no array of values per column in
- * between), so a measure costs one keyed read and one typed-array store a reading.
+ * written straight into its vector by a loop of its own (no array of values in between, and each
+ * loop's setItem sees one vector type, which the JIT inlines), so a measure costs one keyed read
+ * and one typed-array store a reading.
  */
 function readingsChunk(
   readings: readonly Reading[],
@@ -215,23 +216,31 @@ function readingsChunk(
   const n = to - from;
   const types = [...BASE_COLUMNS.map(([, type]) => type), ...measures.map(() => DOUBLE)];
   const chunk = DuckDBDataChunk.create(types, n);
-  const column = (index: number, value: (reading: Reading) => DuckDBValue) => {
-    const vector = chunk.getColumnVector(index);
-    for (let i = 0; i < n; i++) vector.setItem(i, value(readings[from + i] as Reading));
-    vector.flush();
-  };
-  column(0, (r) => keyOf(r.turbine_id));
-  column(1, (r) => new DuckDBTimestampValue(BigInt(r.time) * 1000n));
-  column(2, (r) => r.power_kw);
-  column(3, (r) => r.wind_speed_ms);
-  column(4, (r) => r.status);
-  column(5, (r) => r.status_code);
-  column(6, (r) => BigInt(r.version));
-  column(7, (r) => tagsText(r.tags));
+  const at = (i: number) => readings[from + i] as Reading;
+  const keys = chunk.getColumnVector(0);
+  for (let i = 0; i < n; i++) keys.setItem(i, keyOf(at(i).turbine_id));
+  const times = chunk.getColumnVector(1);
+  for (let i = 0; i < n; i++)
+    times.setItem(i, new DuckDBTimestampValue(BigInt(at(i).time) * 1000n));
+  const power = chunk.getColumnVector(2);
+  for (let i = 0; i < n; i++) power.setItem(i, at(i).power_kw);
+  const wind = chunk.getColumnVector(3);
+  for (let i = 0; i < n; i++) wind.setItem(i, at(i).wind_speed_ms);
+  const status = chunk.getColumnVector(4);
+  for (let i = 0; i < n; i++) status.setItem(i, at(i).status);
+  const codes = chunk.getColumnVector(5);
+  for (let i = 0; i < n; i++) codes.setItem(i, at(i).status_code);
+  const versions = chunk.getColumnVector(6);
+  for (let i = 0; i < n; i++) versions.setItem(i, BigInt(at(i).version));
+  const tags = chunk.getColumnVector(7);
+  for (let i = 0; i < n; i++) tags.setItem(i, tagsText(at(i).tags));
   for (let m = 0; m < measures.length; m++) {
     const name = measures[m] as string;
-    column(BASE_COLUMNS.length + m, (r) => r.measures[name] ?? null);
+    const values = chunk.getColumnVector(BASE_COLUMNS.length + m);
+    for (let i = 0; i < n; i++) values.setItem(i, at(i).measures[name] ?? null);
+    values.flush();
   }
+  for (const vector of [keys, times, power, wind, status, codes, versions, tags]) vector.flush();
   return chunk;
 }
 
