@@ -3,15 +3,22 @@
 // container. Each invocation gets a deadline from its remaining time, so
 // store retries stop in time to answer 503 rather than time out.
 //
-// Only the configured store's module is loaded (a dynamic import); a bundle built for one store
-// (infra/lambda-bundle.ts defines process.env.GUST_BUNDLED_STORE) leaves the other one out.
+// Alarms on Lambda: GET /v1/alarms and the polled snapshot read the alarm table, and rejected
+// readings are counted there; a second function built from the same sources
+// (api/lambda-schedule-handler.ts) evaluates the rules every minute (README, "What differs on
+// Lambda").
 import type { Context } from "aws-lambda";
+import { readAlarmRules } from "./alarms/config.ts";
+import { DynamoDbAlarmReader } from "./alarms/dynamodb-store.ts";
+import { alarmTableFromEnv } from "./alarms/lambda-env.ts";
 import { createApp } from "./app.ts";
 import { loadCloudSecret, type SecretClients } from "./auth/secret-aws.ts";
-import { booleanFlag } from "./config.ts";
+import { booleanFlag, positiveInteger } from "./config.ts";
 import { handle } from "./lambda-adapter.ts";
+import { storeSnapshots } from "./live/store-snapshot.ts";
 import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
+import { openCloudStore } from "./store/cloud-store.ts";
 import { withDeadline } from "./store/deadline.ts";
 import type { ReadingStore } from "./store/port.ts";
 
@@ -23,7 +30,10 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 export interface LambdaDeps {
   store?: ReadingStore;
   registry?: TurbineRegistry;
+  /** The alarm table (tests); from ALARM_TABLE otherwise. */
+  alarms?: DynamoDbAlarmReader | null;
   secretClients?: SecretClients;
+  now?: () => number;
 }
 
 export async function createLambdaHandler(
@@ -31,13 +41,36 @@ export async function createLambdaHandler(
   deps: LambdaDeps = {},
 ): Promise<LambdaHandler> {
   const secret = await loadCloudSecret(env, deps.secretClients);
-  const store = deps.store ?? (await openStore(env, deps));
+  const store = deps.store ?? (await openCloudStore(env, deps.secretClients));
   const registry = deps.registry ?? openDynamoDbRegistryFromEnv(env);
+  const table = deps.alarms === undefined ? alarmTableFromEnv(env) : null;
+  const alarms = table ? new DynamoDbAlarmReader(table.client, table.table) : (deps.alarms ?? null);
+  const rules = readAlarmRules(env);
+  const now = deps.now ?? Date.now;
+  const listTurbines = () => registry.list();
   const app = createApp({
     store,
     registry,
     requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
     keySecret: async () => secret,
+    now,
+    ...(alarms
+      ? {
+          alarms,
+          onReadingsRejected: (rejections) => alarms.countRejections(rejections, now()),
+        }
+      : {}),
+    live: {
+      snapshot: storeSnapshots({
+        store,
+        listTurbines,
+        ...(alarms ? { alarms } : {}),
+        silentIntervals: rules.silentIntervals,
+        cacheMs: positiveInteger(env, "LIVE_SNAPSHOT_CACHE_SECONDS", 10) * 1000,
+        now,
+      }),
+      alarmEventsSince: async (seq) => (alarms ? alarms.eventsSince(seq) : []),
+    },
   });
   const honoHandler = handle(app) as unknown as (
     event: unknown,
@@ -47,22 +80,4 @@ export async function createLambdaHandler(
     withDeadline(Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS, () =>
       honoHandler(event, context),
     );
-}
-
-async function openStore(env: NodeJS.ProcessEnv, deps: LambdaDeps): Promise<ReadingStore> {
-  // Written as `if (bundled !== other) { import }` so that esbuild drops the dead branch's import.
-  if (env.STORE === "influxdb") {
-    if (process.env.GUST_BUNDLED_STORE !== "timestream") {
-      const { openInfluxDbStoreFromEnv } = await import("./store/influxdb-env.ts");
-      return openInfluxDbStoreFromEnv(env, deps.secretClients?.secretsManager);
-    }
-    throw new Error(
-      "STORE=influxdb, but this bundle was built for Timestream (see README, Deploy).",
-    );
-  }
-  if (process.env.GUST_BUNDLED_STORE !== "influxdb") {
-    const { openTimestreamStoreFromEnv } = await import("./store/timestream-env.ts");
-    return openTimestreamStoreFromEnv(env);
-  }
-  throw new Error("This bundle was built for InfluxDB: set STORE=influxdb (see README, Deploy).");
 }

@@ -26,6 +26,8 @@ export interface GustStackConfig {
   reservedConcurrency?: number;
   provisionedConcurrency?: number;
   logRetentionDays: number;
+  /** Where the scheduled alarm evaluation POSTs alarm events (`-c gust:alarmWebhookUrl=`). */
+  alarmWebhookUrl?: string;
 }
 
 export const DEFAULT_CONFIG: GustStackConfig = {
@@ -98,5 +100,14 @@ export function configFromContext(node: Node): GustStackConfig {
       "gust:logRetentionDays",
       DEFAULT_CONFIG.logRetentionDays,
     ) as number,
+    alarmWebhookUrl: webhookUrl(text("gust:alarmWebhookUrl")),
   };
+}
+
+function webhookUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(url)) {
+    throw new Error(`context gust:alarmWebhookUrl must be an http(s) URL, not "${url}"`);
+  }
+  return url;
 }

@@ -2,13 +2,8 @@
 // Lambda, and the HTTP API in front of it, with least-privilege IAM, logs, and alarms that reach
 // someone (an SNS topic the stack outputs). Other concerns add their constructs from their own
 // files under infra/ with one call each below, to keep this file's merges small.
-import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
-  AssetHashType,
   CfnOutput,
-  DockerImage,
   Duration,
   RemovalPolicy,
   Stack,
@@ -35,7 +30,6 @@ import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import {
   Alias,
   Architecture,
-  Code,
   type IFunction,
   Function as LambdaFunction,
   LoggingFormat,
@@ -46,23 +40,24 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
 import type { Construct, IConstruct } from "constructs";
+import { AlarmSchedule } from "./alarm-schedule.ts";
+import { AlarmTable } from "./alarm-table.ts";
 import type { GustStackConfig } from "./config.ts";
 import { InfluxDbReadingStore } from "./influxdb-variant.ts";
+import { bundledCode } from "./lambda-code.ts";
 import { TurbineRegistryTable } from "./registry-table.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BUNDLER = join(ROOT, "infra/lambda-bundle.ts");
 const MAINTENANCE_MODE =
   "Timestream for LiveAnalytics is closed to new customers (2025-06-20) but keeps running for existing ones, who are this stack's users; gust also runs on InfluxDB (README, Deploy).";
 
 /**
  * The routes the app serves on Lambda; API Gateway answers anything else itself (404).
  * test/infra/stack.test.ts checks this list against the app's OpenAPI document, so a new route
- * cannot be forgotten here. Left out on purpose (LAMBDA_UNROUTED): the live view's stream and
- * its tokens and snapshot (an HTTP API cannot stream Server-Sent Events, and the live hub is
- * in-process: each Lambda container would see only its own requests), the alarms (their
- * engine and webhook outbox run in the local server), and the bulk export of readings (it
- * streams up to a million readings, far past Lambda's 6 MB answer, and Parquet needs DuckDB).
+ * cannot be forgotten here. The live view works by polling: GET /v1/live answers 501 there
+ * ("poll GET /v1/live/snapshot": an HTTP API cannot stream Server-Sent Events), the snapshot and
+ * GET /v1/alarms read the store and the alarm table, and the /live page polls. Left out on
+ * purpose (LAMBDA_UNROUTED): the bulk export of readings (it streams up to a million readings,
+ * far past Lambda's 6 MB answer, and Parquet needs DuckDB).
  */
 export const API_ROUTES: [HttpMethod, string][] = [
   [HttpMethod.POST, "/v1/measurements"],
@@ -77,20 +72,20 @@ export const API_ROUTES: [HttpMethod, string][] = [
   [HttpMethod.GET, "/v1/analyses/power-curve"],
   [HttpMethod.GET, "/v1/analyses/underperformance"],
   [HttpMethod.GET, "/v1/analyses/availability"],
+  [HttpMethod.POST, "/v1/live/tokens"],
+  [HttpMethod.GET, "/v1/live"],
+  [HttpMethod.GET, "/v1/live/snapshot"],
+  [HttpMethod.GET, "/v1/alarms"],
   [HttpMethod.GET, "/healthz"],
   [HttpMethod.GET, "/openapi.json"],
   [HttpMethod.GET, "/docs"],
   [HttpMethod.GET, "/docs/{asset}"],
+  [HttpMethod.GET, "/live"],
+  [HttpMethod.GET, "/live/{asset}"],
 ];
 
 /** Documented routes deliberately not routed to Lambda (see API_ROUTES). */
-export const LAMBDA_UNROUTED = [
-  "POST /v1/live/tokens",
-  "GET /v1/live/snapshot",
-  "GET /v1/live",
-  "GET /v1/alarms",
-  "GET /v1/readings/export",
-];
+export const LAMBDA_UNROUTED = ["GET /v1/readings/export"];
 
 export interface GustStackProps extends StackProps {
   config: GustStackConfig;
@@ -159,6 +154,30 @@ export class GustStack extends Stack {
       "Rotating this secret would change every turbine's key at once and lock the fleet out; keys are rotated per turbine by the app instead (README, Keys).",
     );
 
+    const storeEnvironment = influx?.environment ?? {
+      STORE: "timestream",
+      TIMESTREAM_DATABASE: databaseName,
+      TIMESTREAM_TABLE: tableName,
+    };
+    /** The store's IAM for a function: InfluxDB's token (and VPC), or these actions on the table. */
+    const grantStore = (target: LambdaFunction, actions: string[]) => {
+      if (influx) {
+        influx.attach(target);
+        return;
+      }
+      target.addToRolePolicy(
+        new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [tableArn] }),
+      );
+      // DescribeEndpoints has no resource form: it can only be granted on "*".
+      target.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["timestream:DescribeEndpoints"],
+          resources: ["*"],
+        }),
+      );
+    };
+
     const logGroup = new LogGroup(this, "ApiFunctionLogs", {
       retention: config.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -166,23 +185,7 @@ export class GustStack extends Stack {
     const fn = new LambdaFunction(this, "ApiFunction", {
       // The asset is built by infra/lambda-bundle.ts, the same build `npm run bench -- lambda`
       // measures: SDK bundled and pinned, ESM builds, one store, no locales (see that file).
-      code: Code.fromAsset(join(ROOT, "api"), {
-        assetHashType: AssetHashType.OUTPUT,
-        bundling: {
-          // Used only if local bundling fails; the build needs nothing but Node and esbuild.
-          image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
-          local: {
-            tryBundle(outputDir: string) {
-              const built = spawnSync(
-                process.execPath,
-                ["--import", "tsx", BUNDLER, outputDir, influx ? "influxdb" : "timestream"],
-                { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
-              );
-              return built.status === 0;
-            },
-          },
-        },
-      }),
+      code: bundledCode(influx ? "influxdb" : "timestream"),
       handler: "index.handler",
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -202,69 +205,42 @@ export class GustStack extends Stack {
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       environment: {
-        ...(influx?.environment ?? {
-          STORE: "timestream",
-          TIMESTREAM_DATABASE: databaseName,
-          TIMESTREAM_TABLE: tableName,
-        }),
+        ...storeEnvironment,
         API_KEY_SECRET_ARN: secret.secretArn,
         DOCS_ASSETS_DIR: "/var/task/docs-assets",
+        LIVE_ASSETS_DIR: "/var/task/live-assets",
         // On Timestream, only what the memory store keeps (magnetic-store writes are off).
         ...(influx ? {} : { WRITE_WINDOW_HOURS: String(config.memoryRetentionHours) }),
         // No --enable-source-maps: it costs ~60 ms of import at every cold start. The map file
         // is in the asset (index.mjs.map) for reading a stack trace by hand.
       },
     });
-    acknowledge(
-      fn,
-      "AwsSolutions::AwsSolutions-L1",
-      "Pinned to nodejs22.x on purpose: the project's supported runtime (Node >= 20.19; users on 22 and 24); moving to a newer runtime is a tested change, not a silent one.",
-    );
-    acknowledge(
-      fn,
-      "Serverless::Serverless-LambdaLatestVersion",
-      "Same as AwsSolutions-L1: nodejs22.x is pinned on purpose.",
-    );
-    acknowledge(
-      fn,
-      "Serverless::Serverless-LambdaDLQ",
-      "API Gateway invokes the function synchronously: a failed request is answered (5xx) and retried by the turbine; a dead-letter queue only applies to asynchronous invocations.",
-    );
-    acknowledge(
-      fn,
-      "Serverless::Serverless-LambdaTracing",
-      "X-Ray is billed per trace; the JSON access log (requestId, status, latencies, integrationErrorMessage) and the JSON function log carry what operators need. Turn tracing on here when debugging latency.",
-    );
-    acknowledge(
-      fn,
-      "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-      "AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (CreateLogGroup, CreateLogStream, PutLogEvents), which the function needs for its logs.",
-    );
-    acknowledge(
-      fn,
-      "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-      "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. WriteRecords and Select are granted on the one table.",
-    );
+    acknowledgeFunction(fn, {
+      dlq: "API Gateway invokes the function synchronously: a failed request is answered (5xx) and retried by the turbine; a dead-letter queue only applies to asynchronous invocations.",
+      iam5: "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. WriteRecords and Select are granted on the one table.",
+    });
     secret.grantRead(fn);
-    new TurbineRegistryTable(this, "Registry").attach(fn);
-    if (influx) influx.attach(fn);
-    else {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ["timestream:WriteRecords", "timestream:Select"],
-          resources: [tableArn],
-        }),
-      );
-      // DescribeEndpoints has no resource form: it can only be granted on "*".
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ["timestream:DescribeEndpoints"],
-          resources: ["*"],
-        }),
-      );
-    }
+    const registry = new TurbineRegistryTable(this, "Registry");
+    registry.attach(fn);
+    grantStore(fn, ["timestream:WriteRecords", "timestream:Select"]);
+
+    // Alarms: their table, read by the API; the rules evaluated every minute by a function of
+    // their own that only reads the store (README, "What differs on Lambda").
+    const alarms = new AlarmTable(this, "Alarms");
+    alarms.attachReader(fn);
+    const schedule = new AlarmSchedule(this, "AlarmSchedule", {
+      store: influx ? "influxdb" : "timestream",
+      storeEnvironment,
+      grantStoreRead: (target) => grantStore(target, ["timestream:Select"]),
+      registry,
+      alarms,
+      logRetentionDays: config.logRetentionDays,
+      ...(config.alarmWebhookUrl ? { webhookUrl: config.alarmWebhookUrl } : {}),
+    });
+    acknowledgeFunction(schedule.fn, {
+      dlq: "EventBridge invokes it asynchronously every minute with no retries on purpose: a failed run's work (reading the window, judging, delivering the outbox) is done again by the next minute's run, and the outbox keeps every undelivered event; a dead-letter queue would hold nothing to act on.",
+      iam5: "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. Select is granted on the one table; DynamoDB actions on the alarm and registry tables only.",
+    });
 
     let target: IFunction = fn;
     if (config.provisionedConcurrency) {
@@ -357,6 +333,11 @@ export class GustStack extends Stack {
       fn.metricErrors({ period: Duration.minutes(5) }),
     );
     alarm(
+      "AlarmScheduleErrors",
+      "gust's scheduled alarm evaluation failed: turbine alarms are not being opened, closed or delivered until it runs again; see its log",
+      schedule.fn.metricErrors({ period: Duration.minutes(5) }),
+    );
+    alarm(
       "ApiFunctionThrottles",
       "gust API Lambda throttled: raise gust:reservedConcurrency or the account's limit",
       fn.metricThrottles({ period: Duration.minutes(5) }),
@@ -381,4 +362,30 @@ export class GustStack extends Stack {
 /** A cdk-nag (or CloudFormation) finding accepted on purpose, with the reason, on `scope`. */
 function acknowledge(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** The findings both functions share, accepted with their reasons; `dlq` and `iam5` differ. */
+function acknowledgeFunction(fn: LambdaFunction, reasons: { dlq: string; iam5: string }): void {
+  acknowledge(
+    fn,
+    "AwsSolutions::AwsSolutions-L1",
+    "Pinned to nodejs22.x on purpose: the project's supported runtime (Node >= 20.19; users on 22 and 24); moving to a newer runtime is a tested change, not a silent one.",
+  );
+  acknowledge(
+    fn,
+    "Serverless::Serverless-LambdaLatestVersion",
+    "Same as AwsSolutions-L1: nodejs22.x is pinned on purpose.",
+  );
+  acknowledge(fn, "Serverless::Serverless-LambdaDLQ", reasons.dlq);
+  acknowledge(
+    fn,
+    "Serverless::Serverless-LambdaTracing",
+    "X-Ray is billed per trace; the JSON access log (requestId, status, latencies, integrationErrorMessage) and the JSON function log carry what operators need. Turn tracing on here when debugging latency.",
+  );
+  acknowledge(
+    fn,
+    "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    "AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (CreateLogGroup, CreateLogStream, PutLogEvents), which the function needs for its logs.",
+  );
+  acknowledge(fn, "AwsSolutions::AwsSolutions-IAM5[Resource::*]", reasons.iam5);
 }

@@ -19,7 +19,8 @@
 //   - minified, with a source map file beside it for debugging, but no --enable-source-maps at
 //     run time (it costs ~60 ms of import on a cold start).
 //
-// CLI: tsx infra/lambda-bundle.ts <outdir> [timestream|influxdb]
+// CLI: tsx infra/lambda-bundle.ts <outdir> [timestream|influxdb] [index|schedule]
+// (schedule: the scheduled alarm evaluation's function, api/lambda-schedule.ts, schedule.mjs)
 import { cpSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -100,14 +101,30 @@ export interface LambdaBundle {
   metafile: Metafile;
 }
 
-/** Builds `entry` (the API handler unless told) into `outdir`/index.mjs, with docs assets. */
+/** The entry points an asset can be built for: the API, and the scheduled alarm evaluation. */
+export const LAMBDA_ENTRIES = {
+  index: LAMBDA_ENTRY,
+  schedule: join(ROOT, "api/lambda-schedule.ts"),
+} as const;
+export type LambdaEntryName = keyof typeof LAMBDA_ENTRIES;
+
+/**
+ * Builds `entry` (the API handler unless told) into `outdir`/<name>.mjs (index.mjs unless told),
+ * with docs assets.
+ */
 export async function bundleLambda(
   outdir: string,
-  options: { store?: BundledStore; entry?: string; docsAssets?: boolean } = {},
+  options: {
+    store?: BundledStore;
+    entry?: string;
+    name?: LambdaEntryName;
+    docsAssets?: boolean;
+  } = {},
 ): Promise<LambdaBundle> {
   mkdirSync(outdir, { recursive: true });
+  const name = options.name ?? "index";
   const result = await build({
-    entryPoints: [{ in: options.entry ?? LAMBDA_ENTRY, out: "index" }],
+    entryPoints: [{ in: options.entry ?? LAMBDA_ENTRIES[name], out: name }],
     outdir,
     outExtension: { ".js": ".mjs" },
     splitting: true,
@@ -140,16 +157,26 @@ export async function bundleLambda(
     mkdirSync(join(outdir, "docs-assets"), { recursive: true });
     for (const asset of DOCS_ASSETS)
       cpSync(join(swaggerUiDist, asset), join(outdir, "docs-assets", asset));
+    // And the live page's (GET /live polls the snapshot on Lambda): LIVE_ASSETS_DIR.
+    cpSync(join(ROOT, "api/live/page"), join(outdir, "live-assets"), { recursive: true });
   }
   const bytes = Object.entries(result.metafile.outputs)
     .filter(([name]) => name.endsWith(".mjs"))
     .reduce((sum, [, output]) => sum + output.bytes, 0);
-  return { file: join(outdir, "index.mjs"), bytes, metafile: result.metafile };
+  return { file: join(outdir, `${name}.mjs`), bytes, metafile: result.metafile };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [outdir, store] = process.argv.slice(2);
-  if (!outdir) throw new Error("usage: tsx infra/lambda-bundle.ts <outdir> [timestream|influxdb]");
-  const bundle = await bundleLambda(resolve(outdir), { store: store as BundledStore | undefined });
+  const [outdir, store, name] = process.argv.slice(2);
+  if (!outdir) {
+    throw new Error(
+      "usage: tsx infra/lambda-bundle.ts <outdir> [timestream|influxdb] [index|schedule]",
+    );
+  }
+  const bundle = await bundleLambda(resolve(outdir), {
+    store: store as BundledStore | undefined,
+    name: (name ?? "index") as LambdaEntryName,
+    docsAssets: (name ?? "index") === "index",
+  });
   console.log(`lambda bundle: ${(bundle.bytes / 1024).toFixed(0)} KiB (${bundle.file})`);
 }

@@ -9,6 +9,13 @@ import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 
+/** What the scheduled alarm evaluation may do: read the fleet's description. */
+export const REGISTRY_READ_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Scan",
+] as const;
+
 /** What the function may do with the table's items, and nothing else. */
 export const REGISTRY_ITEM_ACTIONS = [
   "dynamodb:GetItem",
@@ -43,6 +50,18 @@ export class TurbineRegistryTable extends Construct {
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: [...REGISTRY_ITEM_ACTIONS],
+        resources: [this.table.tableArn],
+      }),
+    );
+  }
+
+  /** A function that only reads the registry (the scheduled alarm evaluation). */
+  attachReader(fn: LambdaFunction): void {
+    fn.addEnvironment("REGISTRY_TABLE", this.table.tableName);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...REGISTRY_READ_ACTIONS],
         resources: [this.table.tableArn],
       }),
     );

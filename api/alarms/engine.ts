@@ -1,20 +1,15 @@
-// The alarm engine: applies the rules (rules.ts) to what the live hub sees and to rejected
-// readings, opens and closes alarms, stores each change with its event (and webhook outbox row)
+// The alarm engine of the local server: applies the rules (rules.ts, through judge.ts, which the
+// scheduled evaluation on Lambda shares) to what the live hub sees and to rejected readings,
+// opens and closes alarms, stores each change with its event (and webhook outbox row)
 // in one commit, then tells the hub (streams) and the notifier. It runs on the hub's batch timer
 // and a sweep timer, never on the ingest path.
-import { randomUUID } from "node:crypto";
 import type { LiveHub, LiveTurbine } from "../live/hub.ts";
 import type { ReadingRejection } from "../routes/deps.ts";
 import type { Reading } from "../store/port.ts";
-import { ALARM_RULES, type Alarm, type AlarmEvent, type AlarmRule } from "./alarm.ts";
+import { ALARM_RULES, type AlarmEvent, type AlarmRule } from "./alarm.ts";
 import type { AlarmRules } from "./config.ts";
-import {
-  type Condition,
-  evaluate,
-  newAlarmState,
-  observeReading,
-  type TurbineAlarmState,
-} from "./rules.ts";
+import { OpenAlarms } from "./judge.ts";
+import { newAlarmState, observeReading, type TurbineAlarmState } from "./rules.ts";
 import type { AlarmChange, AlarmStore } from "./store.ts";
 
 export interface AlarmEngineOptions {
@@ -31,7 +26,7 @@ export interface AlarmEngineOptions {
 }
 
 export class AlarmEngine {
-  private readonly open = new Map<string, Alarm>();
+  private open = new OpenAlarms();
   private readonly states = new Map<string, TurbineAlarmState>();
   private readonly now: () => number;
   private chain: Promise<void> = Promise.resolve();
@@ -44,7 +39,7 @@ export class AlarmEngine {
 
   async start(): Promise<void> {
     const open = await this.options.store.openAlarms();
-    for (const alarm of open) this.open.set(key(alarm.turbine_id, alarm.rule), alarm);
+    this.open = new OpenAlarms(open);
     this.options.hub.seedAlarms(open, await this.options.store.lastSeq());
     this.unsubscribe = this.options.hub.subscribe((event) => {
       if (event.type === "update") this.observe(event.turbines, event.readings);
@@ -140,40 +135,11 @@ export class AlarmEngine {
     const silent =
       turbine !== undefined &&
       this.options.hub.isSilent(turbine, now, this.options.rules.silentIntervals);
-    for (const rule of rules) {
-      const verdict = evaluate(rule, turbine, state, this.options.rules, now, silent);
-      if (verdict === undefined) continue;
-      const change = this.decide(turbineId, rule, verdict, now);
-      if (change) changes.push(change);
-    }
-  }
-
-  private decide(
-    turbineId: string,
-    rule: AlarmRule,
-    verdict: Condition | null,
-    now: number,
-  ): AlarmChange | null {
-    const k = key(turbineId, rule);
-    const open = this.open.get(k);
-    if (verdict && !open) {
-      const alarm: Alarm = {
-        id: randomUUID(),
-        turbine_id: turbineId,
-        rule,
-        opened_at: now,
-        closed_at: null,
-        detail: verdict.detail,
-        reading: verdict.reading,
-      };
-      this.open.set(k, alarm);
-      return { kind: "opened", alarm };
-    }
-    if (!verdict && open) {
-      this.open.delete(k);
-      return { kind: "closed", alarm: { ...open, closed_at: now } };
-    }
-    return null;
+    this.open.judge(
+      { turbineId, turbine, state, silent, settings: this.options.rules, now },
+      rules,
+      changes,
+    );
   }
 
   private commit(changes: AlarmChange[]): void {
@@ -188,8 +154,4 @@ export class AlarmEngine {
         console.error("gust: could not store alarm changes:", error);
       });
   }
-}
-
-function key(turbineId: string, rule: AlarmRule): string {
-  return `${turbineId}\u0000${rule}`;
 }

@@ -2,7 +2,8 @@
 // sequence, so a receiver sees each alarm's `opened` before its `closed`. A failure (network,
 // timeout, non-2xx) retries the same event with exponential backoff and jitter, for as long as
 // it takes: the outbox row stays until a 2xx, across restarts too. Nothing here runs on the
-// ingest path.
+// ingest path. The local server runs WebhookNotifier (a loop woken by new events); the scheduled
+// evaluation on Lambda calls deliverDue once a minute. Both deliver with deliverOne.
 //
 // Each POST carries:
 //   Content-Type: application/json
@@ -11,7 +12,6 @@
 //   X-Gust-Timestamp: <epoch seconds>    when this attempt was signed
 //   X-Gust-Signature: sha256=<hex HMAC-SHA256(ALARM_WEBHOOK_SECRET, "<timestamp>.<body>")>
 import { createHmac } from "node:crypto";
-import { request } from "undici";
 import { alarmEventJson } from "./alarm.ts";
 import type { WebhookConfig } from "./config.ts";
 import type { AlarmStore, OutboxEntry } from "./store.ts";
@@ -85,49 +85,8 @@ export class WebhookNotifier {
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
-    const body = webhookBody(entry.event);
-    const timestamp = Math.floor(this.now() / 1000);
-    let failure: string | null = null;
     this.attempts++;
-    try {
-      const response = await request(this.options.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "gust-alarms",
-          "x-gust-event": `alarm.${entry.event.kind}`,
-          "x-gust-delivery": String(entry.event.seq),
-          "x-gust-timestamp": String(timestamp),
-          "x-gust-signature": webhookSignature(this.options.secret, timestamp, body),
-        },
-        body,
-        headersTimeout: this.options.timeoutMs ?? 10_000,
-        bodyTimeout: this.options.timeoutMs ?? 10_000,
-      });
-      await response.body.dump();
-      if (response.statusCode < 200 || response.statusCode > 299) {
-        failure = `HTTP ${response.statusCode}`;
-      }
-    } catch (error) {
-      failure = (error as Error).message || String(error);
-    }
-    try {
-      if (failure === null) {
-        await this.options.store.delivered(entry.event.seq);
-        return;
-      }
-      const attempts = entry.attempts + 1;
-      const base = this.options.baseDelayMs ?? 1000;
-      const cap = this.options.maxDelayMs ?? 300_000;
-      const delay = Math.min(cap, base * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2);
-      await this.options.store.failed(entry.event.seq, attempts, this.now() + delay, failure);
-      if (attempts === 1 || attempts % 10 === 0) {
-        console.error(
-          `gust: alarm webhook delivery ${entry.event.seq} failed (${failure}), attempt ${attempts}; retrying with backoff`,
-        );
-      }
-    } catch (error) {
-      console.error("gust: alarm webhook could not update its outbox:", error);
+    if ((await deliverOne(this.options, entry, this.now)) === "outbox-failed") {
       await this.sleep(1000);
     }
   }
@@ -146,4 +105,98 @@ export class WebhookNotifier {
       this.timer.unref();
     });
   }
+}
+
+type DeliveryOptions = Omit<WebhookNotifierOptions, "now">;
+
+/**
+ * POSTs one outbox event and records the outcome: delivered (the outbox row goes), or failed
+ * with its next attempt after the backoff ("retry"); "outbox-failed" when the outbox could not
+ * be updated (the event is then tried again as it was).
+ */
+export async function deliverOne(
+  options: DeliveryOptions,
+  entry: OutboxEntry,
+  now: () => number,
+): Promise<"delivered" | "retry" | "outbox-failed"> {
+  const failure = await post(options, entry, now);
+  try {
+    if (failure === null) {
+      await options.store.delivered(entry.event.seq);
+      return "delivered";
+    }
+    const attempts = entry.attempts + 1;
+    const base = options.baseDelayMs ?? 1000;
+    const cap = options.maxDelayMs ?? 300_000;
+    const delay = Math.min(cap, base * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2);
+    await options.store.failed(entry.event.seq, attempts, now() + delay, failure);
+    if (attempts === 1 || attempts % 10 === 0) {
+      console.error(
+        `gust: alarm webhook delivery ${entry.event.seq} failed (${failure}), attempt ${attempts}; retrying with backoff`,
+      );
+    }
+    return "retry";
+  } catch (error) {
+    console.error("gust: alarm webhook could not update its outbox:", error);
+    return "outbox-failed";
+  }
+}
+
+/** The POST of one event: null when the receiver answered 2xx, what went wrong otherwise. */
+async function post(
+  options: DeliveryOptions,
+  entry: OutboxEntry,
+  now: () => number,
+): Promise<string | null> {
+  const body = webhookBody(entry.event);
+  const timestamp = Math.floor(now() / 1000);
+  try {
+    // Node's own fetch: nothing to bundle on Lambda.
+    const response = await fetch(options.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "gust-alarms",
+        "x-gust-event": `alarm.${entry.event.kind}`,
+        "x-gust-delivery": String(entry.event.seq),
+        "x-gust-timestamp": String(timestamp),
+        "x-gust-signature": webhookSignature(options.secret, timestamp, body),
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status < 200 || response.status > 299) return `HTTP ${response.status}`;
+    return null;
+  } catch (error) {
+    const cause = (error as { cause?: Error }).cause;
+    return cause?.message || (error as Error).message || String(error);
+  }
+}
+
+/**
+ * The scheduled evaluation's delivery: every due event in sequence order until one fails (it
+ * and those after it wait for their retry time, so a receiver still sees each alarm's `opened`
+ * before its `closed`), the outbox is empty, or `until` (epoch ms) comes.
+ */
+export async function deliverDue(
+  options: DeliveryOptions,
+  now: () => number,
+  until: number,
+): Promise<{ delivered: number; failed: number; waiting: boolean }> {
+  let delivered = 0;
+  let failed = 0;
+  while (now() < until) {
+    const head = await options.store.outboxHead();
+    if (!head) return { delivered, failed, waiting: false };
+    if (head.nextAttemptAt > now()) return { delivered, failed, waiting: true };
+    const outcome = await deliverOne(options, head, now);
+    if (outcome !== "delivered") {
+      if (outcome === "retry") failed++;
+      break;
+    }
+    delivered++;
+  }
+  return { delivered, failed, waiting: true };
 }

@@ -3,8 +3,9 @@
 // createApp needs (the hooks, the live view, the alarm list) and how to stop it all.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { readAlarmRules, readWebhookConfig } from "../alarms/config.ts";
+import { openDuckDbAlarmStore } from "../alarms/duckdb-store.ts";
 import { AlarmEngine } from "../alarms/engine.ts";
-import { type AlarmStore, openDuckDbAlarmStore } from "../alarms/store.ts";
+import type { AlarmStore } from "../alarms/store.ts";
 import { WebhookNotifier } from "../alarms/webhook.ts";
 import type { AppDeps } from "../routes/deps.ts";
 import { LiveHub } from "./hub.ts";

@@ -3,10 +3,12 @@
 // times a second, updates each turbine's last reading, the fleet's power now and per province and
 // project, readings per second and the fleet power history, and tells the subscribers (the SSE
 // streams and the alarm engine) once per batch.
-import { type AlarmEvent, alarmJson } from "../alarms/alarm.ts";
+import type { AlarmEvent } from "../alarms/alarm.ts";
 import type { Reading } from "../store/port.ts";
 import { FleetPowerHistory } from "./history.ts";
 import type { TurbinePlace, TurbinePlaces } from "./places.ts";
+import { isSilent, nextIntervalMs } from "./silence.ts";
+import { fleetJson, groupPower, liveSnapshot, type TurbineJson, turbineJson } from "./snapshot.ts";
 
 export interface LiveHubOptions {
   places: TurbinePlaces;
@@ -97,13 +99,9 @@ export class LiveHub {
       this.history.add(reading, now);
       const known = this.turbines.get(reading.turbine_id);
       if (known && reading.time < known.reading.time) continue; // a late reading is not "last"
-      const gap = known ? reading.time - known.reading.time : 0;
-      const intervalMs =
-        gap > 0
-          ? known?.intervalMs
-            ? known.intervalMs * 0.8 + gap * 0.2
-            : gap
-          : (known?.intervalMs ?? null);
+      const intervalMs = known
+        ? nextIntervalMs(known.intervalMs, reading.time - known.reading.time)
+        : null;
       const turbine: LiveTurbine = {
         turbine_id: reading.turbine_id,
         place: this.places.get(reading.turbine_id),
@@ -192,9 +190,7 @@ export class LiveHub {
 
   /** Has the turbine been quiet for more than `intervals` of its own reporting intervals? */
   isSilent(turbine: LiveTurbine, now = this.now(), intervals = this.silentAfterIntervals): boolean {
-    const limit = intervals * (turbine.intervalMs ?? this.defaultIntervalMs);
-    // Both clocks: a replay sends old reading times that just arrived, which is not silence.
-    return now - turbine.reading.time > limit && now - turbine.arrivedAt > limit;
+    return isSilent(turbine, now, intervals, this.defaultIntervalMs);
   }
 
   readingsPerSecond(now = this.now()): number {
@@ -209,22 +205,18 @@ export class LiveHub {
 
   /** Everything a client needs to draw the live view, as JSON. */
   snapshot(now = this.now()) {
-    const turbines = [...this.turbines.values()].sort((a, b) =>
-      a.turbine_id < b.turbine_id ? -1 : 1,
-    );
-    const rows = turbines.map((turbine) => this.turbineJson(turbine, now));
-    return {
-      time: new Date(now).toISOString(),
-      last_event_id: this.eventId(),
-      fleet: this.fleetJson(rows, now),
-      provinces: groupPower(rows, "province"),
-      projects: groupPower(rows, "project"),
+    const turbines = [...this.turbines.values()];
+    for (const turbine of turbines) turbine.place = this.places.get(turbine.turbine_id);
+    return liveSnapshot({
+      now,
+      lastEventId: this.eventId(),
+      turbines,
+      isSilent: (turbine) => this.isSilent(turbine, now),
       history: { bucket_seconds: this.history.bucketMs / 1000, points: this.history.points(now) },
-      turbines: rows,
-      alarms: [...this.openAlarms.values()]
-        .sort((a, b) => b.opened_at - a.opened_at || (a.id < b.id ? -1 : 1))
-        .map(alarmJson),
-    };
+      readingsPerSecond: this.readingsPerSecond(now),
+      readingsTotal: this.readingsTotal,
+      openAlarms: [...this.openAlarms.values()],
+    });
   }
 
   /** An update event's body: the fleet now, and the turbines that changed in the batch. */
@@ -245,41 +237,16 @@ export class LiveHub {
   }
 
   private fleetJson(rows: TurbineJson[], now: number) {
-    let power = 0;
-    let capacity = 0;
-    let reporting = 0;
-    for (const row of rows) {
-      capacity += row.rated_kw ?? 0;
-      if (row.silent) continue;
-      reporting++;
-      power += row.power_kw;
-    }
-    return {
-      power_kw: round1(power),
-      capacity_kw: round1(capacity),
-      turbines: rows.length,
-      turbines_reporting: reporting,
-      readings_per_second: this.readingsPerSecond(now),
-      readings_total: this.readingsTotal,
-      open_alarms: this.openAlarms.size,
-    };
+    return fleetJson(rows, {
+      readingsPerSecond: this.readingsPerSecond(now),
+      readingsTotal: this.readingsTotal,
+      openAlarms: this.openAlarms.size,
+    });
   }
 
   private turbineJson(turbine: LiveTurbine, now: number): TurbineJson {
-    const { time, ...rest } = turbine.reading;
-    const place = this.places.get(turbine.turbine_id);
-    turbine.place = place;
-    return {
-      turbine_id: turbine.turbine_id,
-      ...place,
-      status: turbine.reading.status,
-      power_kw: turbine.reading.power_kw,
-      wind_speed_ms: turbine.reading.wind_speed_ms,
-      time: new Date(time).toISOString(),
-      interval_s: turbine.intervalMs === null ? null : Math.round(turbine.intervalMs / 100) / 10,
-      silent: this.isSilent(turbine, now),
-      reading: { ...rest, time: new Date(time).toISOString() },
-    };
+    turbine.place = this.places.get(turbine.turbine_id);
+    return turbineJson(turbine, this.isSilent(turbine, now));
   }
 
   private emit(event: LiveEvent): void {
@@ -301,40 +268,4 @@ export class LiveHub {
     this.flush();
     this.listeners.clear();
   }
-}
-
-export interface TurbineJson extends TurbinePlace {
-  turbine_id: string;
-  status: string | null;
-  power_kw: number;
-  wind_speed_ms: number;
-  time: string;
-  interval_s: number | null;
-  silent: boolean;
-  reading: Record<string, unknown>;
-}
-
-/** Power now per province or project, largest first; silent turbines count as 0 kW. */
-function groupPower(rows: TurbineJson[], by: "province" | "project") {
-  const groups = new Map<string, { power_kw: number; turbines: number; capacity_kw: number }>();
-  for (const row of rows) {
-    const name = row[by] ?? "(unknown)";
-    const group = groups.get(name) ?? { power_kw: 0, turbines: 0, capacity_kw: 0 };
-    group.turbines++;
-    group.capacity_kw += row.rated_kw ?? 0;
-    if (!row.silent) group.power_kw += row.power_kw;
-    groups.set(name, group);
-  }
-  return [...groups.entries()]
-    .map(([name, group]) => ({
-      [by]: name,
-      power_kw: round1(group.power_kw),
-      capacity_kw: round1(group.capacity_kw),
-      turbines: group.turbines,
-    }))
-    .sort((a, b) => b.power_kw - a.power_kw || (String(a[by]) < String(b[by]) ? -1 : 1));
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
 }

@@ -99,7 +99,9 @@ const UNKNOWN_PLACE: TurbinePlace = {
   longitude: null,
 };
 
-function placeOf(entry: RegistryEntry): TurbinePlace {
+/** A registered turbine's place; every field unknown for a turbine the registry lacks (null). */
+export function placeOf(entry: RegistryEntry | null): TurbinePlace {
+  if (!entry) return UNKNOWN_PLACE;
   return {
     project: entry.project,
     province: entry.tags.province ?? null,

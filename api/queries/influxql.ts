@@ -130,11 +130,13 @@ function compareNullsLast(a: string | null, b: string | null): number {
 
 export function renderInfluxReadingsQuery(
   tableRef: string,
-  query: { turbineId: string; from: number; to: number; limit: number },
+  query: { turbineId?: string; from: number; to: number; limit: number },
 ): string {
   const limit = Math.trunc(query.limit);
+  const only =
+    query.turbineId === undefined ? "" : `"turbine_id" = ${influxString(query.turbineId)} AND `;
   return headed("readings", { limit }, [
-    `SELECT * FROM ${tableRef} WHERE "turbine_id" = ${influxString(query.turbineId)} AND ${influxTimeRange(query.from, query.to)} GROUP BY * ORDER BY time ASC LIMIT ${limit}`,
+    `SELECT * FROM ${tableRef} WHERE ${only}${influxTimeRange(query.from, query.to)} GROUP BY * ORDER BY time ASC LIMIT ${limit}`,
   ]);
 }
 

@@ -1,4 +1,5 @@
-// Stored readings of one turbine over a time range, in time order.
+// Stored readings of one turbine (or of every turbine: the scheduled alarm evaluation) over a
+// time range, in time order.
 import {
   READING_FIELDS,
   READING_STATUSES,
@@ -10,7 +11,8 @@ import { renderInfluxReadingsQuery } from "./influxql.ts";
 import { type QueryTarget, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
 
 export interface ReadingsQuery {
-  turbineId: string;
+  /** Every turbine's readings when omitted. */
+  turbineId?: string;
   /** Inclusive, epoch ms. */
   from: number;
   /** Exclusive, epoch ms. */
@@ -26,8 +28,7 @@ export function renderReadingsQuery(target: QueryTarget, query: ReadingsQuery): 
   return [
     `SELECT *, ${sqlEpochMs(dialect, "time")} AS time_ms`,
     `FROM ${tableRef}`,
-    `WHERE turbine_id = ${sqlString(query.turbineId)}`,
-    `  AND time >= ${sqlTime(dialect, query.from)} AND time < ${sqlTime(dialect, query.to)}`,
+    `WHERE ${query.turbineId === undefined ? "" : `turbine_id = ${sqlString(query.turbineId)} AND `}time >= ${sqlTime(dialect, query.from)} AND time < ${sqlTime(dialect, query.to)}`,
     `ORDER BY time ASC`,
     `LIMIT ${Math.trunc(query.limit)}`,
   ].join("\n");

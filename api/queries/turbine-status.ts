@@ -12,18 +12,20 @@ export interface TurbineStatusQuery {
   now: number;
   /** Only these turbines; all that reported within the lookback when omitted. */
   turbineIds?: readonly string[];
+  /** How far back to look for the latest reading (default STATUS_LOOKBACK_MS). */
+  lookbackMs?: number;
 }
 
 export function renderTurbineStatusQuery(target: QueryTarget, query: TurbineStatusQuery): string {
   const { dialect, tableRef } = target;
   if (dialect === "influxdb") {
     return renderInfluxTurbineStatusQuery(tableRef, {
-      since: query.now - STATUS_LOOKBACK_MS,
+      since: query.now - (query.lookbackMs ?? STATUS_LOOKBACK_MS),
       recent: query.now - RECENT_MS,
       ...(query.turbineIds ? { turbineIds: query.turbineIds } : {}),
     });
   }
-  const since = sqlTime(dialect, query.now - STATUS_LOOKBACK_MS);
+  const since = sqlTime(dialect, query.now - (query.lookbackMs ?? STATUS_LOOKBACK_MS));
   const recent = sqlTime(dialect, query.now - RECENT_MS);
   const only =
     query.turbineIds === undefined

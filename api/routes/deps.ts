@@ -26,9 +26,17 @@ export interface AppDeps {
    * awaited, and a throw is swallowed: the live view must not slow or fail ingest.
    */
   onReadingsStored?(readings: Reading[]): void;
-  /** Readings of the same answer that were rejected (clock wrong, conflicts), for the alarms. */
-  onReadingsRejected?(rejections: ReadingRejection[]): void;
-  /** The live view (GET /v1/live, /v1/live/snapshot); absent: those answer 503/501. */
+  /**
+   * Readings of the same answer that were rejected (clock wrong, conflicts), for the alarms.
+   * Locally a push to the engine; on Lambda a counter write (api/alarms/dynamodb-store.ts) that
+   * the answer waits for, only when there are rejections, and whose failure it ignores (a frozen
+   * container would never finish a write left running).
+   */
+  onReadingsRejected?(rejections: ReadingRejection[]): void | Promise<void>;
+  /**
+   * The live view (GET /v1/live, /v1/live/snapshot); absent: those answer 503/501. On Lambda it
+   * has no hub: the snapshot comes from the store and /v1/live answers 501 (poll the snapshot).
+   */
   live?: LiveDeps;
   /** Where alarms are kept (GET /v1/alarms); absent: that answers 503. */
   alarms?: { list(query: AlarmQuery): Promise<AlarmRecord[]> };

@@ -166,7 +166,7 @@ export async function ingest(
       "The readings were not stored: the store cannot take writes right now. Send the same request again after Retry-After seconds; re-sends are never stored twice.",
     );
   }
-  notifyLive(deps, converted, outcomes);
+  await notifyLive(deps, converted, outcomes);
   return summarizeOutcomes(outcomes);
 }
 
@@ -199,7 +199,7 @@ function notifyLive(
   deps: AppDeps,
   readings: Reading[],
   outcomes: { index: number; outcome: WriteOutcome }[],
-): void {
+): Promise<void> | undefined {
   if (!deps.onReadingsStored && !deps.onReadingsRejected) return;
   try {
     const accepted: Reading[] = [];
@@ -214,11 +214,19 @@ function notifyLive(
       }
     }
     if (accepted.length > 0) deps.onReadingsStored?.(accepted);
-    if (rejected.length > 0) deps.onReadingsRejected?.(rejected);
+    if (rejected.length > 0) {
+      // Locally a push; on Lambda a counter write the answer waits for (api/routes/deps.ts).
+      const counted = deps.onReadingsRejected?.(rejected);
+      if (counted) return counted.catch(liveFailed);
+    }
   } catch (error) {
-    // The readings are stored and acknowledged; a broken live view must not change that.
-    console.error("gust: the live feed failed on stored readings:", error);
+    liveFailed(error);
   }
+}
+
+// The readings are stored and acknowledged; a broken live view must not change that.
+function liveFailed(error: unknown): void {
+  console.error("gust: the live feed failed on stored readings:", error);
 }
 
 // The envelope of a batch, checked before its readings are, one by one.

@@ -28,8 +28,7 @@ const SECRET = "bench-secret-0123456789abcdef";
 
 const HELLO_WORLD = `export const handler = async () => ({ statusCode: 200, body: "hello" });\n`;
 
-// Runs in the fresh process: import the handler, answer one payload-2.0 event, print ms since
-// start and the CPU time the process used (user + system, all its threads) by then.
+// Runs in the fresh process: import the handler, answer one payload-2.0 event, print ms since start.
 function coldStartScript(file: string, method: string, path: string): string {
   return `
 const { handler } = await import(${JSON.stringify(file)});
@@ -41,8 +40,7 @@ const event = { version: "2.0", routeKey: "${method} ${path}", rawPath: "${path}
   isBase64Encoded: false };
 const answer = await handler(event, { getRemainingTimeInMillis: () => 10000 });
 if (answer.statusCode !== 200) throw new Error("status " + answer.statusCode + " " + answer.body);
-const cpu = process.cpuUsage();
-console.log(JSON.stringify({ ms: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000 }));
+console.log(performance.now());
 `;
 }
 
@@ -81,47 +79,36 @@ export const bench: Benchmark = async (log) => {
       AWS_SECRET_ACCESS_KEY: "example",
     };
     // Asynchronous: the fake Timestream answers from this process's event loop.
-    // Asynchronous: the fake Timestream answers from this process's event loop.
     const run = async (script: string) =>
-      JSON.parse(
+      Number(
         (
           await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
             env,
             encoding: "utf8",
           })
         ).stdout.trim(),
-      ) as { ms: number; cpuMs: number };
-    type Run = { ms: number; cpuMs: number };
-    const runs = {
-      hello: [] as Run[],
-      honoHello: [] as Run[],
-      floor: [] as Run[],
-      read: [] as Run[],
-      openapi: [] as Run[],
+      );
+    const times = {
+      hello: [] as number[],
+      honoHello: [] as number[],
+      floor: [] as number[],
+      read: [] as number[],
+      openapi: [] as number[],
     };
     const readPath = (i: number) => `/v1/turbines/bench-${i}/measurements`;
     for (let i = 0; i < RUNS; i++) {
-      runs.hello.push(await run(coldStartScript(hello.file, "GET", "/")));
-      runs.honoHello.push(await run(coldStartScript(honoHello.file, "GET", readPath(i))));
-      runs.floor.push(await run(coldStartScript(floor.file, "GET", readPath(i))));
-      runs.read.push(await run(coldStartScript(gust.file, "GET", readPath(i))));
-      runs.openapi.push(await run(coldStartScript(gust.file, "GET", "/openapi.json")));
+      times.hello.push(await run(coldStartScript(hello.file, "GET", "/")));
+      times.honoHello.push(await run(coldStartScript(honoHello.file, "GET", readPath(i))));
+      times.floor.push(await run(coldStartScript(floor.file, "GET", readPath(i))));
+      times.read.push(await run(coldStartScript(gust.file, "GET", readPath(i))));
+      times.openapi.push(await run(coldStartScript(gust.file, "GET", "/openapi.json")));
     }
-    const times = Object.fromEntries(
-      Object.entries(runs).map(([name, list]) => [name, list.map((r) => r.ms)]),
-    ) as Record<keyof typeof runs, number[]>;
-    // CPU time is what a loaded machine disturbs least (wall time also waits for the cores).
-    const cpu = Object.fromEntries(
-      Object.entries(runs).map(([name, list]) => [name, median(list.map((r) => r.cpuMs))]),
-    ) as Record<keyof typeof runs, number>;
     for (const [name, list] of Object.entries(times))
-      log(
-        `cold start ${name}, ${RUNS} runs: ${list.map((t) => t.toFixed(0)).join(", ")} ms (min ${Math.min(...list).toFixed(1)}); CPU time median ${cpu[name as keyof typeof runs].toFixed(1)} ms`,
-      );
+      log(`cold start ${name}, ${RUNS} runs: ${list.map((t) => t.toFixed(0)).join(", ")} ms`);
     const helloMs = median(times.hello);
     const floorMs = median(times.floor);
     log(
-      `wall time: gust's read over the stack floor ${(median(times.read) / floorMs).toFixed(2)}x, the floor over hello-world ${(floorMs / helloMs).toFixed(2)}x; CPU time: ${(cpu.read / cpu.floor).toFixed(2)}x and ${(cpu.floor / cpu.hello).toFixed(2)}x, gust's read over hello-world ${(cpu.read / cpu.hello).toFixed(2)}x`,
+      `gust's read over the stack floor: ${(median(times.read) / floorMs).toFixed(2)}x; the floor over hello-world: ${(floorMs / helloMs).toFixed(2)}x`,
     );
     const figure = (name: string, list: number[]) => {
       const ms = median(list);

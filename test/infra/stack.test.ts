@@ -64,6 +64,7 @@ describe("cdk-nag (AwsSolutions and Serverless packs)", () => {
       "AwsSolutions-L1",
       "AwsSolutions-SMG4",
       "AwsSolutions-TS3",
+      "Serverless-EventBusDLQ",
       "Serverless-LambdaDLQ",
       "Serverless-LambdaLatestVersion",
       "Serverless-LambdaTracing",
@@ -151,6 +152,7 @@ describe("the API function", () => {
           TIMESTREAM_TABLE: "readings",
           API_KEY_SECRET_ARN: { Ref: Match.stringLikeRegexp("ApiKeySecret") },
           DOCS_ASSETS_DIR: "/var/task/docs-assets",
+          LIVE_ASSETS_DIR: "/var/task/live-assets",
         }),
       },
       LoggingConfig: { LogFormat: "JSON" },
@@ -181,12 +183,17 @@ describe("the API function", () => {
     const timestream = statements.filter((s: any) =>
       [s.Action].flat().some((a: string) => a.startsWith("timestream:")),
     );
+    // The API function's, then the scheduled alarm evaluation's (it only selects).
     expect(timestream.map((s: any) => [s.Action].flat().sort())).toEqual([
       ["timestream:Select", "timestream:WriteRecords"],
       ["timestream:DescribeEndpoints"],
+      ["timestream:Select"],
+      ["timestream:DescribeEndpoints"],
     ]);
     expect(JSON.stringify(timestream[0].Resource)).toContain(":database/gust/table/readings");
+    expect(JSON.stringify(timestream[2].Resource)).toContain(":database/gust/table/readings");
     expect(timestream[1].Resource).toBe("*");
+    expect(timestream[3].Resource).toBe("*");
     expect(JSON.stringify(statements)).not.toMatch(/timestream:\*|"\*:\*"|"Action":"\*"/);
     const secretRead = statements.find((s: any) =>
       [s.Action].flat().includes("secretsmanager:GetSecretValue"),
@@ -243,7 +250,8 @@ describe("the HTTP API", () => {
     const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    const served = [...documented, "GET /openapi.json", "GET /docs", "GET /docs/{asset}"]
+    const pages = ["GET /docs", "GET /docs/{asset}", "GET /live", "GET /live/{asset}"];
+    const served = [...documented, "GET /openapi.json", ...pages]
       .filter((route) => !LAMBDA_UNROUTED.includes(route))
       .sort();
     expect(API_ROUTES.map(([method, path]) => `${method} ${path}`).sort()).toEqual(served);
@@ -294,6 +302,7 @@ describe("the HTTP API", () => {
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual([
       "5xx",
       "Errors",
+      "Errors", // the scheduled alarm evaluation's: alarms not evaluated reach someone too
       "Throttles",
     ]);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic[0] }]);

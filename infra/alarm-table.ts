@@ -1,0 +1,76 @@
+// The alarms on AWS: one DynamoDB table (partition key pk, sort key sk: the item kinds are in
+// api/alarms/dynamodb-store.ts), on demand, with point-in-time recovery, encrypted, kept when the
+// stack is deleted (alarm history is the operator's record), rejection counters deleted by TTL
+// (expires_at). Two grants, each only the item actions its function uses:
+//   the API function reads alarms (GET /v1/alarms, the snapshot) and counts rejected readings,
+//     whose UpdateItem is limited to the counters' partitions (dynamodb:LeadingKeys);
+//   the scheduled evaluation reads, opens and closes alarms and works the webhook outbox
+//     (TransactWriteItems is authorized as its PutItem, DeleteItem and UpdateItem).
+import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
+import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
+import { Construct } from "constructs";
+
+export const ALARM_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"] as const;
+/** The API function's one write: the rejection counters (ADD), on their partitions only. */
+export const ALARM_COUNT_ACTIONS = ["dynamodb:UpdateItem"] as const;
+export const ALARM_WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:UpdateItem",
+] as const;
+
+export class AlarmTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new Table(this, "Table", {
+      partitionKey: { name: "pk", type: AttributeType.STRING },
+      sortKey: { name: "sk", type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: "expires_at",
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(scope, "AlarmTableName", {
+      value: this.table.tableName,
+      description:
+        "The DynamoDB table of alarms and their events (retained when the stack is deleted)",
+    });
+  }
+
+  /** The API function: ALARM_TABLE, reads, and the rejection counters. */
+  attachReader(fn: LambdaFunction): void {
+    fn.addEnvironment("ALARM_TABLE", this.table.tableName);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...ALARM_READ_ACTIONS],
+        resources: [this.table.tableArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...ALARM_COUNT_ACTIONS],
+        resources: [this.table.tableArn],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["rejections#*"] } },
+      }),
+    );
+  }
+
+  /** The scheduled evaluation: ALARM_TABLE, reads and writes of alarms, events and outbox. */
+  attachEvaluator(fn: LambdaFunction): void {
+    fn.addEnvironment("ALARM_TABLE", this.table.tableName);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...ALARM_READ_ACTIONS, ...ALARM_WRITE_ACTIONS],
+        resources: [this.table.tableArn],
+      }),
+    );
+  }
+}
