@@ -21,6 +21,27 @@ export function timeSpan(readings: readonly Pick<Reading, "time">[]): {
   return { earliest, latest };
 }
 
+/**
+ * Of the stored readings an identity lookup found (a query over the readings' turbines and time
+ * span, which brings neighbours too), those sharing an identity with `readings`, one per
+ * identity: two stored for one identity cannot come from gust's rules, so the highest version
+ * wins. Each keeps what the store found beside it (its series' tags, its dimensions).
+ */
+export function storedByIdentity<T extends { reading: Reading }>(
+  readings: readonly Reading[],
+  found: Iterable<T>,
+): Map<string, T> {
+  const wanted = new Set(readings.map(readingIdentity));
+  const stored = new Map<string, T>();
+  for (const point of found) {
+    const identity = readingIdentity(point.reading);
+    if (!wanted.has(identity)) continue;
+    const other = stored.get(identity);
+    if (!other || other.reading.version < point.reading.version) stored.set(identity, point);
+  }
+  return stored;
+}
+
 /** True when every field, measure and tag matches; the version is compared by the caller. */
 export function sameReadingContent(a: Reading, b: Reading): boolean {
   if (

@@ -20,7 +20,13 @@ import type { ReadingStatus } from "../readings/schema.ts";
 import { turbineDimensions } from "../registry/dimensions.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
 import { currentDeadline } from "./deadline.ts";
-import { classifyReadings, type KnownReading, readingIdentity, timeSpan } from "./identity.ts";
+import {
+  classifyReadings,
+  type KnownReading,
+  readingIdentity,
+  storedByIdentity,
+  timeSpan,
+} from "./identity.ts";
 import {
   type InfluxDbClient,
   InfluxDbError,
@@ -135,7 +141,6 @@ export class InfluxDbStore implements ReadingStore {
     readings: Reading[],
     deadline: number,
   ): Promise<Map<string, StoredPoint>> {
-    const wanted = new Set(readings.map(readingIdentity));
     const turbines = [...new Set(readings.map((r) => r.turbine_id))];
     const { earliest, latest } = timeSpan(readings);
     const [series = []] = await withRetries("InfluxDB query", deadline, this.retry, (signal) =>
@@ -151,18 +156,10 @@ export class InfluxDbStore implements ReadingStore {
         signal,
       ),
     );
-    const found = new Map<string, StoredPoint>();
-    for (const one of series) {
-      for (const row of seriesRows([{ ...one, tags: {} }])) {
-        const point = storedPoint(row, one.tags);
-        const identity = readingIdentity(point.reading);
-        if (!wanted.has(identity)) continue;
-        // Two series holding one identity cannot come from gust; keep the highest version.
-        const other = found.get(identity);
-        if (!other || other.reading.version < point.reading.version) found.set(identity, point);
-      }
-    }
-    return found;
+    const points = series.flatMap((one) =>
+      seriesRows([{ ...one, tags: {} }]).map((row) => storedPoint(row, one.tags)),
+    );
+    return storedByIdentity(readings, points);
   }
 
   /**

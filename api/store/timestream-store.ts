@@ -23,7 +23,13 @@ import { readingFromRow } from "../queries/readings.ts";
 import { sqlString, sqlTime } from "../queries/sql.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
 import { currentDeadline } from "./deadline.ts";
-import { classifyReadings, type KnownReading, readingIdentity, timeSpan } from "./identity.ts";
+import {
+  classifyReadings,
+  type KnownReading,
+  readingIdentity,
+  storedByIdentity,
+  timeSpan,
+} from "./identity.ts";
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.ts";
 import { runTimestreamQuery } from "./timestream-query.ts";
@@ -151,7 +157,6 @@ export class TimestreamStore implements ReadingStore {
     known: Map<string, KnownReading>;
     dimensions: Map<string, Dimension[]>;
   }> {
-    const wanted = new Set(readings.map(readingIdentity));
     const byTurbine = new Map<string, Reading[]>();
     for (const reading of readings) {
       const list = byTurbine.get(reading.turbine_id);
@@ -169,16 +174,13 @@ export class TimestreamStore implements ReadingStore {
         `  AND (${spans.join("\n    OR ")})`,
       ].join("\n"),
     );
+    const records = rows.map((row) => {
+      const stored = readingFromRow(row);
+      return { reading: { ...stored, time: Date.parse(stored.time) }, row };
+    });
     const known = new Map<string, KnownReading>();
     const dimensions = new Map<string, Dimension[]>();
-    for (const row of rows) {
-      const stored = readingFromRow(row);
-      const reading: Reading = { ...stored, time: Date.parse(stored.time) };
-      const identity = readingIdentity(reading);
-      if (!wanted.has(identity)) continue;
-      // Two records for one identity can only predate this rule; the highest version wins.
-      const current = known.get(identity);
-      if (current && current.reading.version >= reading.version) continue;
+    for (const [identity, { reading, row }] of storedByIdentity(readings, records)) {
       known.set(identity, { reading, stored: true, changed: false });
       dimensions.set(identity, storedDimensions(row));
     }
