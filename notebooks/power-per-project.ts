@@ -17,13 +17,7 @@ import { formatTable } from "./lib/print.ts";
 import { renderReport } from "./lib/report.ts";
 import { analysisRange } from "./lib/run-analysis.ts";
 import { openAnalysisStore } from "./lib/store.ts";
-import {
-  fleetPower,
-  projectPowerOverTime,
-  projects,
-  turbinePower,
-  turbines,
-} from "./lib/tables.ts";
+import { fleetPower, projectPower, projects, turbines } from "./lib/tables.ts";
 import { parseTimeFlag } from "./lib/time-flag.ts";
 
 // A failure prints what to do next, not a stack trace.
@@ -52,10 +46,9 @@ try {
   console.log(formatTable("Total power (MW)", fleet, 8));
 
   // 3. Power per project over time: each turbine's mean power per bin, added up per project (a
-  //    turbine without a project tag is its own project). One row per project and bin.
+  //    turbine without a registered project is its own project). One row per project and bin.
   const turbineTable = await turbines(store, range);
-  const turbineBins = await turbinePower(store, range, "15m");
-  const perProject = projectPowerOverTime(turbineTable, turbineBins);
+  const perProject = await projectPower(store, range, "15m");
 
   // 4. Shape it with Arquero: each project's mean, peak and energy, and its share of the fleet.
   const fleetEnergy = aq.agg(fleet, aq.op.sum("energy_mwh")) as number;
@@ -75,7 +68,7 @@ try {
   console.log(formatTable("Power per project", summary, 10));
 
   // 5. The pictures, and the tables as CSV, in one self-contained page (no network needed).
-  const projectTable = projects(turbineTable, turbineBins);
+  const projectTable = projects(turbineTable, perProject);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "power_per_project.csv"), tableCsv(perProject));
   writeFileSync(

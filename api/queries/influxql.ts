@@ -11,6 +11,7 @@
 import type { InfluxSeries } from "../store/influxdb-series.ts";
 import { influxIdentifier, influxString, seriesRows } from "../store/influxdb-series.ts";
 import type { QueryRow } from "../store/port.ts";
+import { PROJECT_OR_TURBINE } from "./power.ts";
 
 type Finish = (answers: InfluxSeries[][], params: Record<string, unknown>) => QueryRow[];
 
@@ -63,7 +64,8 @@ export function renderInfluxPowerQuery(
   tableRef: string,
   query: { from: number; to: number; every: string; by: string },
 ): string {
-  const group = query.by === "none" || query.by === "turbine" ? "" : `, ${tag(query.by)}`;
+  const tagName = query.by === PROJECT_OR_TURBINE ? "project" : query.by;
+  const group = query.by === "none" || query.by === "turbine" ? "" : `, ${tag(tagName)}`;
   const where = `WHERE ${influxTimeRange(query.from, query.to)}`;
   const monthly = query.every === "1mo";
   const interval = monthly ? "1d" : POWER_INTERVAL[query.every];
@@ -86,7 +88,14 @@ function finishPower(answers: InfluxSeries[][], params: Record<string, unknown>)
   >();
   for (const row of seriesRows(answers[0] ?? [])) {
     const turbine = String(row.turbine_id);
-    const grp = by === "none" ? "all" : by === "turbine" ? turbine : (row[by] as string | null);
+    const grp =
+      by === "none"
+        ? "all"
+        : by === "turbine"
+          ? turbine
+          : by === PROJECT_OR_TURBINE
+            ? ((row.project as string | null) ?? turbine)
+            : (row[by] as string | null);
     const bin = monthly ? monthStart(Number(row.time)) : Number(row.time);
     const key = `${bin}\u0000${turbine}\u0000${grp}`;
     const entry = perTurbine.get(key) ?? { bin, turbine, grp, kw: 0, n: 0 };

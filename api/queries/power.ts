@@ -15,6 +15,12 @@ export const POWER_GROUPS = [
   "model",
 ] as const;
 export type PowerGroup = (typeof POWER_GROUPS)[number];
+/**
+ * The report's grouping (not an API group): the registered project, and a turbine without one
+ * is its own project, so that the store adds the turbines up instead of the notebook.
+ */
+export const PROJECT_OR_TURBINE = "project_or_turbine" as const;
+export type PowerGrouping = PowerGroup | typeof PROJECT_OR_TURBINE;
 
 const BIN_MS: Record<Exclude<PowerBin, "1mo">, number> = {
   "5m": 300_000,
@@ -27,7 +33,7 @@ export interface PowerQuery {
   from: number;
   to: number;
   every: PowerBin;
-  by: PowerGroup;
+  by: PowerGrouping;
 }
 
 /** The bin's start as a column expression, in each dialect (months are calendar months, UTC). */
@@ -41,11 +47,14 @@ export function renderPowerQuery(target: QueryTarget, query: PowerQuery): string
   const { dialect, tableRef } = target;
   if (dialect === "influxdb") return renderInfluxPowerQuery(tableRef, query);
   // Groups other than turbines come from the registry (project, model, tags such as province).
-  const fields = query.by === "none" || query.by === "turbine" ? [] : [query.by];
+  const registryField = query.by === PROJECT_OR_TURBINE ? "project" : query.by;
+  const fields = query.by === "none" || query.by === "turbine" ? [] : [registryField];
   const group =
     query.by === "none"
       ? "'all'"
-      : sqlTurbineField(dialect, query.by === "turbine" ? "turbine_id" : query.by);
+      : query.by === PROJECT_OR_TURBINE
+        ? `coalesce(${sqlTurbineField(dialect, "project")}, turbine_id)`
+        : sqlTurbineField(dialect, query.by === "turbine" ? "turbine_id" : query.by);
   return [
     "WITH per_turbine AS (",
     `  SELECT ${binStart(target, query.every)} AS bin, turbine_id, ${group} AS grp, avg(power_kw) AS mean_kw`,

@@ -519,13 +519,17 @@ export class DuckDbStore implements ReadingStore {
 
   async select(sql: string): Promise<QueryRow[]> {
     await this.requestApply();
-    let rows: Record<string, unknown>[];
+    let names: string[];
+    let columns: unknown[][];
     try {
-      rows = (await this.parts.reader.runAndReadAll(sql)).getRowObjectsJS();
+      const reader = await this.parts.reader.runAndReadAll(sql);
+      names = reader.columnNames();
+      // Column by column: about twice as fast as row objects for the analyses' million-row scans.
+      columns = reader.getColumnsJS();
     } catch (error) {
       throw new StoreUnavailableError(`the embedded store could not query: ${errorText(error)}`);
     }
-    return rows.map(toQueryRow);
+    return rowsFromColumns(names, columns);
   }
 
   /**
@@ -556,18 +560,27 @@ export class DuckDbStore implements ReadingStore {
   }
 }
 
-/** DuckDB's JS values into the port's plain row shape (timestamps as epoch milliseconds). */
-function toQueryRow(row: Record<string, unknown>): QueryRow {
-  const out: QueryRow = {};
-  for (const [column, value] of Object.entries(row)) {
-    if (value === null || value === undefined) out[column] = null;
-    else if (value instanceof Date) out[column] = value.getTime();
-    else if (typeof value === "bigint") out[column] = Number(value);
-    else if (typeof value === "number" || typeof value === "string" || typeof value === "boolean")
-      out[column] = value;
-    else out[column] = JSON.stringify(value);
+/** DuckDB's JS columns as the port's plain rows (timestamps as epoch milliseconds). */
+function rowsFromColumns(names: readonly string[], columns: readonly unknown[][]): QueryRow[] {
+  const count = columns[0]?.length ?? 0;
+  const rows: QueryRow[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const row: QueryRow = {};
+    for (let j = 0; j < names.length; j++) {
+      row[names[j] as string] = plainValue((columns[j] as unknown[])[i]);
+    }
+    rows[i] = row;
   }
-  return out;
+  return rows;
+}
+
+function plainValue(value: unknown): QueryRow[string] {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number" || typeof value === "string" || typeof value === "boolean")
+    return value;
+  if (typeof value === "bigint") return Number(value);
+  if (value instanceof Date) return value.getTime();
+  return JSON.stringify(value);
 }
 
 function errorText(error: unknown): string {

@@ -1,4 +1,5 @@
 // Chart specs (Vega-Lite) for the report, rendered to SVG in Node: no browser, no network.
+import * as aq from "arquero";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { Row, Table } from "./tables.ts";
@@ -54,9 +55,10 @@ export function projectPowerChart(
       {
         title: `Power over time per project (the ${largest.length} that produced most)`,
         data: {
-          values: (overTime.objects() as { project: string | null }[]).filter((row) =>
-            wanted.has(String(row.project)),
-          ),
+          // Filtered in the table: a month of 770 projects' hours is 0.5 M rows, 12 drawn.
+          values: overTime
+            .filter(aq.escape((row: { project: string | null }) => wanted.has(String(row.project))))
+            .objects(),
         },
         facet: { field: "project", type: "nominal", sort: largest, title: null },
         columns: 3,

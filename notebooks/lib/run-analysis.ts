@@ -23,12 +23,11 @@ import {
   completeness,
   fleetPower,
   powerCurve,
-  projectPowerOverTime,
+  projectPower,
   projects,
   provinces,
   type Table,
   topAndBottom,
-  turbinePower,
   turbines,
 } from "./tables.ts";
 import type { TurbinePlace } from "./wind-charts.ts";
@@ -101,9 +100,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   const fleet = await fleetPower(options.store, range);
   if (fleet.numRows() === 0) throw await nothingInRange(options.store, range);
   const turbineTable = await turbines(options.store, range);
-  const turbineBins = await turbinePower(options.store, range);
-  const projectTable = projects(turbineTable, turbineBins);
-  const projectOverTime = projectPowerOverTime(turbineTable, turbineBins);
+  const projectOverTime = await projectPower(options.store, range);
+  const projectTable = projects(turbineTable, projectOverTime);
   const provinceTable = provinces(projectTable);
   const { top, bottom } = topAndBottom(projectTable);
   const curve = await powerCurve(options.store, range);

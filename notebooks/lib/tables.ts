@@ -7,7 +7,12 @@ import {
   renderTurbineSummaryQuery,
   type TimeRange,
 } from "../../api/queries/analysis.ts";
-import { type PowerBin, powerRowsFrom, renderPowerQuery } from "../../api/queries/power.ts";
+import {
+  type PowerBin,
+  PROJECT_OR_TURBINE,
+  powerRowsFrom,
+  renderPowerQuery,
+} from "../../api/queries/power.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 
@@ -102,24 +107,7 @@ export async function turbines(store: ReadingStore, range: TimeRange): Promise<T
   return tableOf(rows, TURBINE_COLUMNS);
 }
 
-/** Per turbine and time bin: its mean power and the energy that makes, as /v1/power?by=turbine. */
-export async function turbinePower(
-  store: ReadingStore,
-  range: TimeRange,
-  every = binFor(range),
-): Promise<Table> {
-  const query = { ...range, every, by: "turbine" as const };
-  const rows = powerRowsFrom(
-    await store.select(renderPowerQuery(queryTarget(store), query)),
-    query,
-  );
-  return tableOf(
-    rows.map((r) => ({ ...r, turbine_id: r.group })),
-    ["time", "turbine_id", "power_kw", "energy_kwh"],
-  );
-}
-
-/** Each turbine's project: its `project` tag, or, without one, the turbine is its own project. */
+/** Each turbine's project: its `project`, or, without one, the turbine is its own project. */
 function projectOfTurbine(turbineTable: Table): Table {
   return turbineTable
     .derive({ project: (d: TextRow) => (d.project !== null ? d.project : d.turbine_id) })
@@ -128,19 +116,31 @@ function projectOfTurbine(turbineTable: Table): Table {
 
 /**
  * Power over time per project, one row per project and bin (the original experiment's power per
- * project): time, project, power_mw, energy_mwh, turbines. The turbines' bins added up, so each
- * project's power is counted as GET /v1/power counts the fleet's.
+ * project): time, project, power_mw, energy_mwh, turbines. A turbine without a registered project
+ * is its own. The store adds the turbines' bins up (PROJECT_OR_TURBINE), as GET /v1/power counts
+ * the fleet's, so a month of a 2,000-turbine fleet is 0.5 M project bins, not 1.5 M turbine
+ * bins, in this process. energy_mwh keeps watt-hours, so that projects() adds it up exactly.
  */
-export function projectPowerOverTime(turbineTable: Table, turbinePowerTable: Table): Table {
-  return turbinePowerTable
-    .join(projectOfTurbine(turbineTable), "turbine_id")
-    .groupby("time", "project")
-    .rollup({
-      power_mw: (d: Row) => op.round(op.sum(d.power_kw)) / 1000,
-      energy_mwh: (d: Row) => op.round(op.sum(d.energy_kwh)) / 1000,
-      turbines: op.count(),
-    })
-    .orderby("time", "project");
+export async function projectPower(
+  store: ReadingStore,
+  range: TimeRange,
+  every = binFor(range),
+): Promise<Table> {
+  const query = { ...range, every, by: PROJECT_OR_TURBINE };
+  const rows = powerRowsFrom(
+    await store.select(renderPowerQuery(queryTarget(store), query)),
+    query,
+  );
+  return tableOf(
+    rows.map((r) => ({
+      time: r.time,
+      project: r.group,
+      power_mw: Math.round(r.power_kw) / 1000,
+      energy_mwh: r.energy_kwh / 1000,
+      turbines: r.turbines,
+    })),
+    ["time", "project", "power_mw", "energy_mwh", "turbines"],
+  );
 }
 
 /**
@@ -150,12 +150,12 @@ export function projectPowerOverTime(turbineTable: Table, turbinePowerTable: Tab
  * (the farm's output, rated_kw the farm's), a real fleet one per turbine (rated_kw the
  * turbine's): both add up the same way.
  */
-export function projects(turbineTable: Table, turbinePowerTable: Table): Table {
-  const energy = turbinePowerTable
-    .groupby("turbine_id")
-    .rollup({ energy_kwh: op.sum("energy_kwh") });
+export function projects(turbineTable: Table, projectPowerTable: Table): Table {
+  const energy = projectPowerTable
+    .groupby("project")
+    .rollup({ energy_kwh: (d: Row) => op.sum(d.energy_mwh) * 1000 })
+    .rename({ project: "group" });
   return turbineTable
-    .join_left(energy, "turbine_id")
     .join(projectOfTurbine(turbineTable).rename({ project: "group" }), "turbine_id")
     .groupby("group")
     .rollup({
@@ -168,8 +168,8 @@ export function projects(turbineTable: Table, turbinePowerTable: Table): Table {
       lon: op.mean("lon"),
       readings: op.sum("readings"),
       mean_kw: op.sum("mean_kw"),
-      energy_kwh: op.sum("energy_kwh"),
     })
+    .join_left(energy, "group")
     .rename({ group: "project" })
     .derive({
       mean_mw: (d: Row) => op.round(d.mean_kw) / 1000,

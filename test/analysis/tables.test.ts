@@ -6,9 +6,9 @@ import {
   completeness,
   fleetPower,
   powerCurve,
+  projectPower,
   projects,
   provinces,
-  turbinePower,
   turbines,
 } from "../../notebooks/lib/tables.ts";
 import { startTestServer } from "../api/fixture.ts";
@@ -19,7 +19,7 @@ const fixtureServer = serverWithFixture();
 const range = () => ({ from: at("10:00"), to: at("10:30") });
 const projectsIn = async (r: { from: number; to: number }) => {
   const store = fixtureServer().store;
-  return projects(await turbines(store, r), await turbinePower(store, r));
+  return projects(await turbines(store, r), await projectPower(store, r));
 };
 
 describe("analysis tables", () => {

@@ -9,7 +9,12 @@ import {
   renderTurbineSummaryQuery,
 } from "../../api/queries/analysis.ts";
 import { renderExportCountQuery, renderExportPageQuery } from "../../api/queries/export.ts";
-import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/power.ts";
+import {
+  POWER_BINS,
+  POWER_GROUPS,
+  PROJECT_OR_TURBINE,
+  renderPowerQuery,
+} from "../../api/queries/power.ts";
 import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import type { QueryTarget } from "../../api/queries/sql.ts";
 
@@ -62,6 +67,8 @@ const queries = {
   scadaBinsDensity: (t: QueryTarget) =>
     renderScadaBinsQuery(t, range, new Set(["ambient_temperature_c", "ambient_pressure_hpa"])),
   readingInterval: (t: QueryTarget) => renderReadingIntervalQuery(t, range),
+  projectOrTurbine: (t: QueryTarget) =>
+    renderPowerQuery(t, { ...range, every: "1h", by: PROJECT_OR_TURBINE }),
   exportCount: (t: QueryTarget) => renderExportCountQuery(t, range),
   exportPage: (t: QueryTarget) =>
     renderExportPageQuery(t, range, ["rotor_rpm"], 20_000, { time: range.from, turbineId: "T1" }),

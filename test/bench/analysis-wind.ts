@@ -6,7 +6,8 @@
 //
 // Figures: each analysis as the API runs it (the scan query on the store, then the shaping), and
 // all four over one scan as the report runs them; the peer is one plain pass over the same
-// columns (count and sums), the least any analysis of all readings can cost.
+// columns (count and sums), the least any analysis of all readings can cost. The whole report
+// on the same readings is analysis-report.ts.
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,7 +62,7 @@ async function build(fleet: ScadaFleet, log: (line: string) => void): Promise<vo
   );
 }
 
-async function median(runs: number, work: () => Promise<unknown>): Promise<number> {
+export async function median(runs: number, work: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -72,7 +73,8 @@ async function median(runs: number, work: () => Promise<unknown>): Promise<numbe
   return times[Math.floor(times.length / 2)] ?? 0;
 }
 
-export const bench: Benchmark = async (log) => {
+/** The month of the fleet's readings (built once, then reused) and the fleet that made them. */
+export async function windDataSet(log: (line: string) => void) {
   const fleet = new ScadaFleet(generateFleet(), { statistics: true });
   if (process.env.BENCH_REBUILD === "1") rmSync(FILE, { force: true });
   if (!existsSync(FILE)) {
@@ -81,6 +83,11 @@ export const bench: Benchmark = async (log) => {
     );
     await build(fleet, log);
   } else log(`reusing ${FILE} (BENCH_REBUILD=1 builds it again)`);
+  return { fleet, file: FILE, days: DAYS, from: FROM, to: TO };
+}
+
+export const bench: Benchmark = async (log) => {
+  const { fleet } = await windDataSet(log);
   const instance = await DuckDBInstance.create(FILE, { access_mode: "READ_ONLY" });
   const connection = await instance.connect();
   try {

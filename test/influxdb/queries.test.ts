@@ -12,7 +12,12 @@ import {
   renderPowerCurveQuery,
   renderTurbineSummaryQuery,
 } from "../../api/queries/analysis.ts";
-import { POWER_BINS, POWER_GROUPS, renderPowerQuery } from "../../api/queries/power.ts";
+import {
+  POWER_BINS,
+  POWER_GROUPS,
+  PROJECT_OR_TURBINE,
+  renderPowerQuery,
+} from "../../api/queries/power.ts";
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
 import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
@@ -198,7 +203,7 @@ it("exports power in every bin and grouping as DuckDB does", async () => {
   // A range that starts and ends inside bins, as users ask.
   const range = { from: FROM + 7 * 60_000, to: TO - 3 * 3_600_000 };
   for (const every of POWER_BINS) {
-    for (const by of POWER_GROUPS) {
+    for (const by of [...POWER_GROUPS, PROJECT_OR_TURBINE]) {
       const { expected, actual } = await both((t) => renderPowerQuery(t, { ...range, every, by }));
       expect(expected.length).toBeGreaterThan(0);
       expectSameRows(actual, expected, `${every} by ${by}`);
