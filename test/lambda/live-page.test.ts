@@ -1,0 +1,207 @@
+// The live page as the Lambda deployment serves it: real Debian Chromium against a loopback
+// server that hands each request to the API function as an API Gateway HTTP API (payload 2.0)
+// event, with the readings in the wire Timestream and the registry and alarms in the wire
+// DynamoDB. The stream answers 501 there, so the page polls GET /v1/live/snapshot: its numbers
+// follow the stored readings and match the snapshot, and the silent turbine's alarm (opened by
+// the scheduled evaluation) shows, all from the deployment's own origin.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DynamoDbAlarmReader, DynamoDbAlarmStore } from "../../api/alarms/dynamodb-store.ts";
+import { roleKey } from "../../api/auth/keys.ts";
+import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
+import { createScheduleHandler } from "../../api/lambda-schedule-handler.ts";
+import { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
+import { TimestreamStore } from "../../api/store/timestream-store.ts";
+import { startWireDynamoDb, type WireDynamoDb } from "../registry/wire-dynamodb.ts";
+import { launchChromium, watchPage } from "../support/chromium.ts";
+import { startWireTimestream, type WireTimestream } from "../timestream/wire-timestream.ts";
+
+const SECRET = "lambda-live-page-secret-0123456789ab";
+const OPERATOR = `Bearer ${roleKey(SECRET, "operator")}`;
+const MINUTE = 60_000;
+const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+let timestream: WireTimestream;
+let dynamodb: WireDynamoDb;
+let api: LambdaHandler;
+let gateway: Server;
+let url = "";
+
+/** API Gateway in front of the function: each request as a payload 2.0 event. */
+function startGateway(handler: LambdaHandler): Promise<Server> {
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const target = new URL(request.url ?? "/", "http://gateway");
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? v.join(",") : String(v),
+      ]),
+    );
+    const method = request.method ?? "GET";
+    const body = Buffer.concat(chunks);
+    const answer = (await handler(
+      {
+        version: "2.0",
+        routeKey: "$default",
+        rawPath: target.pathname,
+        rawQueryString: target.search.slice(1),
+        headers,
+        requestContext: {
+          http: {
+            method,
+            path: target.pathname,
+            protocol: "HTTP/1.1",
+            sourceIp: "127.0.0.1",
+            userAgent: headers["user-agent"] ?? "",
+          },
+          requestId: "r",
+          routeKey: "$default",
+          stage: "$default",
+          timeEpoch: Date.now(),
+        },
+        ...(body.length
+          ? { body: body.toString("base64"), isBase64Encoded: true }
+          : { isBase64Encoded: false }),
+      },
+      context,
+    )) as {
+      statusCode: number;
+      headers?: Record<string, string>;
+      body?: string;
+      isBase64Encoded?: boolean;
+    };
+    response.writeHead(answer.statusCode, answer.headers ?? {});
+    response.end(
+      answer.body === undefined
+        ? undefined
+        : Buffer.from(answer.body, answer.isBase64Encoded ? "base64" : "utf8"),
+    );
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+async function post(path: string, body: unknown, method = "POST") {
+  const answer = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: OPERATOR, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(answer.status, await answer.clone().text()).toBeLessThan(300);
+}
+
+const readingsOf = (turbine: string, from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({
+    turbine_id: turbine,
+    time: Date.now() + (from + i) * MINUTE,
+    power_kw: 500 + i,
+    wind_speed_ms: 3.5,
+    status: "producing",
+  }));
+
+beforeAll(async () => {
+  [timestream, dynamodb] = await Promise.all([
+    startWireTimestream(),
+    startWireDynamoDb("turbines", { alarms: ["pk", "sk"] }),
+  ]);
+  const store = new TimestreamStore({
+    database: "gust",
+    table: "readings",
+    writeClient: timestream.writeClient(),
+    queryClient: timestream.queryClient(),
+    writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
+  });
+  const registry = new DynamoDbRegistry({
+    client: dynamodb.client(),
+    table: "turbines",
+    cacheMs: 0,
+  });
+  api = await createLambdaHandler(
+    { API_KEY_SECRET: SECRET, LIVE_SNAPSHOT_CACHE_SECONDS: "1" },
+    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), "alarms") },
+  );
+  gateway = await startGateway(api);
+  url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  for (const [id, province] of [
+    ["p-1", "Flevoland"],
+    ["p-2", "Groningen"],
+    ["p-3", "Zeeland"],
+  ]) {
+    await post(
+      `/v1/turbines/${id}`,
+      {
+        project: "Proef",
+        model: "Vestas V66",
+        rated_kw: 1750,
+        latitude: 52.4,
+        longitude: 5.5,
+        tags: { province },
+      },
+      "PUT",
+    );
+  }
+  await post("/v1/measurements", {
+    readings: [
+      ...readingsOf("p-1", -10, 0),
+      ...readingsOf("p-2", -10, 0),
+      ...readingsOf("p-3", -14, -8),
+    ],
+  });
+  const schedule = await createScheduleHandler(
+    {},
+    { store, registry, alarms: new DynamoDbAlarmStore(dynamodb.client(), "alarms") },
+  );
+  await schedule({ source: "aws.events", "detail-type": "Scheduled Event", detail: {} }, {
+    getRemainingTimeInMillis: () => 50_000,
+  } as unknown as Context);
+}, 60_000);
+afterAll(async () => {
+  gateway?.close();
+  await Promise.all([timestream?.close(), dynamodb?.close()]);
+});
+
+const POLL = { timeout: 20_000, interval: 250 };
+
+it("polls the snapshot on Lambda: numbers follow the store, the silent turbine's alarm shows", async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const { requests, errors } = watchPage(page);
+    const reader = roleKey(SECRET, "reader");
+    await page.goto(`${url}/live#key=${reader}`);
+    await expect
+      .poll(() => page.locator("#connection").getAttribute("data-state"), POLL)
+      .toBe("polling");
+    await expect.poll(() => page.locator("#turbine-marks circle").count(), POLL).toBe(3);
+    await page
+      .locator('#alarms li[data-rule="silent"][data-turbine="p-3"]')
+      .waitFor({ timeout: 20_000 });
+    const numberIn = async (id: string) =>
+      Number(await page.locator(`#${id}`).getAttribute("data-value"));
+    expect(await numberIn("turbines-reporting")).toBe(2);
+    const before = await numberIn("readings-total");
+    expect(before).toBe(22 + 7);
+
+    // More readings are stored: the next polls show them.
+    await post("/v1/measurements", { readings: readingsOf("p-3", 0, 0) });
+    await expect.poll(() => numberIn("readings-total"), POLL).toBe(before + 1);
+    await expect.poll(() => numberIn("turbines-reporting"), POLL).toBe(3);
+    const answer = await fetch(`${url}/v1/live/snapshot`, {
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    const snapshot = (await answer.json()) as { fleet: { power_kw: number } };
+    expect(await numberIn("fleet-power")).toBeCloseTo(snapshot.fleet.power_kw, 0);
+
+    const origin = new URL(url).origin;
+    expect(requests.filter((r) => !r.startsWith(`${origin}/`) && !r.startsWith("data:"))).toEqual(
+      [],
+    );
+    // The stream's 501 is the only failed request the page makes.
+    expect(errors.filter((e) => !/501|EventSource/.test(e))).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}, 60_000);
