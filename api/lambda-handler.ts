@@ -1,7 +1,10 @@
-// The Lambda side of the app: the same createApp, the Timestream store (or InfluxDB with
+// The Lambda side of the app: the same app, the Timestream store (or InfluxDB with
 // STORE=influxdb), the DynamoDB registry and the key secret from AWS, all built once per
 // container. Each invocation gets a deadline from its remaining time, so
 // store retries stop in time to answer 503 rather than time out.
+//
+// A turbine's POST /v1/measurements is answered by the write path directly (api/lambda-ingest.ts);
+// the Hono app, with every other route, is imported and built on the first other request.
 //
 // Alarms on Lambda: GET /v1/alarms and the polled snapshot read the alarm table, and rejected
 // readings are counted there; a second function built from the same sources
@@ -11,13 +14,14 @@ import type { Context } from "aws-lambda";
 import { readAlarmRules } from "./alarms/config.ts";
 import { DynamoDbAlarmReader } from "./alarms/dynamodb-store.ts";
 import { alarmTableFromEnv } from "./alarms/lambda-env.ts";
-import { createApp } from "./app.ts";
 import { loadCloudSecret, type SecretClients } from "./auth/secret-aws.ts";
 import { booleanFlag, positiveInteger } from "./config.ts";
 import { handle } from "./lambda-adapter.ts";
+import { answerIngest, isDirectIngest } from "./lambda-ingest.ts";
 import { storeSnapshots } from "./live/store-snapshot.ts";
 import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
+import type { AppDeps } from "./routes/deps.ts";
 import { openCloudStore } from "./store/cloud-store.ts";
 import { withDeadline } from "./store/deadline.ts";
 import type { ReadingStore } from "./store/port.ts";
@@ -48,7 +52,7 @@ export async function createLambdaHandler(
   const rules = readAlarmRules(env);
   const now = deps.now ?? Date.now;
   const listTurbines = () => registry.list();
-  const app = createApp({
+  const appDeps: AppDeps = {
     store,
     registry,
     requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
@@ -71,13 +75,24 @@ export async function createLambdaHandler(
       }),
       alarmEventsSince: async (seq) => (alarms ? alarms.eventsSince(seq) : []),
     },
-  });
-  const honoHandler = handle(app) as unknown as (
-    event: unknown,
-    context: Context,
-  ) => Promise<unknown>;
+  };
+  // One app per container, over the same dependencies as the direct route (they share the
+  // failed-key throttle): built on the first request that is not a turbine's readings.
+  let app: Promise<typeof import("./app.ts")> | undefined;
+  const appModule = () => {
+    app ??= import("./app.ts");
+    return app;
+  };
+  let viaApp: LambdaHandler | undefined;
+  const answer: LambdaHandler = async (event, context) => {
+    if (isDirectIngest(event)) {
+      return answerIngest(event, context, appDeps, async () => (await appModule()).errorResponse);
+    }
+    viaApp ??= handle((await appModule()).appFor(appDeps)) as unknown as LambdaHandler;
+    return viaApp(event, context);
+  };
   return (event, context) =>
     withDeadline(Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS, () =>
-      honoHandler(event, context),
+      answer(event, context),
     );
 }
