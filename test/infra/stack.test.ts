@@ -13,10 +13,11 @@ import { API_ROUTES, GustStack, LAMBDA_UNROUTED } from "../../infra/gust-stack.t
 
 /**
  * The Lambda's JavaScript (index.mjs and its chunks; minified ESM, AWS SDK bundled) must stay
- * small for cold starts: measured 547 KiB on 2026-11-23; undici, zod's locales or the SDK's
- * browser and event-stream modules sneaking back in would add 50-500 KiB.
+ * small for cold starts: measured 561 KiB on 2026-11-24 (with the alarm and live-snapshot reads
+ * and the direct write path); undici, zod's locales or the SDK's browser and event-stream modules
+ * sneaking back in would add 50-500 KiB.
  */
-const BUNDLE_BUDGET_BYTES = 560 * 1024;
+const BUNDLE_BUDGET_BYTES = 580 * 1024;
 
 /** A synthesized stack; only `bundle` runs the Lambda bundling (it takes seconds). */
 function synth(context: Record<string, unknown> = {}, { bundle = false, nag = false } = {}) {
