@@ -14,7 +14,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { errorResponse } from "./app.ts";
-import { checkDeclaredLength, readLimited } from "./readings/request-body.ts";
+import { checkDeclaredLength, readRequestBody } from "./readings/request-body.ts";
 import type { AppDeps } from "./routes/deps.ts";
 import { type IngestRequest, ingest, MEASUREMENTS_PATH } from "./routes/measurements.ts";
 
@@ -88,7 +88,7 @@ function nodeIngestRequest(incoming: IncomingMessage, outgoing: ServerResponse):
       // Refused on the declared length before a byte is read (Node's parser holds the body to
       // it); a chunked body is counted as it arrives.
       checkDeclaredLength(rawHeader(incoming, "content-length"));
-      return readLimited(incoming);
+      return readRequestBody(incoming);
     },
     gone: () => outgoing.destroyed,
     env: { incoming, outgoing },

@@ -2,6 +2,7 @@
 // 1 MiB on the wire, gzip accepted, a cap on what gzip may expand to (a zip bomb is a 413), and
 // no array, object or nesting larger than a batch of readings has (api/readings/json-shape-limits.ts),
 // all checked before JSON.parse builds anything.
+import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { HonoRequest } from "hono";
 import { JsonShapeLimiter, type ShapeLimit } from "./json-shape-limits.ts";
@@ -60,10 +61,50 @@ export async function readLimited(stream: AsyncIterable<Uint8Array>): Promise<Bu
     if (size > MAX_BODY_BYTES) throw tooLarge("The body is over 1 MiB.");
     chunks.push(chunk);
   }
-  const only = chunks.length === 1 ? chunks[0] : undefined;
-  // Node's request chunks are Buffers already: a body in one chunk is not copied.
-  if (only && Buffer.isBuffer(only)) return only;
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * readLimited for a Node request, by its events: an async iterator over the stream costs more
+ * than the rest of reading a small body. A body in one chunk is not copied.
+ */
+export function readRequestBody(request: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        done();
+        // The rest is read and dropped by Node once the answer is sent.
+        reject(tooLarge("The body is over 1 MiB."));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onClose = () => {
+      done();
+      reject(new ClientGoneError());
+    };
+    const done = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      request.off("close", onClose);
+    };
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+    request.on("close", onClose);
+  });
 }
 
 /** Reads the request body, refusing more than MAX_BODY_BYTES before it has all arrived. */

@@ -50,6 +50,13 @@ const APPLY_AFTER_MS = 50;
 const APPLY_AT_READINGS = 16_384;
 /** Beyond this many waiting readings new writes wait for the DuckDB file to catch up. */
 const MAX_WAITING_READINGS = 131_072;
+/**
+ * A log segment ends (and is deleted once applied) when it holds this many bytes or is this old:
+ * not at every apply, because the first append to a new segment also syncs the directory, a
+ * second disk flush that one group of requests waits for. What a restart replays stays small.
+ */
+const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
+const SEGMENT_MAX_AGE_MS = 1_000;
 /** A group of at least this many readings is committed to the DuckDB file directly. */
 const DIRECT_AT_READINGS = 2_048;
 /**
@@ -341,8 +348,9 @@ export class DuckDbStore implements ReadingStore {
   private async commit(readings: Reading[]): Promise<WriteOutcome[]> {
     this.checkFile();
     const direct = readings.length >= DIRECT_AT_READINGS;
-    // Before a direct commit the file catches up with the log, so that writes stay in order.
-    if (direct) await this.startApply();
+    // Before a direct commit the file catches up with the log, so that writes stay in order;
+    // the log's segment ends too (one more directory sync is nothing beside a large group).
+    if (direct) await this.startApply(true);
     // Each identity string is built once per reading: the lookup, the classification and the
     // waiting readings' index all key on it.
     const identities = readings.map(readingIdentity);
@@ -440,8 +448,12 @@ export class DuckDbStore implements ReadingStore {
       applied.then(request.resolve, request.reject);
   }
 
-  /** Takes every logged group into one apply, queued after the applies under way. */
-  private startApply(): Promise<void> {
+  /**
+   * Takes every logged group into one apply, queued after the applies under way. The log's
+   * segment ends here when it is due (or `endSegment`): everything in it is then in this apply
+   * or an earlier one, so it can be deleted once this apply is done.
+   */
+  private startApply(endSegment = false): Promise<void> {
     clearTimeout(this.applyTimer);
     this.applyTimer = undefined;
     if (this.unapplied.length === 0) return this.applied;
@@ -449,7 +461,8 @@ export class DuckDbStore implements ReadingStore {
     this.unapplied = [];
     this.unappliedReadings = 0;
     for (const group of groups) for (const waiting of group.waiting) waiting.applying = true;
-    const ended = this.parts.log.rotate();
+    const due = endSegment || this.parts.log.dueToRotate(SEGMENT_MAX_BYTES, SEGMENT_MAX_AGE_MS);
+    const ended = due ? this.parts.log.rotate() : [];
     const run = this.applied
       .catch(() => undefined)
       .then(async () => {
@@ -551,7 +564,7 @@ export class DuckDbStore implements ReadingStore {
     this.closed = true;
     while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
     // What cannot be applied now stays in the log and is applied when the file is next opened.
-    await this.startApply().catch(() => undefined);
+    await this.startApply(true).catch(() => undefined);
     this.parts.log.close();
     this.parts.reader.closeSync();
     this.parts.applier.closeSync();

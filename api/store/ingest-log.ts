@@ -64,6 +64,8 @@ export class IngestLog {
   private fd: number | undefined;
   /** Bytes of whole lines in the current segment. */
   private size = 0;
+  /** When the current segment was opened (epoch ms), 0 while none is open. */
+  private openedAt = 0;
   private segment: number;
 
   private constructor(
@@ -139,6 +141,7 @@ export class IngestLog {
     if (this.fd === undefined) {
       this.fd = openSync(join(this.dir, segmentName(this.segment)), "a", PRIVATE_FILE_MODE);
       this.size = 0;
+      this.openedAt = Date.now();
       // The new file's directory entry must be on disk too, or a crash could lose the file.
       await syncDirectory(this.dir);
     }
@@ -155,6 +158,16 @@ export class IngestLog {
       ftruncateSync(fd, this.size);
       throw error;
     }
+  }
+
+  /**
+   * Whether the current segment is due to end: once it holds `maxBytes` or is `maxAgeMs` old.
+   * Ending one costs a file and a directory sync on the next append, which a group of requests
+   * waits for, so segments are not ended at every apply.
+   */
+  dueToRotate(maxBytes: number, maxAgeMs: number): boolean {
+    if (this.fd === undefined) return false;
+    return this.size >= maxBytes || Date.now() - this.openedAt >= maxAgeMs;
   }
 
   /**

@@ -95,3 +95,81 @@ it("keeps every acknowledged reading across a SIGKILL", async () => {
     await new Promise((resolve) => restarted.once("exit", resolve));
   }
 });
+
+it("keeps every acknowledged reading across a SIGKILL when batches and single readings mix", async () => {
+  // Batches of 500 from four gateways form groups large enough to be committed to the DuckDB
+  // file directly; single readings from four turbines go through the ingest log, whose segment
+  // now lives across several applies. A kill at any moment must lose no acknowledged reading.
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const headers = {
+    authorization: `Bearer ${roleKey(TEST_SECRET, "operator")}`,
+    "content-type": "application/json",
+  };
+  const server = await startServe(port);
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  const acknowledged: TestReading[] = [];
+  let requests = 0;
+  let stopped = false;
+  const now = Date.now();
+  const send = async (readings: TestReading[]) => {
+    const response = await fetch(`${url}/v1/measurements`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(readings.length === 1 ? readings[0] : { readings }),
+    });
+    if (response.status !== 200) throw new Error(`status ${response.status}`);
+    const answer = (await response.json()) as { accepted: number };
+    if (answer.accepted !== readings.length) throw new Error("not all accepted");
+    acknowledged.push(...readings);
+    // Killed after 120 answers, with other requests of both kinds in flight.
+    if (++requests === 120 && !stopped) {
+      stopped = true;
+      server.kill("SIGKILL");
+    }
+  };
+  const lane = async (turbine: string, size: number) => {
+    for (let n = 0; ; n++) {
+      const batch = Array.from({ length: size }, (_, i) =>
+        reading(turbine, 0, { time: now - (n * size + i) * 1000, power_kw: n + i / 1000 }),
+      );
+      try {
+        await send(batch);
+      } catch {
+        return; // the server is gone
+      }
+    }
+  };
+  await Promise.all([
+    ...[0, 1, 2, 3].map((g) => lane(`gateway-${g}`, 500)),
+    ...[0, 1, 2, 3].map((t) => lane(`single-${t}`, 1)),
+  ]);
+  await exited;
+  expect(acknowledged.length).toBeGreaterThan(500);
+
+  const restarted = await startServe(port);
+  try {
+    const readerHeaders = { authorization: `Bearer ${roleKey(TEST_SECRET, "reader")}` };
+    for (const turbine of new Set(acknowledged.map((r) => r.turbine_id))) {
+      const stored = new Map<string, number>();
+      let from: string | null = new Date(now - 86_400_000).toISOString();
+      while (from) {
+        const page = (await fetch(
+          `${url}/v1/turbines/${turbine}/measurements?from=${from}&limit=10000`,
+          { headers: readerHeaders },
+        ).then((r) => r.json())) as {
+          readings: { time: string; power_kw: number }[];
+          next_from: string | null;
+        };
+        for (const r of page.readings) stored.set(r.time, r.power_kw);
+        from = page.next_from;
+      }
+      for (const r of acknowledged.filter((a) => a.turbine_id === turbine)) {
+        expect(stored.get(new Date(r.time).toISOString())).toBe(r.power_kw);
+      }
+    }
+  } finally {
+    restarted.kill("SIGTERM");
+    await new Promise((resolve) => restarted.once("exit", resolve));
+  }
+});
