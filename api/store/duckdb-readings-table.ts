@@ -21,7 +21,6 @@ import {
   DuckDBDataChunk,
   DuckDBTimestampValue,
   type DuckDBType,
-  type DuckDBValue,
   type DuckDBVector,
   INTEGER,
   listValue,
@@ -51,6 +50,8 @@ const BASE_COLUMNS: readonly [string, DuckDBType][] = [
   ["tags", VARCHAR],
 ];
 const BASE_NAMES: ReadonlySet<string> = new Set(BASE_COLUMNS.map(([name]) => name));
+/** Nearly every reading is version 1: one BigInt for all of them. */
+const FIRST_VERSION = 1n;
 /** A data chunk holds at most DuckDB's vector size of rows. */
 const CHUNK_ROWS = 2048;
 
@@ -233,7 +234,10 @@ function readingsChunk(
   if (allMissing(n, (i) => at(i).status_code === null)) setAllNull(codes, n);
   else for (let i = 0; i < n; i++) codes.setItem(i, at(i).status_code);
   const versions = chunk.getColumnVector(6);
-  for (let i = 0; i < n; i++) versions.setItem(i, BigInt(at(i).version));
+  for (let i = 0; i < n; i++) {
+    const version = at(i).version;
+    versions.setItem(i, version === 1 ? FIRST_VERSION : BigInt(version));
+  }
   const tags = chunk.getColumnVector(7);
   if (allMissing(n, (i) => isEmpty(at(i).tags))) setAllNull(tags, n);
   else for (let i = 0; i < n; i++) tags.setItem(i, tagsText(at(i).tags));

@@ -42,7 +42,7 @@ it("stores every value and every NULL of chunks with columns NULL throughout", a
     // 3,000 readings: one group committed straight to the file, in two chunks.
     expect(new Set(await store.write(readings))).toEqual(new Set(["accepted"]));
     // And a small group through the ingest log: one chunk where every measure column is NULL.
-    const late = { ...reading(3000), measures: {}, status: null };
+    const late: Reading = { ...reading(3000), measures: {}, status: null };
     expect(await store.write([late])).toEqual(["accepted"]);
     const rows = await store.select(
       `SELECT turbine_id, time, power_kw, status, status_code, rotor_speed_rpm, pitch_angle_deg,
