@@ -3,9 +3,11 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runAnalysis } from "../../notebooks/lib/run-analysis.ts";
 import {
+  binFor,
   completeness,
   fleetPower,
   powerCurve,
+  projectBinFor,
   projectPower,
   projects,
   provinces,
@@ -23,6 +25,17 @@ const projectsIn = async (r: { from: number; to: number }) => {
 };
 
 describe("analysis tables", () => {
+  it("bins projects by day beyond a week, as the fleet otherwise", () => {
+    const DAY = 86_400_000;
+    for (const days of [0.25, 1, 3, 7]) {
+      const range = { from: 0, to: days * DAY };
+      expect(projectBinFor(range), `${days} days`).toBe(binFor(range));
+    }
+    expect(binFor({ from: 0, to: 30 * DAY })).toBe("1h");
+    expect(projectBinFor({ from: 0, to: 30 * DAY })).toBe("1d");
+    expect(projectBinFor({ from: 0, to: 7 * DAY + 1 })).toBe("1d");
+  });
+
   it("fleet power counts the twice-as-often turbine once per bin", async () => {
     const table = await fleetPower(fixtureServer().store, range(), "15m");
     expect(table.objects()).toEqual([
