@@ -86,17 +86,20 @@ export const bench: Benchmark = async (log) => {
     );
     // As a user runs it: a fresh process opens the store, so this one has closed it.
     const range = ["--from", new Date(from).toISOString(), "--to", new Date(to).toISOString()];
+    // bash's `time` adds up the CPU time of npm, tsx and node, children included.
+    const command = ["npm", "run", "analyze", "--", ...range, "--out", join(out, "command")];
     const t0 = performance.now();
-    await promisify(execFile)(
-      "npm",
-      ["run", "analyze", "--", ...range, "--out", join(out, "command")],
-      {
-        env: { ...process.env, DATA_DIR: storeDir, STORE: "duckdb" },
-        maxBuffer: 1 << 26,
-      },
+    const { stderr } = await promisify(execFile)(
+      "bash",
+      ["-c", 'TIMEFORMAT="cpu %U %S"; time "$@"', "bash", ...command],
+      { env: { ...process.env, DATA_DIR: storeDir, STORE: "duckdb" }, maxBuffer: 1 << 26 },
     );
     const commandMs = performance.now() - t0;
-    log(`npm run analyze -- ${range.join(" ")}: ${commandMs.toFixed(0)} ms`);
+    const [, user, system] = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr) ?? [];
+    const commandCpuMs = (Number(user) + Number(system)) * 1000;
+    log(
+      `${command.slice(0, 4).join(" ")} ${range.join(" ")}: ${commandMs.toFixed(0)} ms, CPU time ${commandCpuMs.toFixed(0)} ms`,
+    );
     const target = { text: `< ${REPORT_TARGET_MS} ms (issue 16)` };
     return [
       {
@@ -118,6 +121,12 @@ export const bench: Benchmark = async (log) => {
         unit: "ms",
         ratio: { value: commandMs / peerMs, of: "one plain pass" },
         target: { ...target, met: commandMs < REPORT_TARGET_MS },
+      },
+      {
+        name: "npm run analyze, CPU time of every process and thread",
+        value: commandCpuMs,
+        unit: "ms",
+        ratio: { value: commandCpuMs / peerMs, of: "one plain pass (wall)" },
       },
     ];
   } finally {
