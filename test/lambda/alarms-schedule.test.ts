@@ -13,16 +13,20 @@ import type { ScheduledEvaluation } from "../../api/alarms/scheduled.ts";
 import { roleKey } from "../../api/auth/keys.ts";
 import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
 import { createScheduleHandler, type ScheduleHandler } from "../../api/lambda-schedule-handler.ts";
-import { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
-import { TimestreamStore } from "../../api/store/timestream-store.ts";
-import { startWireDynamoDb, type WireDynamoDb } from "../registry/wire-dynamodb.ts";
-import { startWireTimestream, type WireTimestream } from "../timestream/wire-timestream.ts";
+import type { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
+import type { TimestreamStore } from "../../api/store/timestream-store.ts";
+import type { WireDynamoDb } from "../registry/wire-dynamodb.ts";
+import {
+  ALARM_TABLE,
+  httpApiEvent,
+  startWireDeployment,
+  type WireDeployment,
+} from "./wire-deployment.ts";
 
 const SECRET = "lambda-alarms-secret-0123456789abcdef";
 const HOOK_SECRET = "hook-secret-0123456789";
 const OPERATOR = `Bearer ${roleKey(SECRET, "operator")}`;
 const READER = `Bearer ${roleKey(SECRET, "reader")}`;
-const ALARMS = "gust-alarms";
 const MINUTE = 60_000;
 
 /** EventBridge's event for a schedule rule, as the EventBridge user guide shows it. */
@@ -45,7 +49,7 @@ interface Delivery {
   body: string;
 }
 
-let timestream: WireTimestream;
+let deployment: WireDeployment;
 let dynamodb: WireDynamoDb;
 let api: LambdaHandler;
 let schedule: ScheduleHandler;
@@ -76,30 +80,14 @@ function startReceiver(port = 0): Promise<Server> {
 
 async function call(method: string, path: string, body?: unknown, query = "") {
   const answer = (await api(
-    {
-      version: "2.0",
-      routeKey: `${method} ${path}`,
-      rawPath: path,
-      rawQueryString: query,
+    httpApiEvent(method, path, {
       headers: {
-        host: "abc123.execute-api.eu-west-1.amazonaws.com",
         "content-type": "application/json",
         authorization: method === "GET" ? READER : OPERATOR,
       },
-      requestContext: {
-        accountId: "123456789012",
-        apiId: "abc123",
-        domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
-        http: { method, path, protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "t" },
-        requestId: "r",
-        routeKey: `${method} ${path}`,
-        stage: "$default",
-        time: "23/Nov/2026:10:00:00 +0000",
-        timeEpoch: now(),
-      },
+      query,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      isBase64Encoded: false,
-    },
+    }),
     context(10_000),
   )) as { statusCode: number; headers: Record<string, string>; body: string };
   return {
@@ -137,23 +125,12 @@ const signed = (delivery: Delivery) => {
 };
 
 beforeAll(async () => {
-  [timestream, dynamodb, receiver] = await Promise.all([
-    startWireTimestream(),
-    startWireDynamoDb("turbines", { [ALARMS]: ["pk", "sk"] }),
-    startReceiver(),
-  ]);
-  store = new TimestreamStore({
-    database: "gust",
-    table: "readings",
-    writeClient: timestream.writeClient(),
-    queryClient: timestream.queryClient(),
-    writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
-  });
-  registry = new DynamoDbRegistry({ client: dynamodb.client(), table: "turbines", cacheMs: 0 });
-  alarms = new DynamoDbAlarmStore(dynamodb.client(), ALARMS);
+  [deployment, receiver] = await Promise.all([startWireDeployment(), startReceiver()]);
+  ({ dynamodb, store, registry } = deployment);
+  alarms = new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE);
   api = await createLambdaHandler(
     { API_KEY_SECRET: SECRET },
-    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARMS), now },
+    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE), now },
   );
   schedule = await createScheduleHandler(
     {
@@ -187,7 +164,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   receiver.close();
-  await Promise.all([timestream.close(), dynamodb.close()]);
+  await deployment.close();
 });
 
 describe("the scheduled evaluation on Lambda", () => {
@@ -203,7 +180,7 @@ describe("the scheduled evaluation on Lambda", () => {
     expect(answer.body.rejected).toHaveLength(2);
     const updates = dynamodb.calls.filter((c) => c.operation === "UpdateItem").slice(before);
     expect(updates).toHaveLength(1);
-    const counters = [...(dynamodb.tables.get(ALARMS)?.items.values() ?? [])].filter((item) =>
+    const counters = [...(dynamodb.tables.get(ALARM_TABLE)?.items.values() ?? [])].filter((item) =>
       item.pk?.S?.startsWith("rejections#"),
     );
     expect(counters.map((item) => Number(item.count?.N))).toEqual([2]);

@@ -13,6 +13,7 @@ import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
 import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
 import { createFakeTimestream } from "../timestream/fake-timestream.ts";
+import { httpApiEvent as event } from "./wire-deployment.ts";
 
 const SECRET_ARN =
   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gust-api-key-secret-AbCdEf";
@@ -50,50 +51,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
 });
-
-/** An HTTP API payload format 2.0 event, as API Gateway sends it. */
-function event(
-  method: string,
-  path: string,
-  options: {
-    headers?: Record<string, string>;
-    body?: Buffer | string;
-    base64?: boolean;
-    query?: string;
-  } = {},
-) {
-  const body =
-    options.body === undefined
-      ? undefined
-      : options.base64
-        ? Buffer.from(options.body).toString("base64")
-        : String(options.body);
-  return {
-    version: "2.0",
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: options.query ?? "",
-    headers: {
-      host: "abc123.execute-api.eu-west-1.amazonaws.com",
-      "user-agent": "turbine/1.0",
-      ...options.headers,
-    },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
-      domainPrefix: "abc123",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "turbine/1.0" },
-      requestId: "JKJaXmPLvHcESHA=",
-      routeKey: `${method} ${path}`,
-      stage: "$default",
-      time: "23/Nov/2026:10:00:00 +0000",
-      timeEpoch: 1_795_000_000_000,
-    },
-    ...(body === undefined ? {} : { body }),
-    isBase64Encoded: options.base64 ?? false,
-  };
-}
 
 const reading = (turbine: string) =>
   JSON.stringify({

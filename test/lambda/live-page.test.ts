@@ -12,19 +12,20 @@ import { DynamoDbAlarmReader, DynamoDbAlarmStore } from "../../api/alarms/dynamo
 import { roleKey } from "../../api/auth/keys.ts";
 import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
 import { createScheduleHandler } from "../../api/lambda-schedule-handler.ts";
-import { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
-import { TimestreamStore } from "../../api/store/timestream-store.ts";
-import { startWireDynamoDb, type WireDynamoDb } from "../registry/wire-dynamodb.ts";
 import { launchChromium, watchPage } from "../support/chromium.ts";
-import { startWireTimestream, type WireTimestream } from "../timestream/wire-timestream.ts";
+import {
+  ALARM_TABLE,
+  httpApiEvent,
+  startWireDeployment,
+  type WireDeployment,
+} from "./wire-deployment.ts";
 
 const SECRET = "lambda-live-page-secret-0123456789ab";
 const OPERATOR = `Bearer ${roleKey(SECRET, "operator")}`;
 const MINUTE = 60_000;
 const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
-let timestream: WireTimestream;
-let dynamodb: WireDynamoDb;
+let deployment: WireDeployment;
 let api: LambdaHandler;
 let gateway: Server;
 let url = "";
@@ -44,29 +45,11 @@ function startGateway(handler: LambdaHandler): Promise<Server> {
     const method = request.method ?? "GET";
     const body = Buffer.concat(chunks);
     const answer = (await handler(
-      {
-        version: "2.0",
-        routeKey: "$default",
-        rawPath: target.pathname,
-        rawQueryString: target.search.slice(1),
+      httpApiEvent(method, target.pathname, {
         headers,
-        requestContext: {
-          http: {
-            method,
-            path: target.pathname,
-            protocol: "HTTP/1.1",
-            sourceIp: "127.0.0.1",
-            userAgent: headers["user-agent"] ?? "",
-          },
-          requestId: "r",
-          routeKey: "$default",
-          stage: "$default",
-          timeEpoch: Date.now(),
-        },
-        ...(body.length
-          ? { body: body.toString("base64"), isBase64Encoded: true }
-          : { isBase64Encoded: false }),
-      },
+        query: target.search.slice(1),
+        ...(body.length ? { body, base64: true } : {}),
+      }),
       context,
     )) as {
       statusCode: number;
@@ -103,25 +86,11 @@ const readingsOf = (turbine: string, from: number, to: number) =>
   }));
 
 beforeAll(async () => {
-  [timestream, dynamodb] = await Promise.all([
-    startWireTimestream(),
-    startWireDynamoDb("turbines", { alarms: ["pk", "sk"] }),
-  ]);
-  const store = new TimestreamStore({
-    database: "gust",
-    table: "readings",
-    writeClient: timestream.writeClient(),
-    queryClient: timestream.queryClient(),
-    writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
-  });
-  const registry = new DynamoDbRegistry({
-    client: dynamodb.client(),
-    table: "turbines",
-    cacheMs: 0,
-  });
+  deployment = await startWireDeployment();
+  const { store, registry, dynamodb } = deployment;
   api = await createLambdaHandler(
     { API_KEY_SECRET: SECRET, LIVE_SNAPSHOT_CACHE_SECONDS: "1" },
-    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), "alarms") },
+    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE) },
   );
   gateway = await startGateway(api);
   url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
@@ -152,7 +121,7 @@ beforeAll(async () => {
   });
   const schedule = await createScheduleHandler(
     {},
-    { store, registry, alarms: new DynamoDbAlarmStore(dynamodb.client(), "alarms") },
+    { store, registry, alarms: new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE) },
   );
   await schedule({ source: "aws.events", "detail-type": "Scheduled Event", detail: {} }, {
     getRemainingTimeInMillis: () => 50_000,
@@ -160,7 +129,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   gateway?.close();
-  await Promise.all([timestream?.close(), dynamodb?.close()]);
+  await deployment?.close();
 });
 
 const POLL = { timeout: 20_000, interval: 250 };

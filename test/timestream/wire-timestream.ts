@@ -13,7 +13,9 @@
 //   does not exist"; writes become visible to queries only `visibilityDelayMs` after they are
 //   acknowledged (eventual consistency); rows come in pages (NextToken).
 // - `throttleNext` calls answer ThrottlingException (429); `hangNext` calls never answer.
-// Queries it cannot interpret (analysis SQL) go to `answerQuery`, after the column check.
+// - It runs the lookup and readings queries (SELECT *, by turbine and time) and the turbine
+//   status query (each turbine's latest record and its count since a time); queries it cannot
+//   interpret (analysis SQL) go to `answerQuery`, after the column check.
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
 import { AwsError, HANG, startAwsJsonServer } from "../support/aws-json-server.ts";
@@ -244,6 +246,8 @@ function query(
     answer = { columns: [{ Name: "ok", ScalarType: "INTEGER" }], rows: [] };
   } else if (/^SELECT \*, to_milliseconds\(time\) AS time_ms/.test(sql)) {
     answer = selectStar(visible, [...fake.records.values()], sql);
+  } else if (/^WITH latest AS \(/.test(sql) && /l\.readings_24h/.test(sql)) {
+    answer = turbineStatus(visible, [...fake.records.values()], sql);
   } else {
     const canned = fake.answerQuery?.(sql);
     if (!canned) throw new AwsError(400, "ValidationException", `fake cannot run: ${sql}`);
@@ -310,5 +314,36 @@ function selectStar(records: WireRecord[], all: WireRecord[], sql: string): Cann
       ...measureNames.map((name) => r.measures[name]?.value ?? null),
       String(r.time),
     ]),
+  };
+}
+
+/**
+ * The turbine status query (api/queries/turbine-status.ts): per turbine, the record at its
+ * latest time since `since` (optionally only the turbines IN the list), with readings_24h, the
+ * count of its records since the CASE's time.
+ */
+function turbineStatus(records: WireRecord[], all: WireRecord[], sql: string): CannedAnswer {
+  const since = Number(/WHERE time >= from_milliseconds\((\d+)\)/.exec(sql)?.[1] ?? 0);
+  const recent = Number(/CASE WHEN time >= from_milliseconds\((\d+)\)/.exec(sql)?.[1] ?? 0);
+  const only = /turbine_id IN \(([^)]*)\)/.exec(sql)?.[1];
+  const ids = only
+    ? new Set(
+        [...only.matchAll(/'((?:[^']|'')*)'/g)].map((m) => (m[1] as string).replaceAll("''", "'")),
+      )
+    : null;
+  const latest = new Map<string, WireRecord>();
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const id = r.dimensions.turbine_id as string;
+    if (r.time < since || (ids && !ids.has(id))) continue;
+    if (r.time >= recent) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const known = latest.get(id);
+    if (!known || r.time > known.time) latest.set(id, r);
+  }
+  const rows = selectStar([...latest.values()], all, "");
+  const turbineColumn = rows.columns.findIndex((c) => c.Name === "turbine_id");
+  return {
+    columns: [...rows.columns, { Name: "readings_24h", ScalarType: "BIGINT" }],
+    rows: rows.rows.map((row) => [...row, String(counts.get(String(row[turbineColumn])) ?? 0)]),
   };
 }
