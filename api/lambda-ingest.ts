@@ -9,6 +9,7 @@
 // profile. The answer is the same either way: test/lambda/direct-ingest.test.ts sends the same
 // events both ways and compares the results field by field.
 import type { Context } from "aws-lambda";
+import { isAnswer } from "./problem.ts";
 import { checkDeclaredLength } from "./readings/request-body.ts";
 import type { AppDeps } from "./routes/deps.ts";
 import { type IngestRequest, ingest, MEASUREMENTS_PATH } from "./routes/measurements.ts";
@@ -57,7 +58,7 @@ export async function answerIngest(
   } catch (error) {
     answer = (await errorResponse())(error instanceof Error ? error : new Error(String(error)));
   }
-  if (!(answer instanceof Response)) {
+  if (!isAnswer(answer)) {
     // The 200, as Hono's c.json and its adapter write it.
     return {
       body: JSON.stringify(answer),

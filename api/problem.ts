@@ -19,6 +19,16 @@ export interface Problem {
   errors?: ProblemFieldError[];
 }
 
+/**
+ * Whether a route helper answered (a problem's web Response) rather than returned its value (a
+ * principal, a batch, a result; none has a status and headers). Not `instanceof Response`: on
+ * Node, naming the global Response loads the fetch classes (undici) on first use, about a tenth
+ * of a cold Lambda's first write, which answers without any web Response (api/lambda-ingest.ts).
+ */
+export function isAnswer<T extends object>(value: T | Response): value is Response {
+  return "status" in value && "headers" in value;
+}
+
 export function problemResponse(
   status: number,
   slug: string,

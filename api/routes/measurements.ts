@@ -10,6 +10,7 @@ import { mayWrite, type Principal } from "../auth/keys.ts";
 import {
   fieldErrors,
   fieldErrorsProblem,
+  isAnswer,
   MAX_LISTED_ERRORS,
   type ProblemFieldError,
   problemResponse,
@@ -92,7 +93,7 @@ export async function ingest(
   deps: AppDeps,
 ): Promise<Response | IngestResult> {
   const principal = await authenticate(request, deps);
-  if (principal instanceof Response) return principal;
+  if (isAnswer(principal)) return principal;
   // A reader key can never write: refused before its body costs anything.
   if (principal.role === "reader") {
     return forbidden(`${describePrincipal(principal)} may not write readings.`);
@@ -120,7 +121,7 @@ export async function ingest(
   if (denied !== undefined) return deniedWrite(principal, denied);
 
   const batch = validateBody(body, surrogates);
-  if (batch instanceof Response) return batch;
+  if (isAnswer(batch)) return batch;
 
   const deniedValid = batch.readings.find((reading) => !mayWrite(principal, reading.turbine_id));
   if (deniedValid) return deniedWrite(principal, deniedValid.turbine_id);
