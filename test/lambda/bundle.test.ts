@@ -62,7 +62,9 @@ async function coldContainer(
     for (const event of ${JSON.stringify(events)})
       answers.push(await handler(event, { getRemainingTimeInMillis: () => 10000 })
         .catch((error) => ({ error: error.message })));
-    console.log(JSON.stringify(answers));`;
+    // Node loads its fetch classes (undici) on the first use of Request, Response or Headers.
+    const undici = process.moduleLoadList.some((name) => name.includes("undici"));
+    console.log(JSON.stringify({ answers, undici }));`;
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--input-type=module", "-e", script],
