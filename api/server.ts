@@ -17,10 +17,8 @@ import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
 import { registerFromReadingTags } from "./registry/from-reading-tags.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import type { LayoutMigration } from "./store/duckdb-readings-table.ts";
-import { type LogRecovery, openDuckDbStore } from "./store/duckdb-store.ts";
+import { DUCKDB_FILE_NAME, type LogRecovery, openDuckDbStore } from "./store/duckdb-store.ts";
 import type { ReadingStore } from "./store/port.ts";
-
-export const DUCKDB_FILE_NAME = "gust.duckdb";
 
 export interface LocalServerOptions {
   dataDir: string;

@@ -44,6 +44,9 @@ import {
 
 export { DUCKDB_TABLE } from "./duckdb-readings-table.ts";
 
+/** The store's file in DATA_DIR (here, so that the notebooks need not load the server). */
+export const DUCKDB_FILE_NAME = "gust.duckdb";
+
 /** How long an acknowledged reading may wait in the log before it is put in the DuckDB file. */
 const APPLY_AFTER_MS = 50;
 /** ...or how many may wait. */

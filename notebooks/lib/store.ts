@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { readLocalConfig } from "../../api/config.ts";
 import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
 import type { TurbineRegistry } from "../../api/registry/port.ts";
-import { DUCKDB_FILE_NAME } from "../../api/server.ts";
-import { DuckDbStore, openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { DUCKDB_FILE_NAME, DuckDbStore, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 
 export async function openAnalysisStore(

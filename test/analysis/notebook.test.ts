@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
-import { DUCKDB_FILE_NAME } from "../../api/server.ts";
-import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { DUCKDB_FILE_NAME, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
 
 const run = promisify(execFile);

@@ -11,8 +11,7 @@ import { promisify } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { renderPowerQuery } from "../../api/queries/power.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
-import { DUCKDB_FILE_NAME } from "../../api/server.ts";
-import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { DUCKDB_FILE_NAME, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { runAnalysis } from "../../notebooks/lib/run-analysis.ts";
 import type { Benchmark } from "./figure.ts";
 

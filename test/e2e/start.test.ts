@@ -5,8 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { DUCKDB_FILE_NAME } from "../../api/server.ts";
-import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { DUCKDB_FILE_NAME, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gust-start-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,8 +8,7 @@ import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { openDuckDbRegistry } from "../../api/registry/duckdb-registry.ts";
 import type { TurbineEntry } from "../../api/registry/port.ts";
-import { DUCKDB_FILE_NAME } from "../../api/server.ts";
-import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { DUCKDB_FILE_NAME, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { SCADA_MEASURES } from "./scada-duckdb.ts";
 
 const WINDOW = { maxAgeMs: 10 * 365 * 86_400_000, maxFutureMs: 0 };
