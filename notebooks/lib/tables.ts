@@ -9,6 +9,8 @@ import {
 } from "../../api/queries/analysis.ts";
 import {
   type PowerBin,
+  type PowerBinRow,
+  type PowerQuery,
   PROJECT_OR_TURBINE,
   powerRowsFrom,
   renderPowerQuery,
@@ -58,17 +60,18 @@ export function binFor(range: TimeRange): PowerBin {
   return "1d";
 }
 
+/** The power query's bins (api/queries/power.ts), as GET /v1/power answers them. */
+async function powerRows(store: ReadingStore, query: PowerQuery): Promise<PowerBinRow[]> {
+  return powerRowsFrom(await store.select(renderPowerQuery(queryTarget(store), query)), query);
+}
+
 /** Total fleet power over time: time, power_mw, energy_mwh, turbines. */
 export async function fleetPower(
   store: ReadingStore,
   range: TimeRange,
   every = binFor(range),
 ): Promise<Table> {
-  const query = { ...range, every, by: "none" as const };
-  const rows = powerRowsFrom(
-    await store.select(renderPowerQuery(queryTarget(store), query)),
-    query,
-  );
+  const rows = await powerRows(store, { ...range, every, by: "none" });
   return tableOf(
     rows.map((r) => ({
       time: r.time,
@@ -135,11 +138,7 @@ export async function projectPower(
   range: TimeRange,
   every = projectBinFor(range),
 ): Promise<Table> {
-  const query = { ...range, every, by: PROJECT_OR_TURBINE };
-  const rows = powerRowsFrom(
-    await store.select(renderPowerQuery(queryTarget(store), query)),
-    query,
-  );
+  const rows = await powerRows(store, { ...range, every, by: PROJECT_OR_TURBINE });
   return tableOf(
     rows.map((r) => ({
       time: r.time,
