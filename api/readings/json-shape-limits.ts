@@ -34,6 +34,8 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
+/** Strings up to this many bytes are scanned in place; longer ones through indexOf. */
+const SHORT_STRING = 24;
 
 export class JsonShapeLimiter {
   private inString = false;
@@ -53,9 +55,9 @@ export class JsonShapeLimiter {
   feed(bytes: Uint8Array): ShapeLimit | null {
     const { counts, isArray } = this;
     const length = bytes.length;
-    // The next quote and backslash at or after some position (length when none): a string's
-    // plain bytes are skipped in one step to the next of them, found by the native indexOf.
-    // Each is searched again only once the scan has passed it, so the whole feed stays linear.
+    // The next quote and backslash at or after some position (length when none): a long
+    // string's plain bytes are skipped in one step to the next of them, found by the native
+    // indexOf. Each is searched again only once the scan has passed it: the feed stays linear.
     let nextQuote = -1;
     let nextBackslash = -1;
     for (let i = 0; i < length; i++) {
@@ -67,10 +69,16 @@ export class JsonShapeLimiter {
           this.inString = false;
           continue;
         } else {
-          if (nextQuote < i) nextQuote = indexOrLength(bytes, QUOTE, i);
-          if (nextBackslash < i) nextBackslash = indexOrLength(bytes, BACKSLASH, i);
           // Bytes i .. stop-1 are plain string bytes: counted as the loop would, one by one.
-          const stop = Math.min(nextQuote, nextBackslash);
+          // Most strings are short (names, ids): looked at here; a longer one is searched.
+          let stop = i + 1;
+          const near = Math.min(length, i + SHORT_STRING);
+          while (stop < near && bytes[stop] !== QUOTE && bytes[stop] !== BACKSLASH) stop++;
+          if (stop === near && near < length) {
+            if (nextQuote < stop) nextQuote = indexOrLength(bytes, QUOTE, stop);
+            if (nextBackslash < stop) nextBackslash = indexOrLength(bytes, BACKSLASH, stop);
+            stop = Math.min(nextQuote, nextBackslash);
+          }
           if (this.inName) {
             this.nameBytes += stop - i;
             if (this.nameBytes > MAX_NAME_BYTES) return { kind: "name", limit: MAX_NAME_BYTES };
@@ -125,10 +133,20 @@ export class JsonShapeLimiter {
         isArray.push(byte === OPEN_ARRAY);
         this.awaitingFirst = true;
         this.expectName = byte === OPEN_OBJECT;
+      } else {
+        // A number, literal, colon or whitespace: what follows up to the next bracket, comma or
+        // quote changes nothing (the container's count is already taken), so it is skipped.
+        while (i + 1 < length && STRUCTURAL[bytes[i + 1] as number] === 0) i++;
       }
     }
     return null;
   }
+}
+
+/** 1 for the bytes the pass acts on outside strings: brackets, braces, comma, quote. */
+const STRUCTURAL = new Uint8Array(256);
+for (const byte of [OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY, COMMA, QUOTE]) {
+  STRUCTURAL[byte] = 1;
 }
 
 function indexOrLength(bytes: Uint8Array, byte: number, from: number): number {
