@@ -111,14 +111,39 @@ const piece = fc.oneof(
   fc.string({ minLength: 60, maxLength: 70 }).map((name) => `{"${name}":1}`),
   fc.json(),
 );
-const body = fc.oneof(
-  fc.array(piece, { maxLength: 60 }).map((pieces) => pieces.join("")),
-  fc.json({ maxDepth: 10 }),
+// Near every limit: long arrays and objects of scalars (numbers, literals, whitespace), so that
+// skipping a scalar's bytes must still count every comma.
+const scalar = fc.oneof(
+  fc.integer().map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+  fc.constantFrom("true", "false", "null", " 1 ", "\n-2.5e3\t"),
+);
+const nearLimits = fc.oneof(
   fc
-    .array(fc.dictionary(fc.string({ maxLength: 70 }), fc.jsonValue({ maxDepth: 2 })), {
-      maxLength: 30,
-    })
-    .map((readings) => JSON.stringify({ readings })),
+    .array(scalar, { minLength: MAX_ARRAY_ELEMENTS - 3, maxLength: MAX_ARRAY_ELEMENTS + 3 })
+    .map((items) => `[${items.join(",")}]`),
+  fc
+    .array(scalar, { minLength: MAX_ARRAY_ELEMENTS - 3, maxLength: MAX_ARRAY_ELEMENTS + 3 })
+    .map((items) => `{"readings":[${items.join(" , ")}]}`),
+  fc
+    .array(scalar, { minLength: MAX_OBJECT_MEMBERS - 3, maxLength: MAX_OBJECT_MEMBERS + 3 })
+    .map((items) => `{${items.map((item, i) => `"m${i}":${item}`).join(",")}}`),
+  fc
+    .integer({ min: MAX_NESTING_DEPTH - 2, max: MAX_NESTING_DEPTH + 2 })
+    .map((depth) => `${"[1,".repeat(depth)}2${"]".repeat(depth)}`),
+);
+const body = fc.oneof(
+  { weight: 1, arbitrary: nearLimits },
+  { weight: 3, arbitrary: fc.array(piece, { maxLength: 60 }).map((pieces) => pieces.join("")) },
+  { weight: 3, arbitrary: fc.json({ maxDepth: 10 }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(fc.dictionary(fc.string({ maxLength: 70 }), fc.jsonValue({ maxDepth: 2 })), {
+        maxLength: 30,
+      })
+      .map((readings) => JSON.stringify({ readings })),
+  },
 );
 
 describe("the JSON shape limiter", () => {
@@ -132,6 +157,17 @@ describe("the JSON shape limiter", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("counts every value of a body past the value limit", () => {
+    // 121 arrays of 1,000 numbers: 121,121 values, past MAX_JSON_VALUES.
+    const row = `[${Array.from({ length: 1000 }, (_, i) => i * 1.5).join(",")}]`;
+    const bytes = Buffer.from(`[${Array.from({ length: 121 }, () => row).join(",")}]`);
+    for (const cuts of [[], [1000], [77, 5000, 123_456]]) {
+      const answer = run(new JsonShapeLimiter(), bytes, cuts);
+      expect(answer.limit).toEqual({ kind: "values", limit: MAX_JSON_VALUES });
+      expect(answer).toEqual(run(new ReferenceLimiter(), bytes, cuts));
+    }
   });
 
   it("still stops a long name split across chunks and escapes across a cut", () => {
