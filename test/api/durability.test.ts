@@ -39,15 +39,26 @@ async function startServe(port: number): Promise<ChildProcess> {
   return child;
 }
 
-it("keeps every acknowledged reading across a SIGKILL", async () => {
+const headers = {
+  authorization: `Bearer ${roleKey(TEST_SECRET, "operator")}`,
+  "content-type": "application/json",
+};
+
+/** A server on a free port, and a promise of its exit. */
+async function serveToKill(): Promise<{
+  port: number;
+  url: string;
+  server: ChildProcess;
+  exited: Promise<unknown>;
+}> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const headers = {
-    authorization: `Bearer ${roleKey(TEST_SECRET, "operator")}`,
-    "content-type": "application/json",
-  };
   const server = await startServe(port);
   const exited = new Promise((resolve) => server.once("exit", resolve));
+  return { port, url: `http://127.0.0.1:${port}`, server, exited };
+}
+
+it("keeps every acknowledged reading across a SIGKILL", async () => {
+  const { port, url, server, exited } = await serveToKill();
 
   // Eight senders post until the kill; the kill comes right after the 300th acknowledgement,
   // while other requests are still in flight.
@@ -100,14 +111,7 @@ it("keeps every acknowledged reading across a SIGKILL when batches and single re
   // Batches of 500 from four gateways form groups large enough to be committed to the DuckDB
   // file directly; single readings from four turbines go through the ingest log, whose segment
   // now lives across several applies. A kill at any moment must lose no acknowledged reading.
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const headers = {
-    authorization: `Bearer ${roleKey(TEST_SECRET, "operator")}`,
-    "content-type": "application/json",
-  };
-  const server = await startServe(port);
-  const exited = new Promise((resolve) => server.once("exit", resolve));
+  const { port, url, server, exited } = await serveToKill();
   const acknowledged: TestReading[] = [];
   let requests = 0;
   let stopped = false;

@@ -30,6 +30,23 @@ export function influxLines(
 
 const NO_MEASURES: Record<string, number> = {};
 
+/** One point as encodePoint writes it: what gust stores for a reading of the benchmark. */
+export function benchPoint(turbineId: string, time: number, measures = NO_MEASURES): string {
+  return encodePoint(
+    "readings",
+    { turbine_id: turbineId },
+    {
+      time,
+      power_kw: 1234.5,
+      wind_speed_ms: 9.1,
+      status: "producing",
+      status_code: null,
+      version: 1,
+      measures,
+    },
+  );
+}
+
 /** The line of a turbine's point without its time, by field set (measures) and turbine. */
 const encoded = new WeakMap<Record<string, number>, Map<string, string>>();
 
@@ -41,19 +58,7 @@ function seriesAndFields(turbineId: string, measures: Record<string, number>): s
   }
   let line = lines.get(turbineId);
   if (line === undefined) {
-    const point = encodePoint(
-      "readings",
-      { turbine_id: turbineId },
-      {
-        time: 0,
-        power_kw: 1234.5,
-        wind_speed_ms: 9.1,
-        status: "producing",
-        status_code: null,
-        version: 1,
-        measures,
-      },
-    );
+    const point = benchPoint(turbineId, 0, measures);
     line = point.slice(0, point.lastIndexOf(" "));
     lines.set(turbineId, line);
   }

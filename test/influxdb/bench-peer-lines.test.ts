@@ -1,9 +1,8 @@
 // The ingest benchmark's InfluxDB peer builds its line-protocol bodies from lines encoded once
 // per turbine (test/bench/influxdb-peer.ts), so that the load generator pays InfluxDB's bodies
-// no more than gust's. They must be exactly what encoding every point gives.
+// no more than gust's. They must be exactly what encoding every point (benchPoint) gives.
 import { expect, it } from "vitest";
-import { encodePoint } from "../../api/store/influxdb-line-protocol.ts";
-import { influxLines } from "../bench/influxdb-peer.ts";
+import { benchPoint, influxLines } from "../bench/influxdb-peer.ts";
 
 const START = Date.parse("2026-11-20T00:00:00Z");
 
@@ -16,21 +15,7 @@ function everyPointEncoded(
   const lines: string[] = [];
   for (let i = 0; i < perRequest; i++) {
     const k = n * perRequest + i;
-    lines.push(
-      encodePoint(
-        "readings",
-        { turbine_id: `${fleet}-${k % 770}` },
-        {
-          time: START + Math.floor(k / 770) * 1000,
-          power_kw: 1234.5,
-          wind_speed_ms: 9.1,
-          status: "producing",
-          status_code: null,
-          version: 1,
-          measures,
-        },
-      ),
-    );
+    lines.push(benchPoint(`${fleet}-${k % 770}`, START + Math.floor(k / 770) * 1000, measures));
   }
   return lines.join("\n");
 }
