@@ -3,7 +3,8 @@
 // asset carries it in chunks of its own (infra/lambda-bundle.ts), loaded on the container's first
 // event of that kind. An HTTP API request loads the app (Hono, zod, the routes, the store
 // clients); a kind that needs no app (a schedule, say) adds an entry to EVENT_KINDS with its own
-// module and never loads the app's chunks.
+// module and never loads the app's chunks. (The alarms' schedule is a function of its own,
+// api/lambda-schedule.ts: its own IAM, timeout and asset; see infra/alarm-schedule.ts.)
 //
 // Each kind's handler is built once per container. A build that fails (a missing secret or
 // setting) fails that event loudly, with the reason in the function's log, and is tried again

@@ -15,6 +15,9 @@ export function bundledCode(store: BundledStore, name: LambdaEntryName = "index"
   return Code.fromAsset(join(ROOT, "api"), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
+      // Part of CDK's cache key for the bundled asset (the functions below are not): without
+      // it, both functions' assets, from the same source folder, would be one and the same.
+      environment: { GUST_LAMBDA_ENTRY: name, GUST_BUNDLED_STORE: store },
       // Used only if local bundling fails; the build needs nothing but Node and esbuild.
       image: DockerImage.fromRegistry("public.ecr.aws/sam/build-nodejs22.x"),
       local: {

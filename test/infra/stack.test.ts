@@ -238,6 +238,22 @@ describe("the API function", () => {
   });
 });
 
+describe("the scheduled alarm evaluation's asset", () => {
+  it("is its own, built from the schedule entry, apart from the API's", () => {
+    const functions = template.findResources("AWS::Lambda::Function");
+    const keyOf = (handler: string) =>
+      (Object.values(functions).find((f: any) => f.Properties.Handler === handler) as any)
+        .Properties.Code.S3Key as string;
+    const api = keyOf("index.handler");
+    const schedule = keyOf("schedule.handler");
+    expect(schedule).not.toBe(api);
+    const dir = join(outdir, `asset.${schedule.replace(/\.zip$/, "")}`);
+    expect(existsSync(join(dir, "schedule.mjs"))).toBe(true);
+    expect(existsSync(join(dir, "index.mjs"))).toBe(false);
+    expect(existsSync(join(outdir, `asset.${api.replace(/\.zip$/, "")}`, "index.mjs"))).toBe(true);
+  });
+});
+
 describe("the HTTP API", () => {
   it("routes every documented operation of the app, but the local-only ones, to the function", async () => {
     const app = createApp({
