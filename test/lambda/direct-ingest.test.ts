@@ -9,8 +9,7 @@ import { roleKey, turbineKey } from "../../api/auth/keys.ts";
 import { handle } from "../../api/lambda-adapter.ts";
 import { answerIngest, isDirectIngest } from "../../api/lambda-ingest.ts";
 import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
-import { TimestreamStore } from "../../api/store/timestream-store.ts";
-import { createFakeTimestream } from "../timestream/fake-timestream.ts";
+import { createFakeTimestream, storeOnFake } from "../timestream/fake-timestream.ts";
 
 const SECRET = "direct-ingest-secret-0123456789abcdef";
 const NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -18,13 +17,7 @@ const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context
 
 function deps(options: { failingWrites?: boolean } = {}) {
   const fake = createFakeTimestream();
-  const store = new TimestreamStore({
-    database: "gust",
-    table: "readings",
-    writeClient: fake.writeClient,
-    queryClient: fake.queryClient,
-    writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
-  });
+  const store = storeOnFake(fake, 86_400_000);
   if (options.failingWrites) {
     store.write = async () => {
       throw new Error("an unexpected failure");

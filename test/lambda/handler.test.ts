@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roleKey } from "../../api/auth/keys.ts";
 import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
 import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
-import { TimestreamStore } from "../../api/store/timestream-store.ts";
 import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
-import { createFakeTimestream } from "../timestream/fake-timestream.ts";
+import { createFakeTimestream, storeOnFake } from "../timestream/fake-timestream.ts";
 import { httpApiEvent as event } from "./wire-deployment.ts";
 
 const SECRET_ARN =
@@ -34,14 +33,7 @@ beforeAll(async () => {
     SecretString: TEST_SECRET,
     $metadata: {},
   });
-  const fake = createFakeTimestream();
-  const store = new TimestreamStore({
-    database: "gust",
-    table: "readings",
-    writeClient: fake.writeClient,
-    queryClient: fake.queryClient,
-    writeWindow: { maxAgeMs: 7 * 86_400_000, maxFutureMs: 900_000 },
-  });
+  const store = storeOnFake(createFakeTimestream());
   handler = await createLambdaHandler(
     { API_KEY_SECRET_ARN: SECRET_ARN },
     { store, registry: new MemoryRegistry(), secretClients: { secretsManager } },
@@ -165,12 +157,7 @@ describe("the key secret on Lambda", () => {
         },
         $metadata: {},
       });
-    const store = new TimestreamStore({
-      database: "d",
-      table: "t",
-      ...(({ writeClient, queryClient }) => ({ writeClient, queryClient }))(createFakeTimestream()),
-      writeWindow: { maxAgeMs: 1, maxFutureMs: 1 },
-    });
+    const store = storeOnFake(createFakeTimestream());
     const fromSsm = await createLambdaHandler(
       { API_KEY_SECRET_PARAMETER: "/gust/api-key-secret" },
       { store, registry: new MemoryRegistry(), secretClients: { ssm } },

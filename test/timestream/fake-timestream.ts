@@ -14,6 +14,7 @@ import {
   type WriteRecordsCommandInput,
 } from "@aws-sdk/client-timestream-write";
 import { mockClient } from "aws-sdk-client-mock";
+import { TimestreamStore } from "../../api/store/timestream-store.ts";
 
 interface StoredRecord {
   dimensions: Record<string, string>;
@@ -189,4 +190,15 @@ function answerQuery(fake: FakeTimestream, input: QueryCommandInput) {
   const page = data.slice(offset, offset + fake.pageSize);
   const next = offset + fake.pageSize < data.length ? String(offset + fake.pageSize) : undefined;
   return { ColumnInfo: columns, Rows: page, NextToken: next, QueryId: "q", $metadata: {} };
+}
+
+/** A TimestreamStore (database gust, table readings) over `fake`'s clients. */
+export function storeOnFake(fake: FakeTimestream, maxAgeMs = 7 * 86_400_000): TimestreamStore {
+  return new TimestreamStore({
+    database: "gust",
+    table: "readings",
+    writeClient: fake.writeClient,
+    queryClient: fake.queryClient,
+    writeWindow: { maxAgeMs, maxFutureMs: 900_000 },
+  });
 }
