@@ -57,6 +57,8 @@ export class LiveHub {
   private readonly history: FleetPowerHistory;
   private readonly slots = new Map<number, number>();
   private readingsTotal = 0;
+  /** When this hub began counting readings_total: the server's start. */
+  private readonly startedAt: number;
   private lastAlarmSeq = 0;
   private placesVersion = 0;
   /** Each turbine's silence as the streams were last told it. */
@@ -68,6 +70,7 @@ export class LiveHub {
 
   constructor(options: LiveHubOptions) {
     this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
     this.places = options.places;
     this.batchMs = options.batchMs ?? 250;
     this.silentAfterIntervals = options.silentAfterIntervals ?? 5;
@@ -215,6 +218,7 @@ export class LiveHub {
       history: { bucket_seconds: this.history.bucketMs / 1000, points: this.history.points(now) },
       readingsPerSecond: this.readingsPerSecond(now),
       readingsTotal: this.readingsTotal,
+      readingsSince: this.startedAt,
       openAlarms: [...this.openAlarms.values()],
     });
   }
@@ -240,6 +244,7 @@ export class LiveHub {
     return fleetJson(rows, {
       readingsPerSecond: this.readingsPerSecond(now),
       readingsTotal: this.readingsTotal,
+      readingsSince: this.startedAt,
       openAlarms: this.openAlarms.size,
     });
   }

@@ -28,7 +28,9 @@ export interface SnapshotInput {
     points: { time: string; power_kw: number; turbines: number }[];
   };
   readingsPerSecond: number;
+  /** Readings counted since `readingsSince` (epoch ms). */
   readingsTotal: number;
+  readingsSince: number;
   openAlarms: Alarm[];
 }
 
@@ -41,6 +43,7 @@ export function liveSnapshot(input: SnapshotInput) {
     fleet: fleetJson(rows, {
       readingsPerSecond: input.readingsPerSecond,
       readingsTotal: input.readingsTotal,
+      readingsSince: input.readingsSince,
       openAlarms: input.openAlarms.length,
     }),
     provinces: groupPower(rows, "province"),
@@ -57,7 +60,12 @@ export type LiveSnapshot = ReturnType<typeof liveSnapshot>;
 
 export function fleetJson(
   rows: TurbineJson[],
-  counts: { readingsPerSecond: number; readingsTotal: number; openAlarms: number },
+  counts: {
+    readingsPerSecond: number;
+    readingsTotal: number;
+    readingsSince: number;
+    openAlarms: number;
+  },
 ) {
   let power = 0;
   let capacity = 0;
@@ -75,6 +83,7 @@ export function fleetJson(
     turbines_reporting: reporting,
     readings_per_second: counts.readingsPerSecond,
     readings_total: counts.readingsTotal,
+    readings_since: new Date(counts.readingsSince).toISOString(),
     open_alarms: counts.openAlarms,
   };
 }

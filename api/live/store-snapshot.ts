@@ -61,6 +61,7 @@ async function build(options: StoreSnapshotOptions, now: number): Promise<LiveSn
     // On Lambda: the window's readings (15 min) and their mean rate, by reading time.
     readingsPerSecond: Math.round((view.windowReadings / (view.windowMs / 1000)) * 10) / 10,
     readingsTotal: view.windowReadings,
+    readingsSince: now - view.windowMs,
     openAlarms: open,
   });
 }

@@ -28,7 +28,14 @@ const FleetSchema = z.object({
   turbines: z.number().int(),
   turbines_reporting: z.number().int().openapi({ description: "Turbines not silent." }),
   readings_per_second: z.number().openapi({ description: "Stored readings/s, last 10 s." }),
-  readings_total: z.number().int(),
+  readings_total: z
+    .number()
+    .int()
+    .openapi({ description: "Readings stored since readings_since." }),
+  readings_since: z.string().openapi({
+    description:
+      "Where readings_total counts from: the server's start; on Lambda, the start of the 15-minute window the snapshot reads.",
+  }),
   open_alarms: z.number().int(),
 });
 

@@ -246,6 +246,8 @@ describe("the scheduled evaluation on Lambda", () => {
       turbines: 3,
       turbines_reporting: 2,
       open_alarms: 3,
+      // On Lambda the count covers the window the snapshot reads: 15 minutes.
+      readings_since: new Date(base - 15 * MINUTE).toISOString(),
     });
     expect(snapshot.body.alarms).toHaveLength(3);
     expect(snapshot.body.last_event_id).toBe("3");

@@ -212,6 +212,10 @@ function drawKpis() {
   $("turbines-total").textContent = number(fleet.turbines);
   setValue("readings-per-second", fleet.readings_per_second, number(fleet.readings_per_second, 1));
   setValue("readings-total", fleet.readings_total, number(fleet.readings_total));
+  $("readings-since").textContent = new Date(fleet.readings_since).toLocaleTimeString("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+  });
   setValue("open-alarms-count", state.alarms.size, number(state.alarms.size));
 }
 
