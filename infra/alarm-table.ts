@@ -6,11 +6,11 @@
 //     whose UpdateItem is limited to the counters' partitions (dynamodb:LeadingKeys);
 //   the scheduled evaluation reads, opens and closes alarms and works the webhook outbox
 //     (TransactWriteItems is authorized as its PutItem, DeleteItem and UpdateItem).
-import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
-import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { CfnOutput } from "aws-cdk-lib";
+import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { grantItems, operatorTable } from "./operator-table.ts";
 
 export const ALARM_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"] as const;
 /** The API function's one write: the rejection counters (ADD), on their partitions only. */
@@ -26,15 +26,11 @@ export class AlarmTable extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new Table(this, "Table", {
-      partitionKey: { name: "pk", type: AttributeType.STRING },
-      sortKey: { name: "sk", type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: "expires_at",
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.table = operatorTable(
+      this,
+      { partition: "pk", sort: "sk" },
+      { timeToLiveAttribute: "expires_at" },
+    );
     new CfnOutput(scope, "AlarmTableName", {
       value: this.table.tableName,
       description:
@@ -44,33 +40,14 @@ export class AlarmTable extends Construct {
 
   /** The API function: ALARM_TABLE, reads, and the rejection counters. */
   attachReader(fn: LambdaFunction): void {
-    fn.addEnvironment("ALARM_TABLE", this.table.tableName);
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [...ALARM_READ_ACTIONS],
-        resources: [this.table.tableArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [...ALARM_COUNT_ACTIONS],
-        resources: [this.table.tableArn],
-        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["rejections#*"] } },
-      }),
-    );
+    grantItems(fn, this.table, "ALARM_TABLE", ALARM_READ_ACTIONS);
+    grantItems(fn, this.table, "ALARM_TABLE", ALARM_COUNT_ACTIONS, {
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["rejections#*"] },
+    });
   }
 
   /** The scheduled evaluation: ALARM_TABLE, reads and writes of alarms, events and outbox. */
   attachEvaluator(fn: LambdaFunction): void {
-    fn.addEnvironment("ALARM_TABLE", this.table.tableName);
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [...ALARM_READ_ACTIONS, ...ALARM_WRITE_ACTIONS],
-        resources: [this.table.tableArn],
-      }),
-    );
+    grantItems(fn, this.table, "ALARM_TABLE", [...ALARM_READ_ACTIONS, ...ALARM_WRITE_ACTIONS]);
   }
 }

@@ -3,11 +3,11 @@
 // operator's data), and a function that may do only the item actions the registry uses on it
 // (api/registry/dynamodb-registry.ts; TransactWriteItems is authorized as its PutItem and
 // DeleteItem, there is no IAM action of its own).
-import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
-import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { CfnOutput } from "aws-cdk-lib";
+import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { grantItems, operatorTable } from "./operator-table.ts";
 
 /** What the scheduled alarm evaluation may do: read the fleet's description. */
 export const REGISTRY_READ_ACTIONS = [
@@ -30,13 +30,7 @@ export class TurbineRegistryTable extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new Table(this, "Table", {
-      partitionKey: { name: "turbine_id", type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.table = operatorTable(this, { partition: "turbine_id" });
     new CfnOutput(scope, "RegistryTable", {
       value: this.table.tableName,
       description: "The DynamoDB table of the fleet registry (retained when the stack is deleted)",
@@ -45,25 +39,11 @@ export class TurbineRegistryTable extends Construct {
 
   /** The function's table name (REGISTRY_TABLE) and its item actions on this table only. */
   attach(fn: LambdaFunction): void {
-    fn.addEnvironment("REGISTRY_TABLE", this.table.tableName);
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [...REGISTRY_ITEM_ACTIONS],
-        resources: [this.table.tableArn],
-      }),
-    );
+    grantItems(fn, this.table, "REGISTRY_TABLE", REGISTRY_ITEM_ACTIONS);
   }
 
   /** A function that only reads the registry (the scheduled alarm evaluation). */
   attachReader(fn: LambdaFunction): void {
-    fn.addEnvironment("REGISTRY_TABLE", this.table.tableName);
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: [...REGISTRY_READ_ACTIONS],
-        resources: [this.table.tableArn],
-      }),
-    );
+    grantItems(fn, this.table, "REGISTRY_TABLE", REGISTRY_READ_ACTIONS);
   }
 }
