@@ -226,6 +226,10 @@ describe("the API function", () => {
       "swagger-ui-bundle.js",
       "swagger-ui.css",
     ]);
+    // The live page's files (LIVE_ASSETS_DIR): /live is served by the function too.
+    expect(readdirSync(join(dir, "live-assets"))).toEqual(
+      expect.arrayContaining(["live.html", "live.js", "live.css", "nl-provinces-2023.geojson"]),
+    );
     expect(readdirSync(dir).some((name) => name.includes("duckdb"))).toBe(false);
     for (const name of scripts) expect(existsSync(join(dir, `${name}.map`))).toBe(true);
     const code = scripts.map((name) => readFileSync(join(dir, name), "utf8")).join("\n");
