@@ -51,7 +51,7 @@ const BATCH_OFFSET_MS = 86_400_000;
 const MEASURES_OFFSET_MS = 2 * 86_400_000;
 // A SCADA reading's 20 channels (README's vocabulary and 10-minute statistics), for the cost of
 // wide readings against plain ones.
-const TWENTY_MEASURES: Record<string, number> = {
+export const TWENTY_MEASURES: Record<string, number> = {
   rotor_speed_rpm: 14.2,
   generator_speed_rpm: 1480.5,
   pitch_angle_deg: 1.5,
