@@ -57,6 +57,10 @@ export class AlarmSchedule extends Construct {
       // Two queries, a few DynamoDB calls and the due webhook deliveries (10 s each at most);
       // deliveries stop two seconds before this, the rest wait for the next minute.
       timeout: Duration.seconds(50),
+      // Lambda's own retries of a failed asynchronous run (two by default) would only overlap
+      // the next minute's run: none, as for the rule's.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       environment: {

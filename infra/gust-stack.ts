@@ -237,6 +237,11 @@ export class GustStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       ...(config.alarmWebhookUrl ? { webhookUrl: config.alarmWebhookUrl } : {}),
     });
+    acknowledge(
+      schedule.fn,
+      "Serverless::Serverless-LambdaAsyncFailureDestination",
+      "A failed scheduled run needs no destination: its work is redone by the next minute's run, undelivered webhook events stay in the outbox, and its errors reach the alarm topic (AlarmScheduleErrors).",
+    );
     acknowledgeFunction(schedule.fn, {
       dlq: "EventBridge invokes it asynchronously every minute with no retries on purpose: a failed run's work (reading the window, judging, delivering the outbox) is done again by the next minute's run, and the outbox keeps every undelivered event; a dead-letter queue would hold nothing to act on.",
       iam5: "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. Select is granted on the one table; DynamoDB actions on the alarm and registry tables only.",

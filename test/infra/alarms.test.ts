@@ -86,6 +86,11 @@ describe("the scheduled evaluation", () => {
         },
       ],
     });
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: scheduleFn },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
     const [ruleId] = Object.keys(template.findResources("AWS::Events::Rule"));
     template.hasResourceProperties("AWS::Lambda::Permission", {
       Action: "lambda:InvokeFunction",

@@ -66,6 +66,7 @@ describe("cdk-nag (AwsSolutions and Serverless packs)", () => {
       "AwsSolutions-SMG4",
       "AwsSolutions-TS3",
       "Serverless-EventBusDLQ",
+      "Serverless-LambdaAsyncFailureDestination",
       "Serverless-LambdaDLQ",
       "Serverless-LambdaLatestVersion",
       "Serverless-LambdaTracing",
