@@ -63,18 +63,20 @@ export interface RetryOptions {
   onRetry?: () => void;
 }
 
-async function call(
+// The answer's JSON is taken as the shape the API documents for that route (T): this is the
+// API's own client, tested against it, not a guard against a foreign server.
+async function call<T>(
   target: string,
   key: string,
   method: "GET" | "PUT",
   path: string,
   body?: unknown,
   retry: RetryOptions = {},
-): Promise<any> {
+): Promise<T> {
   const maxAttempts = retry.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await callOnce(target, key, method, path, body);
+      return (await callOnce(target, key, method, path, body)) as T;
     } catch (error) {
       const status = error instanceof RegistryRequestError ? error.status : 0;
       const transient = status === 0 || status === 429 || status === 503;
@@ -91,7 +93,7 @@ async function callOnce(
   method: "GET" | "PUT",
   path: string,
   body?: unknown,
-): Promise<any> {
+): Promise<unknown> {
   let answer: Awaited<ReturnType<typeof request>>;
   try {
     answer = await request(new URL(path, target), {
@@ -109,7 +111,7 @@ async function callOnce(
     );
   }
   const text = await answer.body.text();
-  let json: any;
+  let json: RegistryRequestError["problem"] | undefined;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
@@ -145,7 +147,14 @@ export async function putFleet(
     const chunk = entries.slice(start, start + TURBINES_PER_PUT);
     let answer: ProvisionResult;
     try {
-      answer = await call(target, operatorKey, "PUT", "/v1/turbines", { turbines: chunk }, retry);
+      answer = await call<ProvisionResult>(
+        target,
+        operatorKey,
+        "PUT",
+        "/v1/turbines",
+        { turbines: chunk },
+        retry,
+      );
     } catch (error) {
       if (error instanceof RegistryRequestError && start > 0) {
         error.message += ` (the first ${start} entries were stored by earlier requests)`;
@@ -183,7 +192,7 @@ export async function listFleet(
   do {
     const params = new URLSearchParams({ ...query, limit: "1000" });
     if (cursor) params.set("cursor", cursor);
-    const page: { turbines: ListedTurbine[]; next_cursor: string | null } = await call(
+    const page = await call<{ turbines: ListedTurbine[]; next_cursor: string | null }>(
       target,
       key,
       "GET",
