@@ -1,5 +1,5 @@
 // The Node server's direct route for the turbines' write path: POST /v1/measurements is answered
-// by the same handler as in the Hono app (api/routes/measurements.ts, `ingest`), called straight
+// by the same handler as in the Hono app (api/routes/ingest.ts, `ingest`), called straight
 // from node:http, and every other request goes to Hono as before.
 //
 // Why: for a reading a request, Hono's Node adapter (a web Request with its Headers, a web
@@ -16,7 +16,7 @@ import {
 import { errorResponse } from "./app.ts";
 import { checkDeclaredLength, readRequestBody } from "./readings/request-body.ts";
 import type { AppDeps } from "./routes/deps.ts";
-import { type IngestRequest, ingest, MEASUREMENTS_PATH } from "./routes/measurements.ts";
+import { type IngestRequest, ingest, MEASUREMENTS_PATH } from "./routes/ingest.ts";
 
 /**
  * node:http's createServer for @hono/node-server's `serve` (its `createServer` option): the

@@ -1,6 +1,6 @@
 // The Lambda's direct route for the turbines' write path: an HTTP API event for
 // POST /v1/measurements is answered by the same handler as in the Hono app
-// (api/routes/measurements.ts, `ingest`), called straight from the event, as the Node server
+// (api/routes/ingest.ts, `ingest`), called straight from the event, as the Node server
 // does from node:http (api/ingest-listener.ts).
 //
 // Why: a container's first event is most often a turbine's readings. Through Hono it would also
@@ -12,7 +12,7 @@ import type { Context } from "aws-lambda";
 import { isAnswer } from "./problem.ts";
 import { checkDeclaredLength } from "./readings/request-body.ts";
 import type { AppDeps } from "./routes/deps.ts";
-import { type IngestRequest, ingest, MEASUREMENTS_PATH } from "./routes/measurements.ts";
+import { type IngestRequest, ingest, MEASUREMENTS_PATH } from "./routes/ingest.ts";
 
 /** The parts of an HTTP API (payload format 2.0) event that the write path reads. */
 interface HttpEvent {

@@ -11,7 +11,7 @@
 // rotation bumps it, and keys of other generations are refused (routes/auth.ts). Generation 1 is
 // the key of old, so unregistered turbines and turbines never rotated keep theirs.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { TURBINE_ID_PATTERN } from "../readings/schema.ts";
+import { TURBINE_ID_PATTERN } from "../readings/limits.ts";
 
 export type Principal =
   | { role: "turbine"; turbineId: string; keyGeneration: number }

@@ -1,11 +1,8 @@
 // Stored readings of one turbine (or of every turbine: the scheduled alarm evaluation) over a
 // time range, in time order.
-import {
-  READING_FIELDS,
-  READING_STATUSES,
-  type ReadingStatus,
-  type StoredReading,
-} from "../readings/schema.ts";
+import { READING_FIELDS } from "../readings/fields.ts";
+import { READING_STATUSES, type ReadingStatus } from "../readings/limits.ts";
+import type { StoredReading } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
 import { renderInfluxReadingsQuery } from "./influxql.ts";
 import { type QueryTarget, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";

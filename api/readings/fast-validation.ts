@@ -3,19 +3,18 @@
 // readings that certainly pass ReadingSchema, built from the schema's own constants, and
 // returns null for anything else so that zod decides and explains. A property test
 // (test/api/fast-validation.test.ts) holds the two to the same answers.
-import { measuresAreValid } from "./measures.ts";
+
+import { POWER_KW_RANGE, READING_FIELDS, WIND_SPEED_MS_RANGE } from "./fields.ts";
 import {
-  type IncomingReading,
   MAX_EPOCH_MS,
   MIN_EPOCH_MS,
-  POWER_KW_RANGE,
-  READING_FIELDS,
   READING_STATUSES,
   STATUS_CODE_MAX,
   STATUS_CODE_MIN,
   TURBINE_ID_PATTERN,
-  WIND_SPEED_MS_RANGE,
-} from "./schema.ts";
+} from "./limits.ts";
+import { measuresAreValid } from "./measures.ts";
+import type { IncomingReading } from "./schema.ts";
 
 const FIELDS: ReadonlySet<string> = new Set(READING_FIELDS);
 const STATUSES: ReadonlySet<unknown> = new Set(READING_STATUSES);

@@ -4,6 +4,16 @@ import { z } from "@hono/zod-openapi";
 import { isWellFormed, NOT_WELL_FORMED } from "../unicode.ts";
 import { POWER_KW_RANGE, READING_FIELDS, WIND_SPEED_MS_RANGE } from "./fields.ts";
 import {
+  MAX_EPOCH_MS,
+  MAX_READINGS_PER_REQUEST,
+  MAX_TAGS,
+  MIN_EPOCH_MS,
+  READING_STATUSES,
+  STATUS_CODE_MAX,
+  STATUS_CODE_MIN,
+  TURBINE_ID_PATTERN,
+} from "./limits.ts";
+import {
   GENERIC_MEASURE_BOUND,
   MAX_MEASURE_BYTES,
   MAX_MEASURES_PER_READING,
@@ -12,18 +22,21 @@ import {
   measureProblems,
 } from "./measures.ts";
 
-export const MAX_READINGS_PER_REQUEST = 1000;
-export const MAX_TAGS = 16;
-
-export const READING_STATUSES = ["producing", "idle", "curtailed", "fault", "maintenance"] as const;
-export type ReadingStatus = (typeof READING_STATUSES)[number];
-
 export { READING_FIELDS } from "./fields.ts";
+export {
+  MAX_EPOCH_MS,
+  MAX_READINGS_PER_REQUEST,
+  MAX_TAGS,
+  MIN_EPOCH_MS,
+  READING_STATUSES,
+  type ReadingStatus,
+  STATUS_CODE_MAX,
+  STATUS_CODE_MIN,
+  TURBINE_ID_PATTERN,
+} from "./limits.ts";
 
 // Names a tag may not take: the reading's own fields, or names Timestream reserves.
 const RESERVED_TAG_NAMES = new Set<string>([...READING_FIELDS, "measure_name", "measure_value"]);
-
-export const TURBINE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export const TurbineIdSchema = z
   .string()
@@ -33,9 +46,6 @@ export const TurbineIdSchema = z
 const TIME_FORMAT =
   "must be an RFC 3339 timestamp such as 2026-11-23T10:00:00Z or epoch milliseconds";
 
-// Epoch milliseconds between 2000 and year 5138; anything else is a unit mistake (seconds, µs).
-export const MIN_EPOCH_MS = 946_684_800_000;
-export const MAX_EPOCH_MS = 99_999_999_999_999;
 const EpochMillisSchema = z
   .number()
   .int("epoch milliseconds must be a whole number")
@@ -91,10 +101,6 @@ export function tagProblems(tags: unknown): { tag?: string; message: string }[] 
   }
   return problems;
 }
-
-/** SCADA status codes as a 32-bit signed integer (what every SCADA system and store holds). */
-export const STATUS_CODE_MIN = -2_147_483_648;
-export const STATUS_CODE_MAX = 2_147_483_647;
 
 const vocabulary = Object.entries(MEASURE_VOCABULARY)
   .map(([name, r]) => `${name} (${r.iec ? `${r.iec}, ` : ""}${r.min}..${r.max} ${r.unit})`)

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { crc32 } from "node:zlib";
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files.ts";
-import { READING_STATUSES } from "../readings/schema.ts";
+import { READING_STATUSES } from "../readings/limits.ts";
 import type { Reading } from "./port.ts";
 
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;

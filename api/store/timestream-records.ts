@@ -5,7 +5,7 @@
 // time in milliseconds, and the reading's version as the record's Version (Timestream replaces
 // a record only for a higher Version: the contract's own rule).
 import type { _Record, Dimension, MeasureValue } from "@aws-sdk/client-timestream-write";
-import { READING_FIELDS } from "../readings/schema.ts";
+import { READING_FIELDS } from "../readings/fields.ts";
 import { turbineDimensions } from "../registry/dimensions.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
 import type { QueryRow, Reading } from "./port.ts";

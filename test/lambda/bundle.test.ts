@@ -64,7 +64,9 @@ async function coldContainer(
         .catch((error) => ({ error: error.message })));
     // Node loads its fetch classes (undici) on the first use of Request, Response or Headers.
     const undici = process.moduleLoadList.some((name) => name.includes("undici"));
-    console.log(JSON.stringify({ answers, undici }));`;
+    // zod marks its first load on globalThis (zod/v4/core/core.js).
+    const zod = "__zod_globalConfig" in globalThis;
+    console.log(JSON.stringify({ answers, undici, zod }));`;
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--input-type=module", "-e", script],
@@ -89,9 +91,10 @@ async function coldContainer(
   );
   // The answers are the last line (a scheduled run logs a line of its own before).
   const last = stdout.trim().split("\n").at(-1) as string;
-  const { answers, undici } = JSON.parse(last) as {
+  const { answers, undici, zod } = JSON.parse(last) as {
     answers: { statusCode?: number; body?: string; error?: string }[];
     undici: boolean;
+    zod: boolean;
   };
   return Object.assign(
     answers.map((answer) =>
@@ -101,7 +104,7 @@ async function coldContainer(
           ? { result: answer as Record<string, unknown> }
           : { status: answer.statusCode, body: JSON.parse(answer.body as string) },
     ),
-    { undici },
+    { undici, zod },
   );
 }
 
@@ -184,7 +187,7 @@ describe("the deployed Lambda asset", () => {
     ]);
   }, 60_000);
 
-  it("answers a turbine's first readings without Hono's web Request and Response", async () => {
+  it("answers a turbine's first readings without Hono's web Request and Response, or zod", async () => {
     const time = Date.now() - 60_000;
     const answers = await coldContainer([
       {
@@ -194,12 +197,17 @@ describe("the deployed Lambda asset", () => {
       },
     ]);
     expect(answers[0]).toMatchObject({ status: 200, body: { accepted: 1 } });
-    // Loading them is about a tenth of a cold start (README, Performance).
+    // Loading each is about a tenth of a cold start (README, Performance).
     expect(answers.undici).toBe(false);
-    const [read] = await coldContainer([
+    expect(answers.zod).toBe(false);
+    // A bad reading needs the schemas for its 422; a read needs the app, and both load.
+    const after = await coldContainer([
+      { method: "POST", path: "/v1/measurements", body: { turbine_id: "bundle-2", power_kw: "x" } },
       { method: "GET", path: "/v1/turbines/bundle-2/measurements" },
     ]);
-    expect(read?.status).toBe(200);
+    expect(after[0]).toMatchObject({ status: 422 });
+    expect(after[1]?.status).toBe(200);
+    expect([after.undici, after.zod]).toEqual([true, true]);
   }, 30_000);
 
   it("answers its OpenAPI document, which no part left out of the bundle is needed for", async () => {

@@ -1,0 +1,217 @@
+// POST /v1/measurements: the turbine's write path, whichever server carries the request: Hono's
+// route (api/routes/measurements.ts, which also documents it), the Node server's direct route
+// (api/ingest-listener.ts) and the Lambda's (api/lambda-ingest.ts).
+//
+// The body is read by hand rather than by the zod-openapi validator, because the contract needs
+// checks in a fixed order that a validator middleware cannot give: key (401), a reader key (403),
+// media type (415), size and shape (413, before JSON.parse builds anything), gzip and JSON (400),
+// a turbine key naming another turbine (403), schema (422, the first 100 errors, nothing stored),
+// then the store.
+//
+// Nothing here imports zod: readings that pass the fast check (api/readings/fast-validation.ts),
+// nearly all of them, never need it, and on a cold Lambda building zod and the contract's schemas
+// is about a tenth of a first write. A body the fast check refuses is judged by the schemas
+// (./ingest-validation.ts), imported then.
+import { mayWrite, type Principal } from "../auth/keys.ts";
+import { isAnswer, problemResponse } from "../problem.ts";
+import { plainValidReadings } from "../readings/fast-validation.ts";
+import { MAX_READINGS_PER_REQUEST } from "../readings/limits.ts";
+import {
+  BodyError,
+  ClientGoneError,
+  checkContentType,
+  decodeBody,
+  parseJson,
+} from "../readings/request-body.ts";
+import type { IncomingReading, IngestResult } from "../readings/schema.ts";
+import { checkWriteWindow, summarizeOutcomes, toStoredReading } from "../readings/to-store.ts";
+import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
+import {
+  MeasureLimitError,
+  type Reading,
+  StoreUnavailableError,
+  type WriteOutcome,
+} from "../store/port.ts";
+import { mayHoldLoneSurrogate } from "../unicode.ts";
+import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import type { AppDeps, ReadingRejection } from "./deps.ts";
+import { storeUnavailable } from "./store-unavailable.ts";
+
+export const MEASUREMENTS_PATH = "/v1/measurements";
+
+/** The readings of a valid body, one reading or a batch. */
+export interface IncomingBatch {
+  readings: IncomingReading[];
+}
+
+/**
+ * What the write path needs of one HTTP request, whichever server carries it: Hono's router
+ * (Lambda, tests through app.request) or the Node server's direct route for this one path
+ * (api/ingest-listener.ts), which skips building a web Request and Response per reading.
+ */
+export interface IngestRequest {
+  /** A request header by lower-case name, repeated values joined by ", " (as Headers.get). */
+  header(name: string): string | undefined;
+  /** The body as sent, refusing more than MAX_BODY_BYTES (api/readings/request-body.ts). */
+  readBody(): Promise<Buffer>;
+  /** True once the client has closed the connection: nobody waits for the answer. */
+  gone(): boolean;
+  /** The runtime's environment (Hono's c.env), where the caller's address is found. */
+  env: unknown;
+}
+
+/** POST /v1/measurements: the answer, as the problem to send or the 200's result. */
+export async function ingest(
+  request: IngestRequest,
+  deps: AppDeps,
+): Promise<Response | IngestResult> {
+  const principal = await authenticate(request, deps);
+  if (isAnswer(principal)) return principal;
+  // A reader key can never write: refused before its body costs anything.
+  if (principal.role === "reader") {
+    return forbidden(`${describePrincipal(principal)} may not write readings.`);
+  }
+
+  let body: unknown;
+  let surrogates = false;
+  try {
+    checkContentType(request.header("content-type"));
+    const wire = await request.readBody();
+    const raw = await decodeBody(wire, request.header("content-encoding"), request.gone);
+    body = parseJson(raw);
+    surrogates = mayHoldLoneSurrogate(raw);
+    if (request.gone()) throw new ClientGoneError();
+  } catch (error) {
+    if (error instanceof BodyError) {
+      return problemResponse(error.status, error.slug, error.title, error.message);
+    }
+    if (error instanceof ClientGoneError || request.gone()) return clientGone();
+    throw error;
+  }
+
+  // A turbine key naming another turbine is refused before the (costlier) schema check.
+  const denied = deniedTurbine(principal, body);
+  if (denied !== undefined) return deniedWrite(principal, denied);
+
+  const batch = await validateBody(body, surrogates);
+  if (isAnswer(batch)) return batch;
+
+  const deniedValid = batch.readings.find((reading) => !mayWrite(principal, reading.turbine_id));
+  if (deniedValid) return deniedWrite(principal, deniedValid.turbine_id);
+  if (request.gone()) return clientGone();
+
+  // The registry entries go to the store (cloud stores write them as dimensions).
+  const turbines = await turbinesOf(deps.registry, batch.readings);
+  if (deps.requireRegistered) {
+    const missing = [...new Set(batch.readings.map((r) => r.turbine_id))].filter(
+      (id) => !turbines.has(id),
+    );
+    if (missing.length > 0) return forbidden(unregisteredDetail(missing));
+  }
+
+  const now = deps.now();
+  const outcomes: { index: number; outcome: WriteOutcome; detail?: string }[] = [];
+  const toWrite: { index: number; reading: ReturnType<typeof toStoredReading> }[] = [];
+  const converted: Reading[] = [];
+  batch.readings.forEach((incoming, index) => {
+    const reading = toStoredReading(incoming, now);
+    converted.push(reading);
+    const window = checkWriteWindow(reading.time, now, deps.store.writeWindow);
+    if (window.ok) toWrite.push({ index, reading });
+    else outcomes.push({ index, outcome: window.reason, detail: window.detail });
+  });
+
+  try {
+    const stored = await deps.store.write(
+      toWrite.map((entry) => entry.reading),
+      now,
+      turbines,
+    );
+    stored.forEach((outcome, i) => {
+      outcomes.push({ index: toWrite[i]?.index ?? i, outcome });
+    });
+  } catch (error) {
+    if (error instanceof MeasureLimitError) {
+      return problemResponse(422, "measure-limit", "Too many measure names", error.message);
+    }
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return storeUnavailable(
+      error,
+      "The readings were not stored: the store cannot take writes right now. Send the same request again after Retry-After seconds; re-sends are never stored twice.",
+    );
+  }
+  await notifyLive(deps, converted, outcomes);
+  return summarizeOutcomes(outcomes);
+}
+
+/** The answer to a client that has gone: nobody reads it, so it costs nothing to build. */
+function clientGone(): Response {
+  return new Response(null, { status: 499 });
+}
+
+function deniedWrite(principal: Principal, turbineId: string): Response {
+  return forbidden(
+    `${describePrincipal(principal)} may not write readings of turbine "${turbineId}". ` +
+      "Use that turbine's own key, or the operator key for gateways.",
+  );
+}
+
+/** The first turbine_id (a string, valid or not) a turbine key may not write, before validation. */
+function deniedTurbine(principal: Principal, body: unknown): string | undefined {
+  if (principal.role !== "turbine" || typeof body !== "object" || body === null) return undefined;
+  const readings = (body as { readings?: unknown }).readings;
+  const list = Array.isArray(readings) ? readings : [body];
+  for (const reading of list) {
+    const id = (reading as { turbine_id?: unknown } | null)?.turbine_id;
+    if (typeof id === "string" && !mayWrite(principal, id)) return id;
+  }
+  return undefined;
+}
+
+/** Hands the answer's accepted and rejected readings to the live feed, if one listens. */
+function notifyLive(
+  deps: AppDeps,
+  readings: Reading[],
+  outcomes: { index: number; outcome: WriteOutcome }[],
+): Promise<void> | undefined {
+  if (!deps.onReadingsStored && !deps.onReadingsRejected) return;
+  try {
+    const accepted: Reading[] = [];
+    const rejected: ReadingRejection[] = [];
+    for (const { index, outcome } of outcomes) {
+      const reading = readings[index];
+      if (!reading || outcome === "duplicate") continue;
+      if (outcome === "accepted") accepted.push(reading);
+      else {
+        const reason = typeof outcome === "string" ? outcome : outcome.reason;
+        rejected.push({ turbine_id: reading.turbine_id, time: reading.time, reason });
+      }
+    }
+    if (accepted.length > 0) deps.onReadingsStored?.(accepted);
+    if (rejected.length > 0) {
+      // Locally a push; on Lambda a counter write the answer waits for (api/routes/deps.ts).
+      const counted = deps.onReadingsRejected?.(rejected);
+      if (counted) return counted.catch(liveFailed);
+    }
+  } catch (error) {
+    liveFailed(error);
+  }
+}
+
+// The readings are stored and acknowledged; a broken live view must not change that.
+function liveFailed(error: unknown): void {
+  console.error("gust: the live feed failed on stored readings:", error);
+}
+
+/**
+ * One reading or a batch, as a batch, or the problem with it. Bodies the fast check takes are
+ * the same readings the schemas would give (test/api/fast-validation.test.ts).
+ */
+async function validateBody(
+  body: unknown,
+  mayHoldSurrogates: boolean,
+): Promise<IncomingBatch | Response> {
+  const plain = plainValidReadings(body, MAX_READINGS_PER_REQUEST);
+  if (plain) return { readings: plain };
+  return (await import("./ingest-validation.ts")).validateBySchema(body, mayHoldSurrogates);
+}
