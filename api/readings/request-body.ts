@@ -69,6 +69,8 @@ export async function readLimited(stream: AsyncIterable<Uint8Array>): Promise<Bu
  * than the rest of reading a small body. A body in one chunk is not copied.
  */
 export function readRequestBody(request: Readable): Promise<Buffer> {
+  // A client that left while the key was checked: no event would ever come.
+  if (request.destroyed) return Promise.reject(new ClientGoneError());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
