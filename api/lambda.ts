@@ -1,9 +1,9 @@
 // The Lambda entry point. One function serves every kind of event it is sent, and a container
 // loads only what the kind of event in hand needs: each kind's code is a dynamic import, so the
 // asset carries it in chunks of its own (infra/lambda-bundle.ts), loaded on the container's first
-// event of that kind. An HTTP API request loads the app (Hono, zod, the routes, the store
-// clients); a kind that needs no app (a schedule, say) adds an entry to EVENT_KINDS with its own
-// module and never loads the app's chunks. (The alarms' schedule is a function of its own,
+// event of that kind. An HTTP API request loads the API's handler (api/lambda-handler.ts); a kind
+// added here gets its own module and never loads the API's chunks. (The alarm schedule is a
+// function of its own, api/lambda-schedule.ts, so that its IAM and timeout are its own too.) (The alarms' schedule is a function of its own,
 // api/lambda-schedule.ts: its own IAM, timeout and asset; see infra/alarm-schedule.ts.)
 //
 // Each kind's handler is built once per container. A build that fails (a missing secret or
