@@ -40,6 +40,11 @@ export interface LocalServerOptions {
   requestTimeoutMs?: number;
   /** Alarm rules and webhook settings (default: process.env); see README, Alarms. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * false: ingest does not feed the live view and the alarm engine (they still answer, with what
+   * they saw before). Only for the ingest benchmark's baseline of what those hooks cost ingest.
+   */
+  liveHooks?: boolean;
 }
 
 export interface LocalServer {
@@ -93,6 +98,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     now: options.now,
     parquet: duckDbParquetWriter(),
     ...live.deps,
+    ...(options.liveHooks === false
+      ? { onReadingsStored: undefined, onReadingsRejected: undefined }
+      : {}),
   });
   const app = appFor(deps);
   const host = options.host ?? "127.0.0.1";

@@ -160,6 +160,11 @@ export const bench: Benchmark = async (log) => {
       PORT: "0",
       API_KEY_SECRET: SECRET,
     });
+    const noLiveDir = join(dataDir, "without-live");
+    const gustWithoutLive = await startChild(["test/bench/gust-without-live-server.ts"], {
+      DATA_DIR: noLiveDir,
+      API_KEY_SECRET: SECRET,
+    });
     // Single readings: bare, the app alone and gust take turns, twice, so that a noisy moment on
     // this shared machine does not decide the ratio; each figure is the mean of its two runs.
     const bareRuns: LoadResult[] = [];
@@ -196,7 +201,28 @@ export const bench: Benchmark = async (log) => {
     log(`  InfluxDB /write: ${describe(influxBatch, BATCH)}`);
     const wideBatch = await measure(gust.url, wideBatchBody);
     log(`  gust, 20 measures a reading: ${describe(wideBatch, BATCH)}`);
-    await Promise.all([stop(bare.child), stop(appOnly.child), stop(gust.child)]);
+    // The live view's and alarms' cost to ingest: gust with and without those hooks, taking
+    // turns twice (new turbines the second time) so that a noisy moment does not decide it.
+    const withLiveRuns = [batch];
+    const withoutLiveRuns: LoadResult[] = [];
+    for (const round of ["bench", "again"]) {
+      withoutLiveRuns.push(await measure(gustWithoutLive.url, batchBody, round));
+      log(
+        `  gust without the live and alarm hooks: ${describe(withoutLiveRuns.at(-1) as LoadResult, BATCH)}`,
+      );
+      if (round === "bench") {
+        withLiveRuns.push(await measure(gust.url, batchBody, "again"));
+        log(`  gust again: ${describe(withLiveRuns.at(-1) as LoadResult, BATCH)}`);
+      }
+    }
+    const withLive = meanOf(withLiveRuns);
+    const withoutLive = meanOf(withoutLiveRuns);
+    await Promise.all([
+      stop(bare.child),
+      stop(appOnly.child),
+      stop(gust.child),
+      stop(gustWithoutLive.child),
+    ]);
 
     const singleRatio = single.requestsPerSecond / bareSingle.requestsPerSecond;
     const singleVsInflux = single.requestsPerSecond / influxSingle.requestsPerSecond;
@@ -283,6 +309,15 @@ export const bench: Benchmark = async (log) => {
         value: wideCost,
         unit: "x",
         target: { text: "<= 2x", met: wideCost <= 2 },
+      },
+      {
+        name: `ingest ${BATCH} readings/request, live view and alarms fed`,
+        value: withLive.requestsPerSecond * BATCH,
+        unit: "readings/s",
+        ratio: {
+          value: withLive.requestsPerSecond / withoutLive.requestsPerSecond,
+          of: "gust without those hooks",
+        },
       },
       { name: `ingest ${BATCH} readings/request, p50 latency`, value: batch.p50Ms, unit: "ms" },
       { name: `ingest ${BATCH} readings/request, p99 latency`, value: batch.p99Ms, unit: "ms" },
