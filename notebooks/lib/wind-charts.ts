@@ -89,7 +89,9 @@ export function modelPowerCurvesChart(
             },
             opacity: {
               field: "thin",
-              type: "nominal",
+              // Ordinal: the two kinds of bin have an order (complete first), and vega-lite
+              // warns against opacity on an unsorted (nominal) field.
+              type: "ordinal",
               scale: { domain: ["complete", "thin (< 30 min)"], range: [1, 0.3] },
               title: "bin",
             },
