@@ -16,9 +16,11 @@ export const READING_COLUMNS = [
 export const READING_FIELDS = [...READING_COLUMNS, "measures", "tags"] as const;
 
 /**
- * Physically sensible ranges: the largest turbines built are rated about 26 MW, so 100 MW either
- * way is a unit mistake (W for kW) or garbage, never a reading; the strongest gust ever measured
- * is 113 m/s, and no anemometer on a turbine reads beyond 100.
+ * Physically sensible ranges. A reading may be a whole wind farm's output sent by its gateway
+ * (the simulator's default: one reading per project, up to ~500 MW in the Dutch fleet), and the
+ * largest farms are rated about 1.5 GW, so 2 GW either way is garbage or a unit mistake (a 2 MW
+ * turbine's output in W), never a reading. The strongest gust ever measured is 113 m/s, and no
+ * anemometer on a turbine reads beyond 100.
  */
-export const POWER_KW_RANGE = { min: -100_000, max: 100_000 } as const;
+export const POWER_KW_RANGE = { min: -2_000_000, max: 2_000_000 } as const;
 export const WIND_SPEED_MS_RANGE = { min: 0, max: 100 } as const;

@@ -171,8 +171,8 @@ describe("parsing bombs", () => {
 describe("bounded measures", () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ["the largest double", { power_kw: Number.MAX_VALUE }, "/power_kw"],
-    ["100 MW and a bit", { power_kw: 100_000.5 }, "/power_kw"],
-    ["minus 100 MW and a bit", { power_kw: -100_001 }, "/power_kw"],
+    ["2 GW and a bit", { power_kw: 2_000_000.5 }, "/power_kw"],
+    ["minus 2 GW and a bit", { power_kw: -2_000_001 }, "/power_kw"],
     ["a wind over 100 m/s", { wind_speed_ms: 100.01 }, "/wind_speed_ms"],
     ["a negative wind", { wind_speed_ms: -0.5 }, "/wind_speed_ms"],
   ];
@@ -185,8 +185,8 @@ describe("bounded measures", () => {
   it("takes the edges of the ranges", async () => {
     const answer = await server.post({
       readings: [
-        reading("range-1", 1, { power_kw: 100_000, wind_speed_ms: 100 }),
-        reading("range-1", 2, { power_kw: -100_000, wind_speed_ms: 0 }),
+        reading("range-1", 1, { power_kw: 2_000_000, wind_speed_ms: 100 }),
+        reading("range-1", 2, { power_kw: -2_000_000, wind_speed_ms: 0 }),
       ],
     });
     expect(answer.body.accepted).toBe(2);

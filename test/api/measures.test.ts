@@ -66,8 +66,8 @@ describe("measures and status_code", () => {
       [{ measures: { ambient_temperature_c: -80 } }, "/measures/ambient_temperature_c"],
       [{ measures: { power_kw_std: -1 } }, "/measures/power_kw_std"],
       [{ measures: { wind_speed_ms_max: 101 } }, "/measures/wind_speed_ms_max"],
-      // A statistic shares its channel's range: power_kw stops at 100,000 kW, so does its max.
-      [{ measures: { power_kw_max: 150_000 } }, "/measures/power_kw_max"],
+      // A statistic shares its channel's range: power_kw stops at 2 GW, so does its max.
+      [{ measures: { power_kw_max: 2_500_000 } }, "/measures/power_kw_max"],
       [{ measures: { anything_else: 1.7e308 } }, "/measures/anything_else"],
       [{ measures: { constructor_min: 1e300 } }, "/measures/constructor_min"],
       [{ measures: many }, "/measures"],

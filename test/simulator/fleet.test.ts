@@ -1,5 +1,6 @@
 // The generated fleet is calibrated to CBS 2020 and deterministic; CSV fleets fail clearly.
 import { describe, expect, it } from "vitest";
+import { POWER_KW_RANGE } from "../../api/readings/fields.ts";
 import { CBS_2020, fleetCapacityKw, generateFleet } from "../../simulator/fleet.ts";
 import { FLEET_CSV_COLUMNS, parseFleetCsv } from "../../simulator/fleet-csv.ts";
 import { projectEntry } from "../../simulator/fleet-registry.ts";
@@ -11,6 +12,14 @@ describe("generated fleet", () => {
     expect(fleet).toHaveLength(CBS_2020.projects);
     expect(fleet.reduce((sum, p) => sum + p.turbines, 0)).toBe(CBS_2020.turbines);
     expect(Math.abs(fleetCapacityKw(fleet) / 1000 - CBS_2020.megawatts)).toBeLessThan(10);
+  });
+
+  it("sends every project's full output within the contract's power range", () => {
+    // One reading per project is the farm's output: the largest (hundreds of MW) must not be a
+    // 422, as it was when the range stopped at 100 MW and \`npm start\` lost those readings.
+    const largest = Math.max(...fleet.map((p) => projectEntry(p).rated_kw));
+    expect(largest).toBeGreaterThan(100_000);
+    expect(largest).toBeLessThanOrEqual(POWER_KW_RANGE.max);
   });
 
   it("has Flevoland largest, then Groningen and Fryslân", () => {
