@@ -5,7 +5,7 @@ import { problemResponse } from "../problem.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { QueryTimeSchema } from "./query-params.ts";
+import { fromNotBeforeTo, QueryTimeSchema } from "./query-params.ts";
 
 const problem = (description: string) => ({
   description,
@@ -67,9 +67,7 @@ export function registerAlarmRoutes(app: GustApp, deps: AppDeps): void {
     if (principal instanceof Response) return principal as never;
     const query = c.req.valid("query");
     if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
-      return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {
-        errors: [{ pointer: "/from", detail: "must be before `to`" }],
-      }) as never;
+      return fromNotBeforeTo() as never;
     }
     if (!deps.alarms) {
       return problemResponse(

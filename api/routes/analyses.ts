@@ -18,7 +18,7 @@ import { canNormaliseDensity } from "../queries/scada.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { QueryTimeSchema } from "./query-params.ts";
+import { QueryTimeSchema, queryRange } from "./query-params.ts";
 import { FormatSchema, tabularContent, tabularResponse } from "./tabular.ts";
 
 const DEFAULT_RANGE_MS = 7 * 86_400_000;
@@ -169,20 +169,11 @@ export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
     app.openapi(route, async (c) => {
       const principal = await authenticateFleetReader(c, deps, "read fleet analyses");
       if (principal instanceof Response) return principal as never;
-      const { from, to, turbine_id, project, model, format } = c.req.valid("query");
-      const end = to ?? deps.now();
-      const start = from ?? end - DEFAULT_RANGE_MS;
-      if (start >= end) {
-        return problemResponse(
-          422,
-          "validation",
-          "Invalid request",
-          "`from` must be before `to`.",
-          {
-            errors: [{ pointer: "/from", detail: "must be before to" }],
-          },
-        ) as never;
-      }
+      const params = c.req.valid("query");
+      const { turbine_id, project, model, format } = params;
+      const range = queryRange(params, deps.now(), DEFAULT_RANGE_MS);
+      if (range instanceof Response) return range as never;
+      const { from: start, to: end } = range;
       if (end - start > MAX_ANALYSIS_RANGE_MS) {
         return problemResponse(
           422,

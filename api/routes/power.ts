@@ -16,7 +16,7 @@ import { ProblemSchema } from "../readings/schema.ts";
 import { itemsThatFit, MAX_ANSWER_BYTES } from "./answer-size.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { QueryTimeSchema } from "./query-params.ts";
+import { QueryTimeSchema, queryRange } from "./query-params.ts";
 import { FormatSchema, tabularResponse } from "./tabular.ts";
 
 /** The most bins one export answers; longer ranges need a coarser `every`. */
@@ -106,14 +106,11 @@ export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(route, async (c) => {
     const principal = await authenticateFleetReader(c, deps, "read fleet power");
     if (principal instanceof Response) return principal as never;
-    const { from, to, every, by, format } = c.req.valid("query");
-    const end = to ?? deps.now();
-    const start = from ?? end - DEFAULT_RANGE_MS;
-    if (start >= end) {
-      return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {
-        errors: [{ pointer: "/from", detail: "must be before to" }],
-      }) as never;
-    }
+    const params = c.req.valid("query");
+    const { every, by, format } = params;
+    const range = queryRange(params, deps.now(), DEFAULT_RANGE_MS);
+    if (range instanceof Response) return range as never;
+    const { from: start, to: end } = range;
     const bins = binCount(start, end, every);
     if (bins > MAX_POWER_BINS) {
       return problemResponse(

@@ -1,5 +1,6 @@
 // Query-string parameters shared by the read routes.
 import { z } from "@hono/zod-openapi";
+import { problemResponse } from "../problem.ts";
 import { MAX_EPOCH_MS } from "../readings/schema.ts";
 
 /** Query times run from 1970 to the latest time a reading may have (year 5138): every such time is a Date. */
@@ -29,3 +30,24 @@ export const QueryTimeSchema = z
     return ms;
   })
   .openapi({ type: "string", example: "2026-11-23T00:00:00Z" });
+
+/** The 422 for a query whose `from` is not before its `to`. */
+export function fromNotBeforeTo(): Response {
+  return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {
+    errors: [{ pointer: "/from", detail: "must be before `to`" }],
+  });
+}
+
+/**
+ * The [from, to) a fleet read covers: `to` defaults to now and `from` to `defaultMs` before
+ * `to`; a 422 when `from` is not before `to`.
+ */
+export function queryRange(
+  query: { from?: number; to?: number },
+  now: number,
+  defaultMs: number,
+): { from: number; to: number } | Response {
+  const to = query.to ?? now;
+  const from = query.from ?? to - defaultMs;
+  return from < to ? { from, to } : fromNotBeforeTo();
+}

@@ -11,7 +11,7 @@ import { ProblemSchema } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { QueryTimeSchema } from "./query-params.ts";
+import { QueryTimeSchema, queryRange } from "./query-params.ts";
 import { parquetUnavailable } from "./tabular.ts";
 
 /** The most readings one export holds: a longer period answers 422 and says to split it. */
@@ -90,15 +90,10 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
   app.openapi(route, async (c) => {
     const principal = await authenticateFleetReader(c, deps, "export the fleet's readings");
     if (principal instanceof Response) return principal as never;
-    const { from, to, format } = c.req.valid("query");
-    const end = to ?? deps.now();
-    const start = from ?? end - DEFAULT_RANGE_MS;
-    if (start >= end) {
-      return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {
-        errors: [{ pointer: "/from", detail: "must be before to" }],
-      }) as never;
-    }
-    const range = { from: start, to: end };
+    const params = c.req.valid("query");
+    const { format } = params;
+    const range = queryRange(params, deps.now(), DEFAULT_RANGE_MS);
+    if (range instanceof Response) return range as never;
     const target = queryTarget(deps.store);
     const [count] = await deps.store.select(renderExportCountQuery(target, range));
     const total = Number(count?.n ?? 0);
@@ -107,7 +102,7 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
         422,
         "range-too-large",
         "Range too large",
-        `${withThousands(total)} readings from ${new Date(start).toISOString()} to ${new Date(end).toISOString()}, over the ${withThousands(MAX_EXPORT_READINGS)} one export holds: split the period (from/to).`,
+        `${withThousands(total)} readings from ${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}, over the ${withThousands(MAX_EXPORT_READINGS)} one export holds: split the period (from/to).`,
         { errors: [{ pointer: "/to", detail: `at most ${MAX_EXPORT_READINGS} readings` }] },
       ) as never;
     }
