@@ -170,23 +170,15 @@ export function turbineJson(turbine: RegisteredTurbine): z.infer<typeof TurbineS
 /** A turbine in a listing: the registry's fields (null when unregistered) and the store's view. */
 export const TurbineStatusSchema = z
   .object({
-    turbine_id: z.string(),
+    // The registry's fields; those a registry entry always has are null for an unregistered one.
+    ...registryFields,
     registered: z.boolean().openapi({
       description: "false: the turbine has sent readings but has no registry entry.",
     }),
-    name: z.string().nullable(),
-    project: z.string().nullable(),
-    model: z.string().nullable(),
-    rated_kw: z.number().nullable(),
-    hub_height_m: z.number().nullable(),
-    rotor_diameter_m: z.number().nullable(),
-    latitude: z.number().nullable(),
-    longitude: z.number().nullable(),
-    commissioned: z.string().nullable(),
-    tags: z.record(z.string(), z.string()),
+    rated_kw: registryFields.rated_kw.nullable(),
     etag: z.string().nullable(),
     updated_at: z.string().nullable(),
-    key_generation: z.number().int().nullable(),
+    key_generation: registryFields.key_generation.nullable(),
     last_seen: z.string().nullable().openapi({ description: "Time of the latest reading." }),
     status: z.enum(READING_STATUSES).nullable().openapi({
       description: "The status of the latest reading.",
