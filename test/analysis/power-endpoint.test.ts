@@ -118,10 +118,11 @@ describe("a range whose from is not before its to", () => {
   it.each(["/v1/power", "/v1/readings/export", "/v1/analyses/power-curve", "/v1/alarms"])(
     "is a 422 pointing at /from on %s",
     async (path) => {
-      for (const [from, to] of [
+      const reversedAndEmpty: [number, number][] = [
         [at("11:00"), at("10:00")],
         [at("10:00"), at("10:00")],
-      ]) {
+      ];
+      for (const [from, to] of reversedAndEmpty) {
         const answer = await fixtureServer().get(`${path}?from=${iso(from)}&to=${iso(to)}`);
         expect(answer.status).toBe(422);
         expect(answer.body.errors.map((e: any) => e.pointer)).toEqual(["/from"]);
