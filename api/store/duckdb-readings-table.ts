@@ -10,27 +10,17 @@
 //
 // Rows go in as columnar data chunks through DuckDB's appender: 1.5 µs a reading against 5.2 µs
 // for the JSON insert the store used before (measured in test/bench/ingest.ts's micro-benchmark
-// and in the issue). The compact key keeps repeated strings out of the row.
+// and in the issue). The compact key keeps repeated strings out of the row. The chunks are built
+// in duckdb-readings-chunk.ts.
 // There is no PRIMARY KEY on reading_rows: identity is enforced by the store
 // (api/store/duckdb-store.ts), the only writer of the file, which classifies every write in order;
 // an index would cost 40% of insert speed and memory in proportion to the table.
-import {
-  BIGINT,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBTimestampValue,
-  type DuckDBType,
-  type DuckDBVector,
-  INTEGER,
-  listValue,
-  TIMESTAMP,
-  VARCHAR,
-} from "@duckdb/node-api";
+import { type DuckDBConnection, listValue } from "@duckdb/node-api";
 import { READING_COLUMNS } from "../readings/fields.ts";
 import { MEASURE_NAME_PATTERN } from "../readings/measures.ts";
 import type { ReadingStatus } from "../readings/schema.ts";
 import type { TurbineFromReadings } from "../registry/from-reading-tags.ts";
+import { BASE_COLUMNS, CHUNK_ROWS, ReadingsChunks } from "./duckdb-readings-chunk.ts";
 import { timeSpan } from "./identity.ts";
 import type { Reading } from "./port.ts";
 
@@ -38,23 +28,7 @@ export const DUCKDB_TABLE = "readings";
 const ROWS = "reading_rows";
 const KEYS = "turbine_keys";
 
-/** The columns of reading_rows before the measures, in table order, with their chunk types. */
-const BASE_COLUMNS: readonly [string, DuckDBType][] = [
-  ["turbine_key", INTEGER],
-  ["time", TIMESTAMP],
-  ["power_kw", DOUBLE],
-  ["wind_speed_ms", DOUBLE],
-  ["status", VARCHAR],
-  ["status_code", INTEGER],
-  ["version", BIGINT],
-  ["tags", VARCHAR],
-];
 const BASE_NAMES: ReadonlySet<string> = new Set(BASE_COLUMNS.map(([name]) => name));
-/** Nearly every reading is version 1: one BigInt for all of them. */
-const FIRST_VERSION = 1n;
-/** A data chunk holds at most DuckDB's vector size of rows. */
-const CHUNK_ROWS = 2048;
-
 const CREATE_TABLES = [
   `CREATE TABLE IF NOT EXISTS ${KEYS} (
      turbine_key INTEGER PRIMARY KEY,
@@ -174,9 +148,10 @@ export class ReadingsTables {
       // An appender is bound to the table's columns at creation: one per apply, after the ALTERs.
       const appender = await connection.createAppender(ROWS);
       try {
+        const chunks = new ReadingsChunks(measures, keyOf);
         for (let start = 0; start < readings.length; start += CHUNK_ROWS) {
           const end = Math.min(start + CHUNK_ROWS, readings.length);
-          appender.appendDataChunk(readingsChunk(readings, start, end, keyOf, measures));
+          appender.appendDataChunk(chunks.chunk(readings, start, end));
         }
         appender.flushSync();
       } finally {
@@ -200,87 +175,6 @@ const IDENTITY_LIST =
 function measureColumn(name: string): string {
   if (!MEASURE_NAME_PATTERN.test(name)) throw new RangeError(`not a measure name: ${name}`);
   return `"${name}"`;
-}
-
-/**
- * Readings `from` .. `to`-1 as one columnar chunk in reading_rows' column order. Each column is
- * written straight into its vector by a loop of its own (no array of values in between, and each
- * loop's setItem sees one vector type, which the JIT inlines), so a measure costs one keyed read
- * and one typed-array store a reading.
- */
-function readingsChunk(
-  readings: readonly Reading[],
-  from: number,
-  to: number,
-  keyOf: (turbineId: string) => number,
-  measures: readonly string[],
-): DuckDBDataChunk {
-  const n = to - from;
-  const types = [...BASE_COLUMNS.map(([, type]) => type), ...measures.map(() => DOUBLE)];
-  const chunk = DuckDBDataChunk.create(types, n);
-  const at = (i: number) => readings[from + i] as Reading;
-  const keys = chunk.getColumnVector(0);
-  for (let i = 0; i < n; i++) keys.setItem(i, keyOf(at(i).turbine_id));
-  const times = chunk.getColumnVector(1);
-  for (let i = 0; i < n; i++)
-    times.setItem(i, new DuckDBTimestampValue(BigInt(at(i).time) * 1000n));
-  const power = chunk.getColumnVector(2);
-  for (let i = 0; i < n; i++) power.setItem(i, at(i).power_kw);
-  const wind = chunk.getColumnVector(3);
-  for (let i = 0; i < n; i++) wind.setItem(i, at(i).wind_speed_ms);
-  const status = chunk.getColumnVector(4);
-  for (let i = 0; i < n; i++) status.setItem(i, at(i).status);
-  const codes = chunk.getColumnVector(5);
-  if (allMissing(n, (i) => at(i).status_code === null)) setAllNull(codes, n);
-  else for (let i = 0; i < n; i++) codes.setItem(i, at(i).status_code);
-  const versions = chunk.getColumnVector(6);
-  for (let i = 0; i < n; i++) {
-    const version = at(i).version;
-    versions.setItem(i, version === 1 ? FIRST_VERSION : BigInt(version));
-  }
-  const tags = chunk.getColumnVector(7);
-  if (allMissing(n, (i) => isEmpty(at(i).tags))) setAllNull(tags, n);
-  else for (let i = 0; i < n; i++) tags.setItem(i, tagsText(at(i).tags));
-  for (let m = 0; m < measures.length; m++) {
-    const name = measures[m] as string;
-    const values = chunk.getColumnVector(BASE_COLUMNS.length + m);
-    if (allMissing(n, (i) => at(i).measures[name] === undefined)) setAllNull(values, n);
-    else for (let i = 0; i < n; i++) values.setItem(i, at(i).measures[name] ?? null);
-    values.flush();
-  }
-  for (const vector of [keys, times, power, wind, status, codes, versions, tags]) vector.flush();
-  return chunk;
-}
-
-function allMissing(n: number, missing: (i: number) => boolean): boolean {
-  for (let i = 0; i < n; i++) if (!missing(i)) return false;
-  return true;
-}
-
-function isEmpty(record: Record<string, string>): boolean {
-  for (const _ in record) return false;
-  return true;
-}
-
-/**
- * Makes every item of a fresh vector NULL. node-api marks a NULL one bit at a time with BigInt
- * arithmetic (several allocations each), which for the columns that are NULL throughout a chunk
- * (status_code and tags nearly always; a measure that the readings lack) cost more than the
- * values themselves. So the first item goes through the API, which creates the validity mask,
- * and the mask is then cleared in one fill. It relies on node-api 1.5's vector keeping that mask
- * as `validity.data` (a BigUint64Array); where it does not, every item goes through the API.
- */
-function setAllNull(vector: DuckDBVector, n: number): void {
-  if (n === 0) return;
-  vector.setItem(0, null);
-  const mask = (vector as unknown as { validity?: { data?: unknown } }).validity?.data;
-  if (mask instanceof BigUint64Array) mask.fill(0n);
-  else for (let i = 1; i < n; i++) vector.setItem(i, null);
-}
-
-function tagsText(tags: Record<string, string>): string | null {
-  for (const _ in tags) return JSON.stringify(tags);
-  return null;
 }
 
 /** The stored readings that share an identity with one of `readings`. */
