@@ -104,6 +104,20 @@ export class ReadingsTables {
     replaced: readonly Reading[],
   ): Promise<void> {
     if (readings.length === 0 && replaced.length === 0) return;
+    const plan = this.plan(readings);
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      await this.stage(connection, plan, replaced);
+      await connection.run("COMMIT");
+    } catch (error) {
+      await connection.run("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+    this.committed(plan);
+  }
+
+  /** The turbine keys and measure columns a batch of readings needs that the file lacks. */
+  plan(readings: readonly Reading[]): BatchPlan {
     const newKeys = new Map<string, number>();
     let nextKey = this.turbineKeys.size + 1;
     for (const { turbine_id } of readings) {
@@ -121,50 +135,73 @@ export class ReadingsTables {
         }
       }
     }
+    return { readings, newKeys, newMeasures };
+  }
+
+  /**
+   * Puts a planned batch into the transaction open on `connection` without ending it (see
+   * applyReadings). A batch that needs no new keys or columns only appends rows, which DuckDB
+   * lets several transactions do side by side; once the caller's COMMIT succeeds, `committed`
+   * makes the new keys and columns part of this picture.
+   */
+  async stage(
+    connection: DuckDBConnection,
+    plan: BatchPlan,
+    replaced: readonly Reading[],
+  ): Promise<void> {
+    const { readings, newKeys, newMeasures } = plan;
     const keyOf = (id: string) => (this.turbineKeys.get(id) ?? newKeys.get(id)) as number;
     const measures = [...this.measures, ...newMeasures];
-
-    await connection.run("BEGIN TRANSACTION");
-    try {
-      if (newKeys.size > 0) {
-        await connection.run(
-          `INSERT INTO ${KEYS} SELECT unnest($keys::INTEGER[]), unnest($ids::VARCHAR[])`,
-          { keys: listValue([...newKeys.values()]), ids: listValue([...newKeys.keys()]) },
-        );
-      }
-      for (const name of newMeasures) {
-        await connection.run(`ALTER TABLE ${ROWS} ADD COLUMN ${measureColumn(name)} DOUBLE`);
-      }
-      if (replaced.length > 0) {
-        await connection.run(
-          `DELETE FROM ${ROWS} r USING (${IDENTITY_LIST}) k
-            WHERE r.turbine_key = k.turbine_key AND r.time = k.time`,
-          {
-            keys: listValue(replaced.map((r) => this.turbineKeys.get(r.turbine_id) ?? -1)),
-            times: listValue(replaced.map((r) => BigInt(r.time))),
-          },
-        );
-      }
-      // An appender is bound to the table's columns at creation: one per apply, after the ALTERs.
-      const appender = await connection.createAppender(ROWS);
-      try {
-        const chunks = new ReadingsChunks(measures, keyOf);
-        for (let start = 0; start < readings.length; start += CHUNK_ROWS) {
-          const end = Math.min(start + CHUNK_ROWS, readings.length);
-          appender.appendDataChunk(chunks.chunk(readings, start, end));
-        }
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
-      await connection.run("COMMIT");
-    } catch (error) {
-      await connection.run("ROLLBACK").catch(() => undefined);
-      throw error;
+    if (newKeys.size > 0) {
+      await connection.run(
+        `INSERT INTO ${KEYS} SELECT unnest($keys::INTEGER[]), unnest($ids::VARCHAR[])`,
+        { keys: listValue([...newKeys.values()]), ids: listValue([...newKeys.keys()]) },
+      );
     }
-    for (const [id, key] of newKeys) this.turbineKeys.set(id, key);
-    this.measures.push(...newMeasures);
+    for (const name of newMeasures) {
+      await connection.run(`ALTER TABLE ${ROWS} ADD COLUMN ${measureColumn(name)} DOUBLE`);
+    }
+    if (replaced.length > 0) {
+      await connection.run(
+        `DELETE FROM ${ROWS} r USING (${IDENTITY_LIST}) k
+          WHERE r.turbine_key = k.turbine_key AND r.time = k.time`,
+        {
+          keys: listValue(replaced.map((r) => this.turbineKeys.get(r.turbine_id) ?? -1)),
+          times: listValue(replaced.map((r) => BigInt(r.time))),
+        },
+      );
+    }
+    // An appender is bound to the table's columns at creation: one per batch, after the ALTERs.
+    const appender = await connection.createAppender(ROWS);
+    try {
+      const chunks = new ReadingsChunks(measures, keyOf);
+      for (let start = 0; start < readings.length; start += CHUNK_ROWS) {
+        const end = Math.min(start + CHUNK_ROWS, readings.length);
+        appender.appendDataChunk(chunks.chunk(readings, start, end));
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
   }
+
+  /** Makes a batch's new keys and columns part of this picture once its transaction commits. */
+  committed(plan: BatchPlan): void {
+    for (const [id, key] of plan.newKeys) this.turbineKeys.set(id, key);
+    this.measures.push(...plan.newMeasures);
+  }
+}
+
+/** A batch of readings and what it adds to the tables beyond rows. */
+export interface BatchPlan {
+  readings: readonly Reading[];
+  newKeys: ReadonlyMap<string, number>;
+  newMeasures: readonly string[];
+}
+
+/** Whether a planned batch only appends rows (it can then be staged beside others in flight). */
+export function appendsRowsOnly(plan: BatchPlan): boolean {
+  return plan.newKeys.size === 0 && plan.newMeasures.length === 0;
 }
 
 // The identities bound as two parallel lists ($keys, $times), as a table to join against.

@@ -1,14 +1,18 @@
 // The embedded store: one DuckDB file, the default everywhere but Lambda.
 //
-// A write goes through three steps. Concurrent requests are grouped (group commit): while one
+// A write goes through three steps. Concurrent requests are grouped (group commit): while a
 // group is being made durable, new requests queue up and go together in the next. A group is
 // classified against what is stored (new, duplicate, conflict, replacement), and its accepted
 // readings are appended to the ingest log (api/store/ingest-log.ts) and fdatasync'ed: only then
-// are its requests answered, so a 200 is durable. The logged readings wait in memory and reach
+// are its requests answered, so a 200 is durable. Two groups may be on their way to disk at
+// once (pipelining): the next is classified and written while the disk takes the last, and the
+// groups are answered in order, a group failing with any group before it that failed. The logged readings wait in memory and reach
 // the DuckDB file in bulk, many groups in one insert, because a DuckDB commit costs about a
 // millisecond of CPU however few rows it holds. A group large enough to carry that cost (batches
 // from gateways) skips the log and is committed to the DuckDB file directly, which writes each
-// reading to disk once less. Every query first waits until all acknowledged readings are in the
+// reading to disk once less; its rows go in through a transaction begun ahead on one of two
+// connections (api/store/duckdb-prebegun.ts), so that one group's rows are appended while the
+// last one commits. Every query first waits until all acknowledged readings are in the
 // file, so reads always see every 200.
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
@@ -16,7 +20,9 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ensurePrivateDir, makePrivate } from "../private-files.ts";
 import { MAX_MEASURE_COLUMNS } from "../readings/measures.ts";
 import { createTurbinesTable } from "../registry/duckdb-registry.ts";
+import { PrebegunTransactions } from "./duckdb-prebegun.ts";
 import {
+  appendsRowsOnly,
   DUCKDB_TABLE,
   type LayoutMigration,
   latestReadingTimes,
@@ -67,11 +73,33 @@ const DIRECT_AT_READINGS = 2_048;
  * event loop parses the requests of the next instead of every connection waiting on one commit.
  */
 const MAX_GROUP_READINGS = 16_384;
+/**
+ * How many groups may be on their way to disk at once. Two let the event loop prepare one group
+ * while the disk (or DuckDB's COMMIT) takes the other; more would only queue behind the disk.
+ */
+const GROUPS_IN_FLIGHT = 2;
 
 interface PendingWrite {
   readings: Reading[];
   resolve: (outcomes: WriteOutcome[]) => void;
   reject: (error: Error) => void;
+}
+
+/** A group that is classified and on its way to disk, not yet answered. */
+interface InFlightGroup {
+  /** Resolves once the group is durable, and only after every group before it is. */
+  durable: Promise<void>;
+  /** Settles once the group is answered (never rejects). */
+  answered: Promise<void>;
+  /** A direct group's accepted readings: in no table a query sees until its COMMIT. */
+  committing: readonly Reading[];
+}
+
+/** A classified group: its outcomes, and when it may be answered. */
+interface PreparedGroup {
+  outcomes: WriteOutcome[];
+  durable: Promise<void>;
+  committing: readonly Reading[];
 }
 
 /** An acknowledged reading that is not in the DuckDB file yet. */
@@ -119,6 +147,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const store = new DuckDbStore({
     instance,
     writer,
+    transactions: new PrebegunTransactions([await instance.connect(), await instance.connect()]),
     tables,
     applier: await instance.connect(),
     reader: await instance.connect(),
@@ -184,8 +213,10 @@ async function applyLeftoverLog(
 
 interface DuckDbStoreParts {
   instance: DuckDBInstance;
-  /** Classifies writes (identity lookups) and commits direct groups. */
+  /** Looks up stored readings while classifying, and commits groups that add keys or columns. */
   writer: DuckDBConnection;
+  /** Commit direct groups that only append rows, one while the next is prepared. */
+  transactions: PrebegunTransactions;
   tables: ReadingsTables;
   /** Puts logged readings into the file. */
   applier: DuckDBConnection;
@@ -218,6 +249,8 @@ export class DuckDbStore implements ReadingStore {
    */
   private readonly measureNames: Set<string>;
   private pending: PendingWrite[] = [];
+  /** Groups on their way to disk, oldest first. */
+  private inFlight: InFlightGroup[] = [];
   private draining = false;
   private closed = false;
   /**
@@ -290,22 +323,12 @@ export class DuckDbStore implements ReadingStore {
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
+      while (this.inFlight.length >= GROUPS_IN_FLIGHT) await this.inFlight[0]?.answered;
       const group = this.takeGroup();
       try {
-        const outcomes = await this.commit(group.flatMap((write) => write.readings));
-        let offset = 0;
-        for (const write of group) {
-          write.resolve(outcomes.slice(offset, offset + write.readings.length));
-          offset += write.readings.length;
-        }
+        this.answerWhenDurable(group, await this.prepare(group.flatMap((w) => w.readings)));
       } catch (error) {
-        const unavailable =
-          error instanceof StoreUnavailableError
-            ? error
-            : new StoreUnavailableError(
-                `the embedded store could not store the readings: ${errorText(error)}`,
-              );
-        for (const write of group) write.reject(unavailable);
+        for (const write of group) write.reject(unavailable(error));
       }
       // Between two groups no log append is under way: the safe moment to end a log segment.
       if (this.applyRequests.length > 0 || this.unappliedReadings >= APPLY_AT_READINGS) {
@@ -315,6 +338,33 @@ export class DuckDbStore implements ReadingStore {
     }
     this.draining = false;
     if (this.applyRequests.length > 0) this.settleRequests(this.startApply());
+  }
+
+  /** Answers the group's writes once it is durable, or fails them all. */
+  private answerWhenDurable(group: PendingWrite[], prepared: PreparedGroup): void {
+    const { outcomes, durable, committing } = prepared;
+    const answered = durable.then(
+      () => {
+        let offset = 0;
+        for (const write of group) {
+          write.resolve(outcomes.slice(offset, offset + write.readings.length));
+          offset += write.readings.length;
+        }
+      },
+      (error) => {
+        for (const write of group) write.reject(unavailable(error));
+      },
+    );
+    const entry: InFlightGroup = { durable, committing, answered };
+    this.inFlight.push(entry);
+    entry.answered = answered.then(() => {
+      this.inFlight = this.inFlight.filter((other) => other !== entry);
+    });
+  }
+
+  /** Settles once every group now in flight is durable, rejecting if one of them failed. */
+  private inFlightDurable(): Promise<void> {
+    return this.inFlight.at(-1)?.durable ?? Promise.resolve();
   }
 
   /** The next group: the oldest pending writes, up to about MAX_GROUP_READINGS readings. */
@@ -347,13 +397,15 @@ export class DuckDbStore implements ReadingStore {
     throw new StoreUnavailableError(this.fileLost, 60);
   }
 
-  /** Classifies one group of readings, makes the accepted ones durable, returns the outcomes. */
-  private async commit(readings: Reading[]): Promise<WriteOutcome[]> {
+  /**
+   * Classifies one group of readings and starts making the accepted ones durable: returns the
+   * outcomes and a promise that resolves once the group may be answered (after every group in
+   * flight before it; it rejects if one of those failed, whose readings it may have been
+   * classified against).
+   */
+  private async prepare(readings: Reading[]): Promise<PreparedGroup> {
     this.checkFile();
     const direct = readings.length >= DIRECT_AT_READINGS;
-    // Before a direct commit the file catches up with the log, so that writes stay in order;
-    // the log's segment ends too (one more directory sync is nothing beside a large group).
-    if (direct) await this.startApply(true);
     // Each identity string is built once per reading: the lookup, the classification and the
     // waiting readings' index all key on it.
     const identities = readings.map(readingIdentity);
@@ -363,24 +415,19 @@ export class DuckDbStore implements ReadingStore {
     for (const [identity, entry] of known) {
       if (entry.changed) accepted.push({ reading: entry.reading, identity, stored: entry.stored });
     }
-    if (accepted.length === 0) return outcomes;
+    const before = this.inFlightDurable();
+    if (accepted.length === 0) return { outcomes, durable: before, committing: [] };
+    for (const { reading } of accepted) this.noteLatestTime(reading);
 
     if (direct) {
       const replaced = accepted.filter((entry) => entry.stored).map((entry) => entry.reading);
-      try {
-        await this.parts.tables.applyReadings(
-          this.parts.writer,
-          accepted.map((entry) => entry.reading),
-          replaced,
-        );
-        for (const { reading } of accepted) this.noteLatestTime(reading);
-        return outcomes;
-      } catch (error) {
-        // Refused for the readings' sake: through the log, whose apply sets the culprits aside.
-        if (isTransientFailure(error)) throw error;
-      }
+      const rows = accepted.map((entry) => entry.reading);
+      const committed = await this.commitDirect(rows, replaced, before);
+      if (committed) return { outcomes, durable: committed.durable, committing: rows };
     }
-    await this.parts.log.append(JSON.stringify(accepted.map((entry) => entry.reading)));
+    const { synced } = await this.parts.log.append(
+      JSON.stringify(accepted.map((entry) => entry.reading)),
+    );
 
     const group: LogGroup = { waiting: [], superseded: false };
     for (const entry of accepted) {
@@ -395,7 +442,6 @@ export class DuckDbStore implements ReadingStore {
       const waiting: WaitingReading = { reading, replaces, applying: false, group };
       group.waiting.push(waiting);
       this.waiting.set(identity, waiting);
-      this.noteLatestTime(reading);
     }
     this.unapplied.push(group);
     this.unappliedReadings += group.waiting.length;
@@ -403,7 +449,64 @@ export class DuckDbStore implements ReadingStore {
       this.applyTimer = undefined;
       void this.requestApply().catch(() => undefined);
     }, APPLY_AFTER_MS);
-    return outcomes;
+    return {
+      outcomes,
+      durable: Promise.all([before, synced]).then(() => undefined),
+      committing: [],
+    };
+  }
+
+  /**
+   * Puts a large group's rows in the DuckDB file directly. A group that only appends rows is
+   * staged in a transaction begun ahead and committed after the groups before it, so that the
+   * next group is prepared meanwhile; one that adds turbine keys or measure columns, replaces
+   * stored readings, or follows readings still in the log waits for everything before it and
+   * commits alone. Answers when the group may be answered (`durable`; in an object, which an
+   * async function does not flatten), or null when the file refused it for the readings' sake:
+   * it then goes through the log, whose apply sets the culprits aside.
+   */
+  private async commitDirect(
+    rows: readonly Reading[],
+    replaced: readonly Reading[],
+    before: Promise<void>,
+  ): Promise<{ durable: Promise<void> } | null> {
+    const { tables, transactions, writer } = this.parts;
+    const plan = tables.plan(rows);
+    if (appendsRowsOnly(plan) && replaced.length === 0 && this.waiting.size === 0) {
+      const transaction = await transactions.take();
+      try {
+        await tables.stage(transaction.connection, plan, []);
+      } catch (error) {
+        await transactions.end(transaction, "ROLLBACK").catch(() => undefined);
+        if (isTransientFailure(error)) throw error;
+        return null;
+      }
+      const durable = before.then(
+        () => transactions.end(transaction, "COMMIT"),
+        async (error) => {
+          await transactions.end(transaction, "ROLLBACK").catch(() => undefined);
+          throw error;
+        },
+      );
+      return { durable };
+    }
+    // Its classification counted on the groups in flight: it must not outlive one that failed.
+    await before;
+    // The file catches up with the log first, so that writes stay in order; the log's segment
+    // ends too (one more directory sync is nothing beside a large group).
+    await this.startApply(true);
+    // An ALTER needs the table to itself: the transactions begun ahead end for it.
+    const altering = plan.newMeasures.length > 0;
+    if (altering) await transactions.pause();
+    try {
+      await tables.applyReadings(writer, rows, replaced);
+      return { durable: Promise.resolve() };
+    } catch (error) {
+      if (isTransientFailure(error)) throw error;
+      return null;
+    } finally {
+      if (altering) transactions.resume();
+    }
   }
 
   private noteLatestTime(reading: Reading): void {
@@ -432,10 +535,22 @@ export class DuckDbStore implements ReadingStore {
       }
     }
     if (inFile.length === 0) return known;
+    // A direct group in flight is in no table this query sees: its readings are looked up here,
+    // before the query, so that one committing meanwhile is found one way or the other.
+    const committing = new Map<string, Reading>();
+    for (const group of this.inFlight) {
+      for (const reading of group.committing) committing.set(readingIdentity(reading), reading);
+    }
+    for (const reading of inFile) {
+      const found = committing.get(readingIdentity(reading));
+      if (found)
+        known.set(readingIdentity(found), { reading: found, stored: true, changed: false });
+    }
     // An apply removes readings from `waiting` only after its commit, so a reading missed above
     // is in the file by the time this query runs.
     for (const reading of await lookUpReadings(this.parts.writer, inFile)) {
-      known.set(readingIdentity(reading), { reading, stored: true, changed: false });
+      const identity = readingIdentity(reading);
+      if (!known.has(identity)) known.set(identity, { reading, stored: true, changed: false });
     }
     return known;
   }
@@ -470,6 +585,9 @@ export class DuckDbStore implements ReadingStore {
       .catch(() => undefined)
       .then(async () => {
         this.endedSegments.push(...ended);
+        // A logged reading may replace one of a direct group still committing: its DELETE must
+        // come after that COMMIT, or it would miss the row.
+        await this.inFlightDurable().catch(() => undefined);
         await this.apply(groups);
       });
     this.applied = run;
@@ -566,9 +684,11 @@ export class DuckDbStore implements ReadingStore {
     if (this.closed) return;
     this.closed = true;
     while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all(this.inFlight.map((group) => group.answered));
     // What cannot be applied now stays in the log and is applied when the file is next opened.
     await this.startApply(true).catch(() => undefined);
-    this.parts.log.close();
+    await this.parts.log.close();
+    await this.parts.transactions.close();
     this.parts.reader.closeSync();
     this.parts.applier.closeSync();
     this.parts.writer.closeSync();
@@ -597,6 +717,14 @@ function plainValue(value: unknown): QueryRow[string] {
   if (typeof value === "bigint") return Number(value);
   if (value instanceof Date) return value.getTime();
   return JSON.stringify(value);
+}
+
+function unavailable(error: unknown): StoreUnavailableError {
+  return error instanceof StoreUnavailableError
+    ? error
+    : new StoreUnavailableError(
+        `the embedded store could not store the readings: ${errorText(error)}`,
+      );
 }
 
 function errorText(error: unknown): string {

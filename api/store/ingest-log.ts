@@ -67,6 +67,10 @@ export class IngestLog {
   /** When the current segment was opened (epoch ms), 0 while none is open. */
   private openedAt = 0;
   private segment: number;
+  /** The latest fdatasync on the current segment: its file is closed only after that. */
+  private syncing: Promise<void> = Promise.resolve();
+  /** Set once an fdatasync failed: the log takes nothing more (see append). */
+  private syncFailure: Error | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -133,15 +137,23 @@ export class IngestLog {
   }
 
   /**
-   * Appends one group (a JSON array of readings) and returns once it is on disk. When it fails
-   * (a full disk, an I/O error) the line is cut off again, so that the log holds only groups
-   * that were acknowledged or are being acknowledged, each on a line of its own.
+   * Appends one group (a JSON array of readings) and answers once the line is written, with the
+   * promise of its fdatasync: the group may be acknowledged once that resolves. The next group
+   * may be appended meanwhile (its sync then covers both lines), which is what lets the store
+   * prepare one group while the disk takes the last. When the write fails (a full disk, an I/O
+   * error) the line is cut off again, so that the log holds only groups that were acknowledged
+   * or are being acknowledged, each on a line of its own. When a sync fails, the log takes no
+   * more lines: after a failed fsync the kernel may have dropped the pages, and the error is
+   * reported once only, so nothing written since can be trusted either (PostgreSQL stops on it
+   * for the same reason).
    */
-  async append(groupJson: string): Promise<void> {
+  async append(groupJson: string): Promise<{ synced: Promise<void> }> {
+    if (this.syncFailure) throw this.syncFailure;
     if (this.fd === undefined) {
       this.fd = openSync(join(this.dir, segmentName(this.segment)), "a", PRIVATE_FILE_MODE);
       this.size = 0;
       this.openedAt = Date.now();
+      this.syncing = Promise.resolve();
       // The new file's directory entry must be on disk too, or a crash could lose the file.
       await syncDirectory(this.dir);
     }
@@ -152,12 +164,19 @@ export class IngestLog {
       // DuckDB's queries share, can take milliseconds), then to the disk off the event loop.
       const written = writeSync(fd, line);
       if (written !== Buffer.byteLength(line)) throw new Error("the disk took part of a log line");
-      await datasync(fd);
       this.size += written;
     } catch (error) {
       ftruncateSync(fd, this.size);
       throw error;
     }
+    const synced = datasync(fd).catch((error: Error) => {
+      this.syncFailure ??= new Error(
+        `the ingest log could not be synced to disk (${error.message}); nothing more is acknowledged: check the disk, then restart gust`,
+      );
+      throw this.syncFailure;
+    });
+    this.syncing = synced.catch(() => undefined);
+    return { synced };
   }
 
   /**
@@ -180,7 +199,8 @@ export class IngestLog {
     const ended = this.segment;
     this.fd = undefined;
     this.segment++;
-    closeSync(fd);
+    // A sync still under way on it must finish on the same file descriptor.
+    void this.syncing.then(() => closeSync(fd));
     return [ended];
   }
 
@@ -190,9 +210,12 @@ export class IngestLog {
     }
   }
 
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+  /** Closes the current segment once its last sync is done. */
+  async close(): Promise<void> {
+    const fd = this.fd;
     this.fd = undefined;
+    await this.syncing;
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

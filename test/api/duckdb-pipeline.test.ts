@@ -1,0 +1,120 @@
+// The embedded store's pipelined group commit: a group is classified and staged while the group
+// before it is still committing, so it must see that group's readings although no query does.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it, vi } from "vitest";
+import { PrebegunTransactions } from "../../api/store/duckdb-prebegun.ts";
+import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import type { Reading } from "../../api/store/port.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gust-pipeline-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const NOW = Date.now() - 3_600_000;
+const TURBINES = 8;
+
+/** The n-th reading of the fleet: turbines in turn, a second apart per turbine. */
+function reading(n: number, version = 1, power = 100): Reading {
+  return {
+    turbine_id: `p-${n % TURBINES}`,
+    time: NOW + Math.floor(n / TURBINES) * 1000,
+    power_kw: power,
+    wind_speed_ms: 7,
+    status: "producing",
+    version,
+    status_code: null,
+    measures: {},
+    tags: {},
+  };
+}
+const readings = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => reading(from + i));
+
+it("classifies a group against the one still committing: re-sends are duplicates, a new version replaces, nothing is stored twice", async () => {
+  const store = await openDuckDbStore({
+    path: join(dir, "gust.duckdb"),
+    writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
+  });
+  try {
+    // The turbines' keys first (a group adding keys commits alone).
+    await store.write(readings(0, 2048));
+    // A slow disk: each pipelined COMMIT starts 300 ms late, so that B is surely classified while
+    // A's rows are in no table a query sees.
+    const end = PrebegunTransactions.prototype.end;
+    vi.spyOn(PrebegunTransactions.prototype, "end").mockImplementation(function (
+      this: PrebegunTransactions,
+      ...args: Parameters<typeof end>
+    ) {
+      return new Promise((resolve) => setTimeout(resolve, 300)).then(() => end.apply(this, args));
+    });
+    // A fills a group of its own and commits directly; B is classified while A commits. B re-sends
+    // A's first 1,000 readings, a second version of its 1,001st, and 1,047 new ones.
+    const a = readings(2048, 16_384);
+    const b = [...a.slice(0, 1000), reading(2048 + 1000, 2, 999), ...readings(2048 + 16_384, 1047)];
+    const [aOutcomes, bOutcomes] = await Promise.all([store.write(a), store.write(b)]);
+    expect(new Set(aOutcomes)).toEqual(new Set(["accepted"]));
+    expect(bOutcomes.slice(0, 1000)).toEqual(Array(1000).fill("duplicate"));
+    expect(new Set(bOutcomes.slice(1000))).toEqual(new Set(["accepted"]));
+
+    const [counts] = await store.select(
+      `SELECT count(*) AS readings, count(DISTINCT (turbine_id, time)) AS identities FROM readings`,
+    );
+    expect(counts).toEqual({ readings: 2048 + 16_384 + 1047, identities: 2048 + 16_384 + 1047 });
+    const replaced = reading(2048 + 1000);
+    expect(
+      await store.select(
+        `SELECT power_kw, version FROM readings
+          WHERE turbine_id = '${replaced.turbine_id}' AND epoch_ms(time) = ${replaced.time}`,
+      ),
+    ).toEqual([{ power_kw: 999, version: 2 }]);
+  } finally {
+    vi.restoreAllMocks();
+    await store.close();
+  }
+});
+
+it("fails the group classified against one whose COMMIT failed, and a retry stores both once", async () => {
+  const store = await openDuckDbStore({
+    path: join(dir, "failing", "gust.duckdb"),
+    writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
+  });
+  try {
+    await store.write(readings(0, 2048));
+    // The disk fails A's COMMIT (it is rolled back instead), after B was classified against A.
+    const end = PrebegunTransactions.prototype.end;
+    vi.spyOn(PrebegunTransactions.prototype, "end").mockImplementationOnce(async function (
+      this: PrebegunTransactions,
+      transaction,
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await end.call(this, transaction, "ROLLBACK");
+      throw new Error("IO Error: could not write the WAL (a test's failing disk)");
+    });
+    const a = readings(2048, 16_384);
+    const b = [...a.slice(0, 1000), ...readings(2048 + 16_384, 1048)];
+    const [aResult, bResult] = await Promise.allSettled([store.write(a), store.write(b)]);
+    expect(aResult).toMatchObject({
+      status: "rejected",
+      reason: { name: "StoreUnavailableError" },
+    });
+    // B's re-sends of A would have been "duplicates" of readings that are not stored.
+    expect(bResult).toMatchObject({
+      status: "rejected",
+      reason: { name: "StoreUnavailableError" },
+    });
+    vi.restoreAllMocks();
+
+    expect(new Set(await store.write(a))).toEqual(new Set(["accepted"]));
+    const again = await store.write(b);
+    expect(again.slice(0, 1000)).toEqual(Array(1000).fill("duplicate"));
+    expect(new Set(again.slice(1000))).toEqual(new Set(["accepted"]));
+    const [counts] = await store.select(
+      `SELECT count(*) AS readings, count(DISTINCT (turbine_id, time)) AS identities FROM readings`,
+    );
+    expect(counts).toEqual({ readings: 2048 + 16_384 + 1048, identities: 2048 + 16_384 + 1048 });
+  } finally {
+    vi.restoreAllMocks();
+    await store.close();
+  }
+});
