@@ -228,10 +228,32 @@ const REFUSED_NAME: MeasureRule = { allowed: false, min: 0, max: 0 };
 function measureRule(name: string): MeasureRule {
   const cached = ruleCache.get(name);
   if (cached !== undefined) return cached;
-  const rule =
-    measureNameProblem(name) === null ? { allowed: true, ...measureRange(name) } : REFUSED_NAME;
+  // Every rule of one shape ({allowed, min, max}, not the vocabulary's entries spread): the
+  // fast path's reads of min and max then stay monomorphic.
+  let rule = REFUSED_NAME;
+  if (measureNameProblem(name) === null) {
+    const { min, max } = measureRange(name);
+    rule = { allowed: true, min, max };
+  }
   // Bounded like the name cache: a flood of distinct names cannot grow it without end.
   if (ruleCache.size < 10_000) ruleCache.set(name, rule);
+  return rule;
+}
+
+/**
+ * The rules of the measure names of the last reading checked, by position: readings from one
+ * source name their measures in the same order, so a name is nearly always the same string as
+ * the last reading's at its position, which costs a comparison where the rule cache costs a hash
+ * lookup.
+ */
+const recentNames: string[] = [];
+const recentRules: MeasureRule[] = [];
+
+function measureRuleAt(position: number, name: string): MeasureRule {
+  if (recentNames[position] === name) return recentRules[position] as MeasureRule;
+  const rule = measureRule(name);
+  recentNames[position] = name;
+  recentRules[position] = rule;
   return rule;
 }
 
@@ -240,12 +262,14 @@ export function measuresAreValid(measures: unknown): boolean {
   if (typeof measures !== "object" || measures === null || Array.isArray(measures)) return false;
   let count = 0;
   let bytes = 0;
+  // No Object.hasOwn (a tenth of the cost): a name for-in finds that is not the object's own
+  // (only if Object.prototype were given enumerable properties) is checked like the rest, which
+  // can only make this answer false, and then the schema decides.
   for (const name in measures) {
-    if (!Object.hasOwn(measures, name)) continue;
     const value = (measures as Record<string, unknown>)[name];
-    if (++count > MAX_MEASURES_PER_READING) return false;
+    if (count >= MAX_MEASURES_PER_READING) return false;
+    const rule = measureRuleAt(count++, name);
     bytes += name.length + VALUE_BYTES; // names are ASCII once they pass the pattern
-    const rule = measureRule(name);
     if (!rule.allowed || typeof value !== "number") return false;
     if (!(value >= rule.min && value <= rule.max)) return false;
   }

@@ -178,6 +178,30 @@ describe("the fast validation path", () => {
     expect(accepted).toBeGreaterThan(200);
   });
 
+  it("checks each measure by its own name when readings name them in other orders", () => {
+    // The rules of the last reading's names are reused by position (api/readings/measures.ts):
+    // a name at a position another name held must still get its own rule.
+    const reading = (measures: Record<string, unknown>) => ({
+      turbine_id: "nl-0042",
+      power_kw: 1830.5,
+      wind_speed_ms: 9.4,
+      measures,
+    });
+    const batch = (...all: Record<string, unknown>[]) => ({ readings: all.map(reading) });
+    const usual = { rotor_speed_rpm: 14.2, pitch_angle_deg: -2 };
+    expect(plainValidReadings(batch(usual, usual), 1000)).toHaveLength(2);
+    // pitch_angle_deg may be -2, rotor_speed_rpm may not: same values, names swapped.
+    expect(
+      plainValidReadings(batch(usual, { pitch_angle_deg: 14.2, rotor_speed_rpm: -2 }), 1000),
+    ).toBeNull();
+    expect(
+      plainValidReadings(batch(usual, { rotor_speed_rpm: 14.2, power_kw: 1 }), 1000),
+    ).toBeNull();
+    expect(plainValidReadings(batch(usual, { rotor_speed_rpm: 14.2 }, usual), 1000)).toHaveLength(
+      3,
+    );
+  });
+
   it("takes the common readings, so that it is a fast path at all", () => {
     const reading = {
       turbine_id: "nl-0042",

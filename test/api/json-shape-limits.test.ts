@@ -170,6 +170,24 @@ describe("the JSON shape limiter", () => {
     }
   });
 
+  it("finds a string's end wherever its quote or backslash falls among four bytes", () => {
+    // Strings are skipped a word (4 bytes) at a time: every offset of the quote that ends a
+    // name, and of escapes before it, must still be found, around the name limit too.
+    for (let before = 0; before < 8; before++) {
+      for (let length = MAX_NAME_BYTES - 6; length <= MAX_NAME_BYTES + 2; length++) {
+        for (const ending of ["", '\\"', "\\\\", "\\n"]) {
+          const name = `${"n".repeat(length)}${ending}`.slice(-length);
+          const bytes = Buffer.from(`${" ".repeat(before)}{"${name}":"v${ending}","b":[1]}`);
+          for (const cuts of [[], [before + 2 + (length >> 1)], [before + 3, bytes.length - 5]]) {
+            expect(run(new JsonShapeLimiter(), bytes, cuts)).toEqual(
+              run(new ReferenceLimiter(), bytes, cuts),
+            );
+          }
+        }
+      }
+    }
+  });
+
   it("still stops a long name split across chunks and escapes across a cut", () => {
     const name = "n".repeat(MAX_NAME_BYTES + 1);
     const bytes = Buffer.from(`{"${name}":1}`);
