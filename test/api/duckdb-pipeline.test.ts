@@ -118,3 +118,40 @@ it("fails the group classified against one whose COMMIT failed, and a retry stor
     await store.close();
   }
 });
+
+it("classifies by identity the readings of a turbine that come out of order, beside the rising turbines of the group", async () => {
+  const store = await openDuckDbStore({
+    path: join(dir, "order", "gust.duckdb"),
+    writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
+  });
+  try {
+    await store.write(readings(0, 2048));
+    // p-0 (readings n = 0, 8, 16, ...) arrives out of order, with a re-send of one reading of
+    // this group and one of the first; the other turbines rise as usual.
+    const later = (n: number) => reading(2048 + n * TURBINES);
+    const group = [
+      later(3),
+      later(1),
+      later(2),
+      { ...later(1) },
+      reading(0),
+      ...readings(2048, 4096).filter((r) => r.turbine_id !== "p-0"),
+    ];
+    const outcomes = await store.write(group);
+    expect(outcomes.slice(0, 5)).toEqual([
+      "accepted",
+      "accepted",
+      "accepted",
+      "duplicate",
+      "duplicate",
+    ]);
+    expect(new Set(outcomes.slice(5))).toEqual(new Set(["accepted"]));
+    const [counts] = await store.select(
+      `SELECT count(*) AS readings, count(DISTINCT (turbine_id, time)) AS identities FROM readings`,
+    );
+    const expected = 2048 + 3 + (group.length - 5);
+    expect(counts).toEqual({ readings: expected, identities: expected });
+  } finally {
+    await store.close();
+  }
+});
