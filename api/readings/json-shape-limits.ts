@@ -3,7 +3,9 @@
 // values there are in all, and stops at the first limit crossed. JSON.parse of 16 MiB of `{}`
 // blocks the event loop for seconds; this pass costs about a nanosecond a byte and lets a body
 // that cannot be a batch of readings be refused without building it. It does not check the JSON
-// grammar (JSON.parse does, afterwards); it only needs strings, escapes and brackets.
+// grammar (JSON.parse does, afterwards); it only needs strings, escapes and brackets. On the way
+// it notes where the commas between a batch's readings are, so that a large batch can be parsed
+// in parts (api/readings/request-body.ts, parseJson).
 
 /** At most this many readings in a batch (MAX_READINGS_PER_REQUEST); no other array is longer. */
 export const MAX_ARRAY_ELEMENTS = 1000;
@@ -51,6 +53,13 @@ export class JsonShapeLimiter {
   private readonly isArray: boolean[] = [];
   private awaitingFirst = false;
   private values = 0;
+  /** Bytes fed before the current chunk: offsets below count from the first byte fed. */
+  private fed = 0;
+  /**
+   * The offsets of the commas between the elements of an array that is a member of the
+   * top-level object: in a batch, `{"readings":[...]}`, those between its readings.
+   */
+  readonly readingSeparators: number[] = [];
 
   /** Feeds the next bytes; returns the limit crossed, or null while within every limit. */
   feed(bytes: Uint8Array): ShapeLimit | null {
@@ -60,6 +69,8 @@ export class JsonShapeLimiter {
     const { counts, isArray } = this;
     const length = bytes.length;
     const words = new DataView(bytes.buffer, bytes.byteOffset, length);
+    const offset = this.fed;
+    this.fed += length;
     let { expectName, awaitingFirst, values } = this;
     let i = 0;
     if (this.stringResume >= 0) {
@@ -99,11 +110,12 @@ export class JsonShapeLimiter {
         if (++values > MAX_JSON_VALUES) return { kind: "values", limit: MAX_JSON_VALUES };
         if (isArray[depth - 1]) {
           expectName = false;
+          // The top-level object's array is the batch's readings.
+          const betweenReadings = depth === 2 && !isArray[0];
           if (count > MAX_ARRAY_ELEMENTS) {
-            // The top-level object's array is the batch's readings.
-            const kind = depth === 2 && !isArray[0] ? "readings" : "elements";
-            return { kind, limit: MAX_ARRAY_ELEMENTS };
+            return { kind: betweenReadings ? "readings" : "elements", limit: MAX_ARRAY_ELEMENTS };
           }
+          if (betweenReadings) this.readingSeparators.push(offset + i);
         } else {
           if (count > MAX_OBJECT_MEMBERS) return { kind: "members", limit: MAX_OBJECT_MEMBERS };
           expectName = true;

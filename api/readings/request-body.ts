@@ -121,18 +121,25 @@ export async function readBody(request: HonoRequest): Promise<Buffer> {
   return readLimited(stream as AsyncIterable<Uint8Array>);
 }
 
+/** A body's JSON as bytes, with what the shape pass saw of it. */
+export interface JsonBody {
+  bytes: Buffer;
+  /** The offsets of the commas between a batch's readings (JsonShapeLimiter). */
+  readingSeparators: readonly number[];
+}
+
 /** Undoes Content-Encoding (identity or gzip) as a stream, checking the JSON's shape as it goes. */
 export async function decodeBody(
   body: Buffer,
   contentEncoding: string | undefined,
   /** True once the client has gone: inflating stops there. */
   gone?: () => boolean,
-): Promise<Buffer> {
+): Promise<JsonBody> {
   const encoding = contentEncoding?.trim().toLowerCase() ?? "identity";
   const limiter = new JsonShapeLimiter();
   if (encoding === "identity" || encoding === "") {
     checkShape(limiter.feed(body));
-    return body;
+    return { bytes: body, readingSeparators: limiter.readingSeparators };
   }
   if (encoding !== "gzip") {
     throw new BodyError(
@@ -167,7 +174,7 @@ export async function decodeBody(
   } finally {
     gunzip.destroy();
   }
-  return Buffer.concat(chunks, size);
+  return { bytes: Buffer.concat(chunks, size), readingSeparators: limiter.readingSeparators };
 }
 
 /** The client closed the connection: nobody is waiting for the answer, so stop working. */
@@ -209,7 +216,61 @@ function checkShape(crossed: ShapeLimit | null): void {
 }
 
 /** Parses JSON, answering where it broke. */
-export function parseJson(text: Buffer): unknown {
+export function parseJson(body: JsonBody): unknown {
+  return parseBatchInParts(body) ?? parseWhole(body.bytes);
+}
+
+/** Batches over this many bytes are parsed in parts of about this size. */
+export const BATCH_PART_BYTES = 64 * 1024;
+const BATCH_START = '{"readings":[';
+
+/**
+ * A batch of over BATCH_PART_BYTES, parsed a part of its readings at a time: V8 keeps a string
+ * over 128 KiB in its large-object space, where decoding a 300 KiB batch of 20-measure readings
+ * to one string cost a tenth of the time of the whole request; parts of 64 KiB are ordinary
+ * strings. Only the compact envelope `{"readings":[...]}` is parsed so. Null when the body is
+ * not such a batch or a part is not a list of JSON values: then the whole body is parsed, which
+ * answers as ever (and says where the JSON broke).
+ *
+ * The same value as JSON.parse of the whole: when each part parses as a non-empty list, the
+ * text between the envelope's brackets is those lists joined by commas, one list of values.
+ */
+function parseBatchInParts({ bytes, readingSeparators }: JsonBody): { readings: unknown[] } | null {
+  const end = bytes.length - 2;
+  if (bytes.length <= BATCH_PART_BYTES || !isBatchEnvelope(bytes)) return null;
+  const readings: unknown[] = [];
+  let start = BATCH_START.length;
+  for (let k = 0; k <= readingSeparators.length; k++) {
+    const stop = k < readingSeparators.length ? (readingSeparators[k] as number) : end;
+    if (stop < end && stop - start < BATCH_PART_BYTES) continue;
+    const part = parseList(bytes, start, stop);
+    if (part === null) return null;
+    for (const reading of part) readings.push(reading);
+    start = stop + 1;
+  }
+  return { readings };
+}
+
+function isBatchEnvelope(bytes: Buffer): boolean {
+  return (
+    bytes.toString("latin1", 0, BATCH_START.length) === BATCH_START &&
+    bytes[bytes.length - 2] === 0x5d && // ]
+    bytes[bytes.length - 1] === 0x7d // }
+  );
+}
+
+/** The JSON values of bytes start..end-1 read as a comma-separated list; null if they are not. */
+function parseList(bytes: Buffer, start: number, end: number): unknown[] | null {
+  try {
+    // Cut at commas or brackets, so the UTF-8 of a part decodes as it does in the whole.
+    const list: unknown[] = JSON.parse(`[${bytes.toString("utf8", start, end)}]`);
+    return list.length > 0 ? list : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseWhole(text: Buffer): unknown {
   try {
     return JSON.parse(text.toString("utf8"));
   } catch (error) {

@@ -79,7 +79,7 @@ export async function ingest(
     const wire = await request.readBody();
     const raw = await decodeBody(wire, request.header("content-encoding"), request.gone);
     body = parseJson(raw);
-    surrogates = mayHoldLoneSurrogate(raw);
+    surrogates = mayHoldLoneSurrogate(raw.bytes);
     if (request.gone()) throw new ClientGoneError();
   } catch (error) {
     if (error instanceof BodyError) {
