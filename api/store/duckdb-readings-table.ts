@@ -66,6 +66,8 @@ export interface LayoutMigration {
  * them), so this in-memory picture stays the file's.
  */
 export class ReadingsTables {
+  private readonly chunks = new ReadingsChunks();
+
   private constructor(
     private readonly turbineKeys: Map<string, number>,
     private readonly measures: string[],
@@ -174,10 +176,9 @@ export class ReadingsTables {
     // An appender is bound to the table's columns at creation: one per batch, after the ALTERs.
     const appender = await connection.createAppender(ROWS);
     try {
-      const chunks = new ReadingsChunks(measures, keyOf);
       for (let start = 0; start < readings.length; start += CHUNK_ROWS) {
         const end = Math.min(start + CHUNK_ROWS, readings.length);
-        appender.appendDataChunk(chunks.chunk(readings, start, end));
+        appender.appendDataChunk(this.chunks.chunk(readings, start, end, keyOf, measures));
       }
       appender.flushSync();
     } finally {

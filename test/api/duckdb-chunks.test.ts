@@ -1,15 +1,13 @@
-// Readings reach the DuckDB file as columnar chunks of 2,048 rows (api/store/duckdb-readings-chunk.ts),
-// where a column that is NULL throughout a chunk is written in one step, the full chunks of one
-// write share one DuckDBDataChunk, status goes in as an ENUM that DuckDB casts to VARCHAR, and
-// times bypass node-api's BigInt values. Every value and every NULL must come back as written,
-// in chunks that mix both, chunks that do not, and chunks that follow ones that did.
+// Readings reach the DuckDB file as columnar chunks of 2,048 rows (api/store/duckdb-readings-chunk.ts)
+// written straight into node-api's typed arrays and validity masks, reused from chunk to chunk
+// and from write to write; status goes in as an ENUM that DuckDB casts to VARCHAR. Every value
+// and every NULL must come back as written, in chunks that mix both, chunks that do not, and
+// chunks that reuse ones that did.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBDataChunk, DuckDBInstance, type DuckDBVector, TIMESTAMP } from "@duckdb/node-api";
 import { afterAll, expect, it } from "vitest";
 import { READING_STATUSES } from "../../api/readings/limits.ts";
-import { writeTimes } from "../../api/store/duckdb-readings-chunk.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
 
@@ -76,61 +74,55 @@ it("stores every value and every NULL of chunks with columns NULL throughout", a
   }
 });
 
-// Times as far apart as an int64 of microseconds allows in doubles, on both sides of 1970 and
-// of a 32-bit word, to the millisecond.
-const TIMES = [
-  0,
-  1,
-  -1,
-  NOW,
-  NOW + 999,
-  -86_400_000 * 365 * 50 - 123,
-  4_294_967, // just below 2^32 µs: the high word's first carry
-  4_294_968, // just above
-  Math.floor(Number.MAX_SAFE_INTEGER / 1000),
-  -Math.floor(Number.MAX_SAFE_INTEGER / 1000),
-];
-
-/** `times` written by writeTimes into a one-column chunk, appended and read back as epoch ms. */
-async function roundTrip(times: number[], vectorOf: (real: DuckDBVector) => DuckDBVector) {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
+it("stores every value and NULL of writes that reuse the chunks of earlier ones", async () => {
+  const store = await openDuckDbStore({
+    path: join(dir, "reuse.duckdb"),
+    writeWindow: { maxAgeMs: 7 * 86_400_000, maxFutureMs: 900_000 },
+  });
+  // Three writes of 600 (one chunk of 600, reused) then one of 700 (resized), each turning the
+  // previous one's NULLs into values or back; the last adds a measure column (new chunks).
+  const write = (w: number, i: number): Reading => {
+    const k = w * 1000 + i;
+    const measures: Record<string, number> = {};
+    if (w === 0 || (w === 2 && i % 2 === 0)) measures.rotor_speed_rpm = k / 8;
+    if (w === 3) measures.pitch_angle_deg = -k / 16;
+    return {
+      turbine_id: `reuse-${i % 5}`,
+      time: NOW - 3_600_000 + k * 1000,
+      power_kw: k,
+      wind_speed_ms: i / 3,
+      status: w === 0 && i % 2 === 1 ? null : w === 2 ? null : (READING_STATUSES[k % 5] ?? null),
+      status_code: w === 1 ? -k : w === 2 && i % 3 === 0 ? k : null,
+      version: 1,
+      measures,
+      tags: {},
+    };
+  };
+  const writes = [600, 600, 600, 700].map((size, w) =>
+    Array.from({ length: size }, (_, i) => write(w, i)),
+  );
   try {
-    await connection.run("CREATE TABLE written (time TIMESTAMP)");
-    const chunk = DuckDBDataChunk.create([TIMESTAMP], times.length);
-    const vector = chunk.getColumnVector(0);
-    writeTimes(vectorOf(vector), times.length, (i) => times[i] as number);
-    vector.flush();
-    const appender = await connection.createAppender("written");
-    appender.appendDataChunk(chunk);
-    appender.closeSync();
-    const rows = await connection.runAndReadAll(
-      "SELECT epoch_ms(time) FROM written ORDER BY rowid",
+    for (const readings of writes) {
+      expect(new Set(await store.write(readings))).toEqual(new Set(["accepted"]));
+    }
+    const rows = await store.select(
+      `SELECT turbine_id, time, power_kw, wind_speed_ms, status, status_code, rotor_speed_rpm,
+              pitch_angle_deg
+         FROM readings ORDER BY time`,
     );
-    return rows.getRows().map(([ms]) => Number(ms));
+    expect(rows).toEqual(
+      writes.flat().map((r) => ({
+        turbine_id: r.turbine_id,
+        time: r.time,
+        power_kw: r.power_kw,
+        wind_speed_ms: r.wind_speed_ms,
+        status: r.status,
+        status_code: r.status_code,
+        rotor_speed_rpm: r.measures.rotor_speed_rpm ?? null,
+        pitch_angle_deg: r.measures.pitch_angle_deg ?? null,
+      })),
+    );
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    await store.close();
   }
-}
-
-it("writes times into node-api's item array, exactly, on both sides of 1970", async () => {
-  const vector = DuckDBDataChunk.create([TIMESTAMP], 1).getColumnVector(0);
-  // The fast path depends on this; if an upgrade of node-api drops it, times still come back
-  // right (next test) but each costs a BigInt again: look at writeTimes.
-  expect((vector as unknown as { items: unknown }).items).toBeInstanceOf(BigInt64Array);
-  expect(await roundTrip(TIMES, (real) => real)).toEqual(TIMES);
-});
-
-it("writes times through node-api's API where a vector has no item array", async () => {
-  let calls = 0;
-  const apiOnly = (real: DuckDBVector) =>
-    ({
-      setItem: (i: number, value: Parameters<DuckDBVector["setItem"]>[1]) => {
-        calls++;
-        real.setItem(i, value);
-      },
-    }) as unknown as DuckDBVector;
-  expect(await roundTrip(TIMES, apiOnly)).toEqual(TIMES);
-  expect(calls).toBe(TIMES.length);
 });
