@@ -3,6 +3,13 @@
 import type { Reading, WriteOutcome, WriteWindow } from "../store/port.ts";
 import type { IncomingReading, IngestResult } from "./schema.ts";
 
+/**
+ * The measures of a reading that has none, and the tags of every reading: one shared frozen
+ * object instead of two empty objects a reading (a gateway's batch allocates enough without
+ * them), which nothing may change.
+ */
+const NONE: Readonly<Record<string, never>> = Object.freeze({});
+
 export function toStoredReading(incoming: IncomingReading, receivedAt: number): Reading {
   return {
     turbine_id: incoming.turbine_id,
@@ -12,9 +19,9 @@ export function toStoredReading(incoming: IncomingReading, receivedAt: number): 
     status: incoming.status ?? null,
     status_code: incoming.status_code ?? null,
     version: incoming.version ?? 1,
-    measures: incoming.measures ?? {},
+    measures: incoming.measures ?? NONE,
     // Readings carry no tags any more (the registry describes turbines); the schema refuses them.
-    tags: {},
+    tags: NONE,
   };
 }
 
@@ -24,26 +31,34 @@ function readingTime(time: string | number | undefined, receivedAt: number): num
   return typeof time === "number" ? time : Date.parse(time);
 }
 
-export type WindowCheck =
-  | { ok: true }
-  | { ok: false; reason: "too_old" | "too_new"; detail: string };
+/** A reading the write window refuses, with what the client should know. */
+export interface WindowRejection {
+  reason: "too_old" | "too_new";
+  detail: string;
+}
 
-export function checkWriteWindow(time: number, now: number, window: WriteWindow): WindowCheck {
+/** What became of one reading of a request: the window's rejection, or the store's outcome. */
+export type ReadingOutcome = WriteOutcome | WindowRejection;
+
+/** Why a reading's time is outside the store's write window, or null when it is inside. */
+export function checkWriteWindow(
+  time: number,
+  now: number,
+  window: WriteWindow,
+): WindowRejection | null {
   if (time > now + window.maxFutureMs) {
     return {
-      ok: false,
       reason: "too_new",
       detail: `more than ${window.maxFutureMs / 60_000} minutes in the future (latest accepted: ${new Date(now + window.maxFutureMs).toISOString()}); check the turbine's clock`,
     };
   }
   if (time < now - window.maxAgeMs) {
     return {
-      ok: false,
       reason: "too_old",
       detail: `older than the write window of ${describeDuration(window.maxAgeMs)} (earliest accepted: ${new Date(now - window.maxAgeMs).toISOString()})`,
     };
   }
-  return { ok: true };
+  return null;
 }
 
 function describeDuration(ms: number): string {
@@ -58,12 +73,11 @@ const STORE_REJECTION_DETAIL: Record<string, string> = {
   too_new: "too far in the future for the store",
 };
 
-/** Counts outcomes into the answer; `windowRejections` are those the app decided before the store. */
-export function summarizeOutcomes(
-  outcomes: ReadonlyArray<{ index: number; outcome: WriteOutcome; detail?: string }>,
-): IngestResult {
+/** Counts the outcomes of a request's readings (by index) into the answer. */
+export function summarizeOutcomes(outcomes: readonly ReadingOutcome[]): IngestResult {
   const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
-  for (const { index, outcome, detail } of outcomes) {
+  for (let index = 0; index < outcomes.length; index++) {
+    const outcome = outcomes[index] as ReadingOutcome;
     if (outcome === "accepted") result.accepted++;
     else if (outcome === "duplicate") result.duplicates++;
     else if (typeof outcome === "object")
@@ -72,9 +86,8 @@ export function summarizeOutcomes(
       result.rejected.push({
         index,
         reason: outcome,
-        detail: detail ?? STORE_REJECTION_DETAIL[outcome] ?? outcome,
+        detail: STORE_REJECTION_DETAIL[outcome] ?? outcome,
       });
   }
-  result.rejected.sort((a, b) => a.index - b.index);
   return result;
 }

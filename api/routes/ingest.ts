@@ -24,7 +24,12 @@ import {
   parseJson,
 } from "../readings/request-body.ts";
 import type { IncomingReading, IngestResult } from "../readings/schema.ts";
-import { checkWriteWindow, summarizeOutcomes, toStoredReading } from "../readings/to-store.ts";
+import {
+  checkWriteWindow,
+  type ReadingOutcome,
+  summarizeOutcomes,
+  toStoredReading,
+} from "../readings/to-store.ts";
 import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
 import {
   MeasureLimitError,
@@ -110,26 +115,31 @@ export async function ingest(
   }
 
   const now = deps.now();
-  const outcomes: { index: number; outcome: WriteOutcome; detail?: string }[] = [];
-  const toWrite: { index: number; reading: ReturnType<typeof toStoredReading> }[] = [];
-  const converted: Reading[] = [];
-  batch.readings.forEach((incoming, index) => {
-    const reading = toStoredReading(incoming, now);
-    converted.push(reading);
-    const window = checkWriteWindow(reading.time, now, deps.store.writeWindow);
-    if (window.ok) toWrite.push({ index, reading });
-    else outcomes.push({ index, outcome: window.reason, detail: window.detail });
-  });
+  const readings = batch.readings.map((incoming) => toStoredReading(incoming, now));
+  // Each reading's outcome at its index in the request: the write window's rejections first,
+  // then the store's. Nearly always every reading is inside the window and goes as it is.
+  const outcomes: ReadingOutcome[] = new Array(readings.length);
+  let outside = 0;
+  for (let index = 0; index < readings.length; index++) {
+    const rejection = checkWriteWindow(
+      (readings[index] as Reading).time,
+      now,
+      deps.store.writeWindow,
+    );
+    if (rejection) {
+      outcomes[index] = rejection;
+      outside++;
+    }
+  }
+  const positions =
+    outside === 0 ? null : readings.flatMap((_, index) => (outcomes[index] ? [] : [index]));
 
   try {
-    const stored = await deps.store.write(
-      toWrite.map((entry) => entry.reading),
-      now,
-      turbines,
-    );
-    stored.forEach((outcome, i) => {
-      outcomes.push({ index: toWrite[i]?.index ?? i, outcome });
-    });
+    const toWrite = positions ? positions.map((index) => readings[index] as Reading) : readings;
+    const stored = await deps.store.write(toWrite, now, turbines);
+    for (let k = 0; k < stored.length; k++) {
+      outcomes[positions ? (positions[k] as number) : k] = stored[k] as WriteOutcome;
+    }
   } catch (error) {
     if (error instanceof MeasureLimitError) {
       return problemResponse(422, "measure-limit", "Too many measure names", error.message);
@@ -140,7 +150,7 @@ export async function ingest(
       "The readings were not stored: the store cannot take writes right now. Send the same request again after Retry-After seconds; re-sends are never stored twice.",
     );
   }
-  await notifyLive(deps, converted, outcomes);
+  await notifyLive(deps, readings, outcomes);
   return summarizeOutcomes(outcomes);
 }
 
@@ -172,15 +182,21 @@ function deniedTurbine(principal: Principal, body: unknown): string | undefined 
 function notifyLive(
   deps: AppDeps,
   readings: Reading[],
-  outcomes: { index: number; outcome: WriteOutcome }[],
+  outcomes: readonly ReadingOutcome[],
 ): Promise<void> | undefined {
   if (!deps.onReadingsStored && !deps.onReadingsRejected) return;
   try {
+    // Nearly always every reading is accepted: the readings then go as they are.
+    if (outcomes.every((outcome) => outcome === "accepted")) {
+      if (readings.length > 0) deps.onReadingsStored?.(readings);
+      return;
+    }
     const accepted: Reading[] = [];
     const rejected: ReadingRejection[] = [];
-    for (const { index, outcome } of outcomes) {
-      const reading = readings[index];
-      if (!reading || outcome === "duplicate") continue;
+    for (let index = 0; index < outcomes.length; index++) {
+      const outcome = outcomes[index] as ReadingOutcome;
+      const reading = readings[index] as Reading;
+      if (outcome === "duplicate") continue;
       if (outcome === "accepted") accepted.push(reading);
       else {
         const reason = typeof outcome === "string" ? outcome : outcome.reason;
