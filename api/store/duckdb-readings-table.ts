@@ -186,6 +186,31 @@ export class ReadingsTables {
     }
   }
 
+  /**
+   * Adds a column for each of these measure names, one at a time. The store does this before a
+   * group that brings new names is staged or logged, with no other transaction of its own open,
+   * so that the batches themselves only ever append rows. Answers the names the file refused
+   * (a name no check let through): the readings that carry them then fail on their own, where
+   * the store sets them aside. A failure that says nothing about the name is thrown.
+   */
+  async addMeasureColumns(
+    connection: DuckDBConnection,
+    names: readonly string[],
+    isTransient: (error: unknown) => boolean,
+  ): Promise<string[]> {
+    const refused: string[] = [];
+    for (const name of names) {
+      try {
+        await connection.run(`ALTER TABLE ${ROWS} ADD COLUMN ${measureColumn(name)} DOUBLE`);
+        this.measures.push(name);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        refused.push(name);
+      }
+    }
+    return refused;
+  }
+
   /** Makes a batch's new keys and columns part of this picture once its transaction commits. */
   committed(plan: BatchPlan): void {
     for (const [id, key] of plan.newKeys) this.turbineKeys.set(id, key);

@@ -23,6 +23,7 @@ import { createTurbinesTable } from "../registry/duckdb-registry.ts";
 import { PrebegunTransactions } from "./duckdb-prebegun.ts";
 import {
   appendsRowsOnly,
+  type BatchPlan,
   DUCKDB_TABLE,
   type LayoutMigration,
   latestReadingTimes,
@@ -419,9 +420,13 @@ export class DuckDbStore implements ReadingStore {
     const { outcomes, accepted, replacing } = await this.classify(readings);
     const before = this.inFlightDurable();
     if (accepted.length === 0) return { outcomes, durable: before, committing: [] };
+    let plan = this.parts.tables.plan(accepted);
+    if (plan.newMeasures.length > 0) {
+      plan = { ...plan, newMeasures: await this.addMeasureColumns(plan.newMeasures, before) };
+    }
 
     if (direct) {
-      const committed = await this.commitDirect(accepted, [...replacing], before);
+      const committed = await this.commitDirect(plan, [...replacing], before);
       if (committed) return { outcomes, durable: committed.durable, committing: accepted };
     }
     const { synced } = await this.parts.log.append(JSON.stringify(accepted));
@@ -511,22 +516,23 @@ export class DuckDbStore implements ReadingStore {
   }
 
   /**
-   * Puts a large group's rows in the DuckDB file directly. A group that only appends rows is
-   * staged in a transaction begun ahead and committed after the groups before it, so that the
-   * next group is prepared meanwhile; one that adds turbine keys or measure columns, replaces
-   * stored readings, or follows readings still in the log waits for everything before it and
-   * commits alone. Answers when the group may be answered (`durable`; in an object, which an
-   * async function does not flatten), or null when the file refused it for the readings' sake:
-   * it then goes through the log, whose apply sets the culprits aside.
+   * Puts a large group's rows in the DuckDB file directly. A group of new readings of known
+   * turbines only appends rows: it is staged in a transaction begun ahead and committed after
+   * the groups before it, so that the next group is prepared meanwhile. One that adds turbine
+   * keys or replaces stored readings waits for everything before it and commits alone. Answers
+   * when the group may be answered (`durable`; in an object, which an async function does not
+   * flatten), or null when the file refused it for the readings' sake: it then goes through the
+   * log, whose apply sets the culprits aside.
    */
   private async commitDirect(
-    rows: readonly Reading[],
+    plan: BatchPlan,
     replaced: readonly Reading[],
     before: Promise<void>,
   ): Promise<{ durable: Promise<void> } | null> {
     const { tables, transactions, writer } = this.parts;
-    const plan = tables.plan(rows);
-    if (appendsRowsOnly(plan) && replaced.length === 0 && this.waiting.size === 0) {
+    // New rows only: disjoint from every reading waiting in the log, which may be applied before
+    // or after them.
+    if (appendsRowsOnly(plan) && replaced.length === 0) {
       const transaction = await transactions.take();
       try {
         await tables.stage(transaction.connection, plan, []);
@@ -546,20 +552,40 @@ export class DuckDbStore implements ReadingStore {
     }
     // Its classification counted on the groups in flight: it must not outlive one that failed.
     await before;
-    // The file catches up with the log first, so that writes stay in order; the log's segment
-    // ends too (one more directory sync is nothing beside a large group).
+    // The file catches up with the log first, so that a replaced reading still waiting there
+    // is deleted after it is applied; the log's segment ends too (one more directory sync is
+    // nothing beside a large group).
     await this.startApply(true);
-    // An ALTER needs the table to itself: the transactions begun ahead end for it.
-    const altering = plan.newMeasures.length > 0;
-    if (altering) await transactions.pause();
     try {
-      await tables.applyReadings(writer, rows, replaced);
+      await tables.applyReadings(writer, plan.readings, replaced);
       return { durable: Promise.resolve() };
     } catch (error) {
       if (isTransientFailure(error)) throw error;
       return null;
+    }
+  }
+
+  /**
+   * Adds the columns of measure names that these readings bring, before they are staged or
+   * logged. An ALTER needs the table to itself: it waits for the groups in flight and the
+   * applies under way, and the transactions begun ahead (whose snapshot would not have the new
+   * columns) end for it. Schema changes happen here, in the drain's order, so that no batch
+   * changes a column beside another transaction (schema on write, once a name). Answers the
+   * names the file refused, whose readings are then set aside by the group's own apply.
+   */
+  private async addMeasureColumns(
+    newMeasures: readonly string[],
+    before: Promise<void>,
+  ): Promise<string[]> {
+    const { tables, transactions, writer } = this.parts;
+    // Its classification counted on the groups in flight: it must not outlive one that failed.
+    await before;
+    await this.applied.catch(() => undefined);
+    await transactions.pause();
+    try {
+      return await tables.addMeasureColumns(writer, newMeasures, isTransientFailure);
     } finally {
-      if (altering) transactions.resume();
+      transactions.resume();
     }
   }
 

@@ -155,3 +155,27 @@ it("classifies by identity the readings of a turbine that come out of order, bes
     await store.close();
   }
 });
+
+it("adds a new measure's column before the group that brings it, beside transactions begun ahead", async () => {
+  const path = join(dir, "columns", "gust.duckdb");
+  const window = { maxAgeMs: 86_400_000, maxFutureMs: 900_000 };
+  let store = await openDuckDbStore({ path, writeWindow: window });
+  const measured = (n: number): Reading => ({ ...reading(n), measures: { rotor_speed_rpm: n } });
+  try {
+    await store.write(readings(0, 2048));
+    // One reading through the log brings the name; a gateway's batch then uses it directly.
+    expect(await store.write([measured(2048)])).toEqual(["accepted"]);
+    const batch = Array.from({ length: 4096 }, (_, i) => measured(2049 + i));
+    expect(new Set(await store.write(batch))).toEqual(new Set(["accepted"]));
+    await store.close();
+    store = await openDuckDbStore({ path, writeWindow: window });
+    const [row] = await store.select(
+      `SELECT count(*) AS readings, count(rotor_speed_rpm) AS measured,
+              sum(rotor_speed_rpm) AS total FROM readings`,
+    );
+    const total = Array.from({ length: 4097 }, (_, i) => 2048 + i).reduce((a, b) => a + b, 0);
+    expect(row).toEqual({ readings: 2048 + 4097, measured: 4097, total });
+  } finally {
+    await store.close();
+  }
+});
