@@ -67,7 +67,7 @@ export class IngestLog {
   /** When the current segment was opened (epoch ms), 0 while none is open. */
   private openedAt = 0;
   private segment: number;
-  /** The latest fdatasync on the current segment: its file is closed only after that. */
+  /** Settles once every fdatasync on the current segment has: its file is closed only then. */
   private syncing: Promise<void> = Promise.resolve();
   /** Set once an fdatasync failed: the log takes nothing more (see append). */
   private syncFailure: Error | undefined;
@@ -175,7 +175,8 @@ export class IngestLog {
       );
       throw this.syncFailure;
     });
-    this.syncing = synced.catch(() => undefined);
+    // Two syncs may be under way at once and end in either order: wait for both.
+    this.syncing = Promise.all([this.syncing, synced.catch(() => undefined)]).then(() => undefined);
     return { synced };
   }
 
