@@ -7,6 +7,7 @@ import { afterAll, expect, it, vi } from "vitest";
 import { PrebegunTransactions } from "../../api/store/duckdb-prebegun.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
+import { storeReading } from "../support/store-reading.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gust-pipeline-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,17 +17,12 @@ const TURBINES = 8;
 
 /** The n-th reading of the fleet: turbines in turn, a second apart per turbine. */
 function reading(n: number, version = 1, power = 100): Reading {
-  return {
+  return storeReading({
     turbine_id: `p-${n % TURBINES}`,
     time: NOW + Math.floor(n / TURBINES) * 1000,
     power_kw: power,
-    wind_speed_ms: 7,
-    status: "producing",
     version,
-    status_code: null,
-    measures: {},
-    tags: {},
-  };
+  });
 }
 const readings = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => reading(from + i));

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, expect, it, vi } from "vitest";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
+import { storeReading } from "../support/store-reading.ts";
 
 /** While set, every fdatasync fails as a disk that lost the pages would make it. */
 const disk = vi.hoisted(() => ({ failing: false }));
@@ -26,17 +27,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const WINDOW = { maxAgeMs: 86_400_000, maxFutureMs: 900_000 };
 const NOW = Date.now() - 3_600_000;
-const reading = (offsetMs: number): Reading => ({
-  turbine_id: "sync-1",
-  time: NOW + offsetMs,
-  power_kw: 100,
-  wind_speed_ms: 7,
-  status: "producing",
-  version: 1,
-  status_code: null,
-  measures: {},
-  tags: {},
-});
+const reading = (offsetMs: number): Reading =>
+  storeReading({ turbine_id: "sync-1", time: NOW + offsetMs });
 
 it("answers 503 for the group whose sync failed and for every write after it, until a restart recovers the log", async () => {
   const path = join(dir, "gust.duckdb");

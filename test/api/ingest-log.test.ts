@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
+import { storeReading } from "../support/store-reading.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gust-log-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,17 +15,13 @@ const WINDOW = { maxAgeMs: 86_400_000, maxFutureMs: 900_000 };
 const NOW = Date.now() - 3_600_000;
 
 function reading(turbine: string, offsetMs: number, version = 1, power = 100): Reading {
-  return {
+  return storeReading({
     turbine_id: turbine,
     time: NOW + offsetMs,
     power_kw: power,
-    wind_speed_ms: 7,
-    status: "producing",
     version,
-    status_code: null,
-    measures: {},
     tags: { project: "Log Park" },
-  };
+  });
 }
 
 const rowsOf = (store: Awaited<ReturnType<typeof openDuckDbStore>>, turbine: string) =>

@@ -9,6 +9,7 @@ import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { checksummedLine } from "../../api/store/ingest-log.ts";
 import type { Reading } from "../../api/store/port.ts";
 import { applySplittingFailures } from "../../api/store/quarantine.ts";
+import { storeReading } from "../support/store-reading.ts";
 import { startTestServer } from "./fixture.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gust-store-hardening-"));
@@ -18,18 +19,7 @@ const WINDOW = { maxAgeMs: 86_400_000, maxFutureMs: 900_000 };
 const NOW = Date.now() - 3_600_000;
 
 function reading(turbine: string, offsetMs: number, extra: Partial<Reading> = {}): Reading {
-  return {
-    turbine_id: turbine,
-    time: NOW + offsetMs,
-    power_kw: 100,
-    wind_speed_ms: 7,
-    status: "producing",
-    version: 1,
-    status_code: null,
-    measures: {},
-    tags: {},
-    ...extra,
-  };
+  return storeReading({ turbine_id: turbine, time: NOW + offsetMs, ...extra });
 }
 
 // A reading the DuckDB file refuses however often it is tried: its measure cannot be a column.

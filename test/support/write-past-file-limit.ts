@@ -4,20 +4,17 @@
 // Usage: write-past-file-limit.ts <duckdb path> <epoch ms>
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
+import { storeReading } from "./store-reading.ts";
 
 const [path, at] = process.argv.slice(2);
 const readings = (turbine: string, count: number): Reading[] =>
-  Array.from({ length: count }, (_, i) => ({
-    turbine_id: turbine,
-    time: Number(at) + i * 1000,
-    power_kw: 100,
-    wind_speed_ms: 7,
-    status: "producing",
-    version: 1,
-    status_code: null,
-    measures: {},
-    tags: { project: "Full Disk Park" },
-  }));
+  Array.from({ length: count }, (_, i) =>
+    storeReading({
+      turbine_id: turbine,
+      time: Number(at) + i * 1000,
+      tags: { project: "Full Disk Park" },
+    }),
+  );
 
 const store = await openDuckDbStore({
   path: path as string,

@@ -3,20 +3,18 @@
 // Usage: write-then-crash.ts <duckdb path> <epoch ms>
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
+import { storeReading } from "./store-reading.ts";
 
 const [path, at] = process.argv.slice(2);
 const time = Number(at);
-const reading = (turbine: string, offsetMs: number, version = 1, power = 100): Reading => ({
-  turbine_id: turbine,
-  time: time + offsetMs,
-  power_kw: power,
-  wind_speed_ms: 7,
-  status: "producing",
-  version,
-  status_code: null,
-  measures: {},
-  tags: { project: "Crash Park" },
-});
+const reading = (turbine: string, offsetMs: number, version = 1, power = 100): Reading =>
+  storeReading({
+    turbine_id: turbine,
+    time: time + offsetMs,
+    power_kw: power,
+    version,
+    tags: { project: "Crash Park" },
+  });
 
 const store = await openDuckDbStore({
   path: path as string,
