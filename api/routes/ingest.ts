@@ -82,7 +82,7 @@ export async function ingest(
   try {
     checkContentType(request.header("content-type"));
     const wire = await request.readBody();
-    const raw = await decodeBody(wire, request.header("content-encoding"), request.gone);
+    const raw = await decodeBody(wire, request.header("content-encoding"), () => request.gone());
     body = parseJson(raw);
     surrogates = mayHoldLoneSurrogate(raw.bytes);
     if (request.gone()) throw new ClientGoneError();
