@@ -47,9 +47,7 @@ it("answers 503 for the group whose sync failed and for every write after it, un
     });
     // Reads still answer: every acknowledged reading is there.
     expect(
-      await store.select(
-        "SELECT count(*) AS n FROM readings WHERE time = epoch_ms(" + String(NOW) + ")",
-      ),
+      await store.select(`SELECT count(*) AS n FROM readings WHERE time = epoch_ms(${NOW})`),
     ).toEqual([{ n: 1 }]);
   } finally {
     await store.close();
