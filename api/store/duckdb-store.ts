@@ -5,15 +5,16 @@
 // classified against what is stored (new, duplicate, conflict, replacement), and its accepted
 // readings are appended to the ingest log (api/store/ingest-log.ts) and fdatasync'ed: only then
 // are its requests answered, so a 200 is durable. Two groups may be on their way to disk at
-// once (pipelining): the next is classified and written while the disk takes the last, and the
-// groups are answered in order, a group failing with any group before it that failed. The logged readings wait in memory and reach
-// the DuckDB file in bulk, many groups in one insert, because a DuckDB commit costs about a
-// millisecond of CPU however few rows it holds. A group large enough to carry that cost (batches
-// from gateways) skips the log and is committed to the DuckDB file directly, which writes each
-// reading to disk once less; its rows go in through a transaction begun ahead on one of two
-// connections (api/store/duckdb-prebegun.ts), so that one group's rows are appended while the
-// last one commits. Every query first waits until all acknowledged readings are in the
-// file, so reads always see every 200.
+// once (pipelining): the next is classified and written while the disk takes the last; groups
+// are answered in order, and a group fails with any group before it that failed.
+//
+// The logged readings wait in memory and reach the DuckDB file in bulk, many groups in one
+// insert, because a DuckDB commit costs about a millisecond of CPU however few rows it holds. A
+// group large enough to carry that cost (batches from gateways) skips the log and is committed
+// to the DuckDB file directly, which writes each reading to disk once less; its rows go in
+// through a transaction begun ahead on one of two connections (api/store/duckdb-prebegun.ts),
+// so that one group's rows are appended while the last one commits. Every query first waits
+// until all acknowledged readings are in the file, so reads always see every 200.
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
