@@ -271,12 +271,14 @@ export class DuckDbStore implements ReadingStore {
   private draining = false;
   private closed = false;
   /**
-   * Per turbine, the latest acknowledged time. This process is the file's only writer, so a
-   * reading newer than that cannot exist yet and needs no lookup: the common case of turbines
-   * reporting forward in time is classified without reading the table at all.
+   * Per turbine, the latest time accepted so far: stored, or in a group on its way to disk
+   * (set when the group is classified, and left when it fails, which only costs lookups). This
+   * process is the file's only writer, so a reading newer than that cannot exist yet and needs
+   * no lookup: the common case of turbines reporting forward in time is classified without
+   * reading the table at all.
    */
   private readonly latestTime: Map<string, number>;
-  /** Acknowledged readings not yet in the DuckDB file, by identity. */
+  /** Logged readings (acknowledged, or syncing) not yet in the DuckDB file, by identity. */
   private readonly waiting = new Map<string, WaitingReading>();
   /** Logged groups that no apply has taken yet, oldest first, and how many readings they hold. */
   private unapplied: LogGroup[] = [];

@@ -1,4 +1,7 @@
 // Reading Server-Sent Events from a real server in tests: the events as they arrive.
+import type { Reading } from "../../api/store/port.ts";
+import { storeReading } from "../support/store-reading.ts";
+
 export interface SseEvent {
   event: string;
   id: string;
@@ -86,21 +89,16 @@ export async function openSse(
   };
 }
 
-/** A stored reading for the hub's unit tests, whatever optional fields the Reading type has. */
+/**
+ * A stored reading for the hub's unit tests (8 m/s unless given). A status may be any string:
+ * the hub must cope with what an older store hands it.
+ */
 export function storedReading(fields: {
   turbine_id: string;
   time: number;
   power_kw: number;
   wind_speed_ms?: number;
   status?: string | null;
-}): import("../../api/store/port.ts").Reading {
-  return {
-    wind_speed_ms: 8,
-    status: "producing",
-    version: 1,
-    status_code: null,
-    measures: {},
-    tags: {},
-    ...fields,
-  } as unknown as import("../../api/store/port.ts").Reading;
+}): Reading {
+  return storeReading({ wind_speed_ms: 8, ...(fields as Partial<Reading> & typeof fields) });
 }
