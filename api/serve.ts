@@ -35,6 +35,16 @@ try {
       `  migrated: ${server.migration.readings.toLocaleString("en")} readings of ${server.migration.turbines.toLocaleString("en")} turbines from ${server.migration.from} to the keyed layout (a turbine key per reading, a column per measure), in place; ${server.registeredFromTags.toLocaleString("en")} turbines registered from their latest reading tags (npm run fleet -- list)`,
     );
   }
+  const status = server.statusConversion;
+  if (status && "kept" in status) {
+    console.log(
+      `  note: reading statuses stay stored as text, which writes slower than gust's own type: ${status.kept}`,
+    );
+  } else if (status && status.readings > 0) {
+    console.log(
+      `  migrated: the status of ${status.readings.toLocaleString("en")} readings is now stored as one byte (a DuckDB ENUM) instead of text, in place; writes are faster`,
+    );
+  }
   if (server.recoveredReadings > 0) {
     console.log(
       `  recovered: ${server.recoveredReadings.toLocaleString("en")} acknowledged readings that a stopped server left in the ingest log are now in the DuckDB file`,

@@ -16,7 +16,7 @@ import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
 import { registerFromReadingTags } from "./registry/from-reading-tags.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
-import type { LayoutMigration } from "./store/duckdb-readings-table.ts";
+import type { LayoutMigration, StatusConversion } from "./store/duckdb-readings-table.ts";
 import { DUCKDB_FILE_NAME, type LogRecovery, openDuckDbStore } from "./store/duckdb-store.ts";
 import type { ReadingStore } from "./store/port.ts";
 
@@ -56,6 +56,8 @@ export interface LocalServer {
   recoveredReadings: number;
   /** What opening the DuckDB file migrated from an earlier release's layout, if anything. */
   migration: LayoutMigration | null;
+  /** What opening did to a status column that an earlier release stored as text. */
+  statusConversion: StatusConversion | null;
   /** What opening found in the ingest log: applied, and lines lost or refused by file and line. */
   recovery: LogRecovery;
   /** Turbines the migration registered from their readings' tags. */
@@ -130,6 +132,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     registry,
     recoveredReadings: embedded.recoveredReadings,
     migration: embedded.migration,
+    statusConversion: embedded.statusConversion,
     recovery: embedded.recovery,
     registeredFromTags,
     keySecret,

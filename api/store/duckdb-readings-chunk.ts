@@ -1,9 +1,9 @@
 // Readings as the columnar data chunks that DuckDB's appender takes into reading_rows
 // (api/store/duckdb-readings-table.ts). This is the per-reading CPU cost of the embedded store's
 // writes, so each column is written the cheapest way node-api allows:
-//   - status goes in as an ENUM of the reading statuses, one byte a reading, and the appender
-//     casts it to the table's VARCHAR in C++: node-api writes a VARCHAR with one native call a
-//     string, and keeps every string in a JS array until then;
+//   - status goes in as an ENUM of the reading statuses, one byte a reading, the column's own
+//     type (a file that keeps a text column gets it cast by the appender in C++): node-api
+//     writes a VARCHAR with one native call a string, and keeps every string in a JS array;
 //   - numbers, times and NULLs go straight into the vectors' typed arrays, without a BigInt or
 //     an object a reading (duckdb-vector-writes.ts);
 //   - the chunks and their vectors are reused from one write to the next: creating them costs
@@ -30,7 +30,8 @@ import type { Reading } from "./port.ts";
 
 /**
  * reading_rows' columns before the measures, in table order, with the types a chunk gives them
- * (the appender casts each to its column's type where they differ: only status does).
+ * (the appender casts each to its column's type where they differ: only a text status column,
+ * kept by a file that holds statuses gust never wrote, does).
  */
 export const BASE_COLUMNS: readonly [string, DuckDBType][] = [
   ["turbine_key", INTEGER],

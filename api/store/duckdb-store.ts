@@ -30,6 +30,7 @@ import {
   latestReadingTimes,
   lookUpReadings,
   ReadingsTables,
+  type StatusConversion,
 } from "./duckdb-readings-table.ts";
 import { classifyReadings, type KnownReading, readingIdentity } from "./identity.ts";
 import { IngestLog, type LogLineProblem } from "./ingest-log.ts";
@@ -260,6 +261,8 @@ export class DuckDbStore implements ReadingStore {
   private fileLost: string | null = null;
   /** What opening the file migrated from an earlier release's layout, if anything. */
   readonly migration: LayoutMigration | null;
+  /** What opening did to a status column that an earlier release stored as text. */
+  readonly statusConversion: StatusConversion | null;
   /**
    * Measure names that have a column or belong to an accepted write on its way to the file:
    * what the limit of MAX_MEASURE_COLUMNS counts.
@@ -296,6 +299,7 @@ export class DuckDbStore implements ReadingStore {
     this.recoveredReadings = parts.recovery.applied;
     this.recovery = parts.recovery;
     this.migration = parts.tables.migration;
+    this.statusConversion = parts.tables.statusConversion;
     this.latestTime = parts.latestTime;
     this.measureNames = new Set(parts.tables.measureColumns());
   }
