@@ -37,7 +37,8 @@ const BASE_NAMES: ReadonlySet<string> = new Set(BASE_COLUMNS.map(([name]) => nam
  * 1.7-1.8 (`npm run bench -- ingest-store`), the COMMIT and its checkpoints most of it: DuckDB
  * keeps no string, dictionary or string statistics for the column.
  */
-const STATUS_TYPE = `ENUM(${READING_STATUSES.map((status) => `'${status}'`).join(", ")})`;
+const STATUS_LITERALS = READING_STATUSES.map((status) => `'${status}'`).join(", ");
+const STATUS_TYPE = `ENUM(${STATUS_LITERALS})`;
 const CREATE_TABLES = [
   `CREATE TABLE IF NOT EXISTS ${KEYS} (
      turbine_key INTEGER PRIMARY KEY,
@@ -317,7 +318,8 @@ export async function latestReadingTimes(
  * A file written by a release that kept reading_rows.status as VARCHAR gets the ENUM, in place
  * (10 million readings: 0.3 s). Returns null when the column is the ENUM already. Values outside
  * the reading statuses (which gust never wrote, but a hand-edited file may hold) fail the
- * conversion: the column then stays text, nothing lost, and the appender casts into it.
+ * conversion: the column then stays text, nothing lost, and the appender casts into it; `kept`
+ * names those values and what to do about them.
  */
 async function convertStatusToEnum(connection: DuckDBConnection): Promise<StatusConversion | null> {
   const found = await connection.runAndReadAll(
@@ -334,8 +336,23 @@ async function convertStatusToEnum(connection: DuckDBConnection): Promise<Status
     return { readings };
   } catch (error) {
     await connection.run("ROLLBACK").catch(() => undefined);
-    return { kept: (error as Error).message };
+    // Nearly always statuses a hand-edited file holds; said so with what to do about them.
+    const unknown = await unknownStatuses(connection).catch(() => []);
+    if (unknown.length === 0) return { kept: (error as Error).message };
+    const values = unknown.map((status) => JSON.stringify(status)).join(", ");
+    const are = unknown.length === 1 ? "is not a reading status" : "are not reading statuses";
+    return {
+      kept: `${ROWS}.status holds ${values}, which ${are} (${READING_STATUSES.join(", ")} or NULL); change or remove those readings (duckdb CLI, with gust stopped) and gust converts the column on its next start`,
+    };
   }
+}
+
+/** The values of a text status column (at most five) that are not reading statuses. */
+async function unknownStatuses(connection: DuckDBConnection): Promise<string[]> {
+  const found = await connection.runAndReadAll(
+    `SELECT DISTINCT status FROM ${ROWS} WHERE status NOT IN (${STATUS_LITERALS}) ORDER BY status LIMIT 5`,
+  );
+  return found.getRows().map(([status]) => String(status));
 }
 
 /**

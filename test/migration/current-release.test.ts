@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeFromTags } from "../../api/registry/from-reading-tags.ts";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { serveBanner } from "./serve-banner.ts";
 
 const RELEASE = "2dfbf7d";
 const RELEASE_FILES = [
@@ -157,27 +158,7 @@ it("npm run serve says that it migrated the release file", async () => {
     runRelease(join(data, "gust.duckdb"), [
       Array.from({ length: 20 }, (_, i) => oldReading(i % 2, i)),
     ]);
-    const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, ["--import", "tsx", join(repo, "api/serve.ts")], {
-      cwd: repo,
-      env: {
-        ...process.env,
-        DATA_DIR: data,
-        PORT: "0",
-        API_KEY_SECRET: "test-secret-0123456789abcdef",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const output = await new Promise<string>((done, fail) => {
-      let text = "";
-      child.stdout?.on("data", (chunk) => {
-        text += chunk;
-        if (text.includes("docs:")) done(text);
-      });
-      child.once("exit", (code) => fail(new Error(`serve exited with ${code}: ${text}`)));
-    });
-    child.kill("SIGTERM");
-    await new Promise((done) => child.once("exit", done));
+    const output = await serveBanner(data);
     expect(output).toMatch(
       /migrated: 20 readings of 2 turbines .* in place; 2 turbines registered from their latest reading tags/,
     );
