@@ -1,12 +1,16 @@
 // A second ceiling for ingest benchmarks: the gust app itself (routes, auth, body limits, JSON,
-// validation, answers) over a store that keeps nothing, served as gust serves it (the direct
-// ingest route of api/ingest-listener.ts included). The distance from the bare node:http
-// ceiling is what the app costs; the distance to gust proper is what durable storage costs.
+// validation, answers, and the live view's and alarms' hooks that every answer feeds) over a store
+// that keeps nothing, served as gust serves it (the direct ingest route of
+// api/ingest-listener.ts included). The distance from the bare node:http ceiling is what the app
+// costs; the distance to gust proper is what durable storage costs. LIVE_HOOKS=false leaves the
+// hooks out, as this ceiling did before 2026-11-24 (the bench reports gust against both).
 import type { AddressInfo } from "node:net";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { serve } from "@hono/node-server";
 import { appDeps, appFor } from "../../api/app.ts";
 import { MAX_FUTURE_MS } from "../../api/config.ts";
 import { createServerWithDirectIngest } from "../../api/ingest-listener.ts";
+import { startLiveFeed } from "../../api/live/feed.ts";
 import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 
@@ -21,10 +25,21 @@ const keepsNothing: ReadingStore = {
   close: async () => undefined,
 };
 const secret = process.env.API_KEY_SECRET ?? "";
+const registry = new MemoryRegistry();
+// The live feed as gust's server starts it; its alarm store lives in a DuckDB of its own, in
+// memory, since the store here keeps nothing.
+const live =
+  process.env.LIVE_HOOKS === "false"
+    ? null
+    : await startLiveFeed({
+        connect: async () => (await DuckDBInstance.create(":memory:")).connect(),
+        listTurbines: () => registry.list(),
+      });
 const deps = appDeps({
   store: keepsNothing,
-  registry: new MemoryRegistry(),
+  registry,
   keySecret: async () => secret,
+  ...live?.deps,
 });
 const app = appFor(deps);
 const server = serve(

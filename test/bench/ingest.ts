@@ -155,6 +155,10 @@ export const bench: Benchmark = async (log) => {
     const appOnly = await startChild(["test/bench/app-ceiling-server.ts"], {
       API_KEY_SECRET: SECRET,
     });
+    const appWithoutLive = await startChild(["test/bench/app-ceiling-server.ts"], {
+      API_KEY_SECRET: SECRET,
+      LIVE_HOOKS: "false",
+    });
     const gust = await startChild(["api/serve.ts"], {
       DATA_DIR: dataDir,
       PORT: "0",
@@ -195,6 +199,10 @@ export const bench: Benchmark = async (log) => {
     log(`  bare: ${describe(bareBatch, BATCH)}`);
     const appBatch = await measure(appOnly.url, batchBody);
     log(`  gust app, store keeps nothing: ${describe(appBatch, BATCH)}`);
+    const appBatchWithoutLive = await measure(appWithoutLive.url, batchBody);
+    log(
+      `  gust app without the live and alarm hooks, store keeps nothing: ${describe(appBatchWithoutLive, BATCH)}`,
+    );
     const batch = await measure(gust.url, batchBody);
     log(`  gust: ${describe(batch, BATCH)}`);
     const influxBatch = await influxAlone(BATCH, BATCH_OFFSET_MS, "bench");
@@ -220,6 +228,7 @@ export const bench: Benchmark = async (log) => {
     await Promise.all([
       stop(bare.child),
       stop(appOnly.child),
+      stop(appWithoutLive.child),
       stop(gust.child),
       stop(gustWithoutLive.child),
     ]);
@@ -286,6 +295,15 @@ export const bench: Benchmark = async (log) => {
         unit: "readings/s",
         ratio: { value: batchVsApp, of: "app ceiling" },
         target: { text: ">= 60% of the app ceiling", met: batchVsApp >= 0.6 },
+      },
+      {
+        name: `gust app without the live and alarm hooks, store that keeps nothing, ${BATCH} readings/request`,
+        value: appBatchWithoutLive.requestsPerSecond * BATCH,
+        unit: "readings/s",
+        ratio: {
+          value: batch.requestsPerSecond / appBatchWithoutLive.requestsPerSecond,
+          of: "it for gust (the ceiling before 2026-11-24)",
+        },
       },
       {
         name: `InfluxDB /write, ${BATCH} points/request (peer)`,
