@@ -10,7 +10,7 @@
 // line a crash cut short (the last of its file: never acknowledged) from a damaged line in the
 // middle (acknowledged and lost), and says which file and line. Lines of logs written before the
 // checksum start with "[" and are read as they are.
-import { closeSync, fdatasync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +21,44 @@ import type { Reading } from "./port.ts";
 
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;
 const datasync = promisify(fdatasync);
+
+/** While syncs on the event loop take longer than this on average, the next ones go to the pool... */
+export const LOOP_SYNC_MAX_MS = 2;
+/** ...for this long, after which the loop tries again. */
+export const POOL_AFTER_SLOW_SYNCS_MS = 1000;
+/** The weight of the latest sync in the average: a single slow one moves it by an eighth. */
+const LATEST_WEIGHT = 1 / 8;
+
+/**
+ * Where the log's next fdatasync runs. On the event loop, the loop waits for the disk (a tenth
+ * to a half of a millisecond here) but nothing passes between threads: handing the sync to
+ * libuv's thread pool wakes a pool thread that, on a machine whose cores are busy, takes a core
+ * from the loop, and then wakes the loop again, which cost 5-17 µs of the loop's CPU a request
+ * and the wait of a thread switch. Every request of the group waits for the sync either way
+ * (Redis syncs its append-only file on its one thread for `appendfsync always` too); what the
+ * loop placement costs is the wait of other requests (reads, the live view), so while the
+ * loop's syncs take longer than LOOP_SYNC_MAX_MS on average (a slow or busy disk; the odd slow
+ * one while DuckDB commits beside the log does not count alone) the syncs of the next
+ * POOL_AFTER_SLOW_SYNCS_MS go to the pool, where they keep the loop free.
+ */
+export class SyncPlacement {
+  private poolUntil = 0;
+  private averageMs = 0;
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  onLoop(): boolean {
+    return this.now() >= this.poolUntil;
+  }
+
+  /** Notes how long a sync on the loop took. */
+  tookOnLoop(ms: number): void {
+    this.averageMs += (ms - this.averageMs) * LATEST_WEIGHT;
+    if (this.averageMs <= LOOP_SYNC_MAX_MS) return;
+    this.poolUntil = this.now() + POOL_AFTER_SLOW_SYNCS_MS;
+    this.averageMs = 0;
+  }
+}
 
 function segmentName(number: number): string {
   return `segment-${String(number).padStart(10, "0")}.jsonl`;
@@ -71,6 +109,7 @@ export class IngestLog {
   private syncing: Promise<void> = Promise.resolve();
   /** Set once an fdatasync failed: the log takes nothing more (see append). */
   private syncFailure: Error | undefined;
+  private readonly placement = new SyncPlacement();
 
   private constructor(
     private readonly dir: string,
@@ -161,7 +200,7 @@ export class IngestLog {
     const line = checksummedLine(groupJson);
     try {
       // Into the page cache at once (microseconds; a trip through libuv's thread pool, which
-      // DuckDB's queries share, can take milliseconds), then to the disk off the event loop.
+      // DuckDB's queries share, can take milliseconds), then to the disk (SyncPlacement).
       const written = writeSync(fd, line);
       if (written !== Buffer.byteLength(line)) throw new Error("the disk took part of a log line");
       this.size += written;
@@ -169,7 +208,8 @@ export class IngestLog {
       ftruncateSync(fd, this.size);
       throw error;
     }
-    const synced = datasync(fd).catch((error: Error) => {
+    const sync = this.placement.onLoop() ? this.syncOnLoop(fd) : datasync(fd);
+    const synced = sync.catch((error: Error) => {
       this.syncFailure ??= new Error(
         `the ingest log could not be synced to disk (${error.message}); nothing more is acknowledged: check the disk, then restart gust`,
       );
@@ -178,6 +218,18 @@ export class IngestLog {
     // Two syncs may be under way at once and end in either order: wait for both.
     this.syncing = Promise.all([this.syncing, synced.catch(() => undefined)]).then(() => undefined);
     return { synced };
+  }
+
+  /** fdatasync on the event loop (see SyncPlacement), answered as the pool's is. */
+  private syncOnLoop(fd: number): Promise<void> {
+    const began = performance.now();
+    try {
+      fdatasyncSync(fd);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.placement.tookOnLoop(performance.now() - began);
+    return Promise.resolve();
   }
 
   /**

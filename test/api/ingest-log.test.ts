@@ -5,6 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import {
+  LOOP_SYNC_MAX_MS,
+  POOL_AFTER_SLOW_SYNCS_MS,
+  SyncPlacement,
+} from "../../api/store/ingest-log.ts";
 import type { Reading } from "../../api/store/port.ts";
 import { storeReading } from "../support/store-reading.ts";
 
@@ -198,5 +203,39 @@ describe("ingest log", () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe("where the log syncs", () => {
+  const placement = () => {
+    const clock = { ms: 0 };
+    return { clock, placement: new SyncPlacement(() => clock.ms) };
+  };
+
+  it("stays on the event loop while syncs are quick, and through the odd slow one", () => {
+    const { placement: syncs } = placement();
+    for (let i = 0; i < 100; i++) syncs.tookOnLoop(0.3);
+    // A single sync of 12 ms moves an average of 0.3 ms to 1.8 ms: still under the limit.
+    syncs.tookOnLoop(LOOP_SYNC_MAX_MS * 8 - 4);
+    expect(syncs.onLoop()).toBe(true);
+  });
+
+  it("goes to the thread pool while the disk is slow, and tries the loop again later", () => {
+    const { clock, placement: syncs } = placement();
+    let onLoop = 0;
+    // A disk whose syncs take 5 ms: a few of them move the average past the limit.
+    while (syncs.onLoop() && onLoop < 100) {
+      syncs.tookOnLoop(5);
+      onLoop++;
+    }
+    expect(onLoop).toBeGreaterThan(1);
+    expect(onLoop).toBeLessThan(10);
+    clock.ms += POOL_AFTER_SLOW_SYNCS_MS - 1;
+    expect(syncs.onLoop()).toBe(false);
+    clock.ms += 1;
+    expect(syncs.onLoop()).toBe(true);
+    // The loop starts afresh: one quick sync keeps it there.
+    syncs.tookOnLoop(0.2);
+    expect(syncs.onLoop()).toBe(true);
   });
 });
