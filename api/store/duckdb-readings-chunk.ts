@@ -129,9 +129,16 @@ function fillChunk(
   const tags = vector(7);
   if (allMissing(n, (i) => isEmpty(at(i).tags))) writeAllNull(tags, n);
   else for (let i = 0; i < n; i++) tags.setItem(i, tagsText(at(i).tags));
+  // Once any reading has brought a measure, every row has its column. Readings without measures
+  // (plain ones, or a fleet's turbines that send none) leave them NULL without a keyed read of
+  // each name in each reading: a plain reading cost the store 2.8 µs instead of 1.0 in a table
+  // with 20 measure columns, most of it those reads.
+  const noMeasures = allMissing(n, (i) => isEmpty(at(i).measures));
   for (let m = 0; m < measures.length; m++) {
     const name = measures[m] as string;
-    writeDoubles(vector(BASE_COLUMNS.length + m), n, (i) => at(i).measures[name]);
+    const column = vector(BASE_COLUMNS.length + m);
+    if (noMeasures) writeAllNull(column, n);
+    else writeDoubles(column, n, (i) => at(i).measures[name]);
   }
   for (let column = 0; column < BASE_COLUMNS.length + measures.length; column++) {
     vector(column).flush();
@@ -143,7 +150,7 @@ function allMissing(n: number, missing: (i: number) => boolean): boolean {
   return true;
 }
 
-function isEmpty(record: Record<string, string>): boolean {
+function isEmpty(record: Record<string, unknown>): boolean {
   for (const _ in record) return false;
   return true;
 }

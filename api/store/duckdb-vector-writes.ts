@@ -62,6 +62,13 @@ class NullMask {
     return ((this.words[i >>> 5] as number) & (1 << (i & 31))) === 0;
   }
 
+  /** Every one of the n items NULL, a word at a time. */
+  setAllNull(n: number): void {
+    this.words.fill(0, 0, Math.ceil(n / 32));
+    this.count = n;
+    this.first = n > 0 ? 0 : -1;
+  }
+
   setNull(i: number): void {
     this.words[i >>> 5] = (this.words[i >>> 5] as number) & ~(1 << (i & 31));
     if (this.count++ === 0) this.first = i;
@@ -173,7 +180,7 @@ export function writeAllNull(vector: DuckDBVector, n: number): void {
     return;
   }
   nulls.reset(n);
-  for (let i = 0; i < n; i++) nulls.setNull(i);
+  nulls.setAllNull(n);
   writeValidity(vector, validity, n);
 }
 
