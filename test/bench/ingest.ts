@@ -194,8 +194,11 @@ export const bench: Benchmark = async (log) => {
     const influxSingle = meanOf(influxRuns);
     // Batches: every server takes its turn twice, in the same order (new turbines the second
     // time), and each figure is the mean of its two runs, so that a noisy moment on this shared
-    // machine does not decide a ratio. The app ceiling also takes 20-measure batches: gust
-    // cannot store them faster than its app takes them over a store that keeps nothing.
+    // machine does not decide a ratio. Plain readings first, into a store without measure
+    // columns; then 20-measure readings, taking turns with the app ceiling (gust cannot store
+    // them faster than its app takes them over a store that keeps nothing) and with plain
+    // readings again, which now go into a table with the 20 measure columns, as a fleet's
+    // readings do once any turbine sent measures.
     const runs = {
       bare: [] as LoadResult[],
       app: [] as LoadResult[],
@@ -205,6 +208,7 @@ export const bench: Benchmark = async (log) => {
       influx: [] as LoadResult[],
       appWide: [] as LoadResult[],
       gustWide: [] as LoadResult[],
+      gustAfterWide: [] as LoadResult[],
     };
     const turn = async (
       into: LoadResult[],
@@ -216,7 +220,7 @@ export const bench: Benchmark = async (log) => {
     };
     for (const round of ["bench", "again"]) {
       log(
-        `ingest: ${BATCH} readings/request, bare node:http, the app alone (with and without the live and alarm hooks), gust (with and without them), InfluxDB, then 20 measures a reading...`,
+        `ingest: ${BATCH} readings/request, bare node:http, the app alone (with and without the live and alarm hooks), gust (with and without them), InfluxDB...`,
       );
       await turn(runs.bare, "bare", () => measure(bare.url, batchBody, round));
       await turn(runs.app, "gust app, store keeps nothing", () =>
@@ -232,11 +236,19 @@ export const bench: Benchmark = async (log) => {
         measure(gustWithoutLive.url, batchBody, round),
       );
       await turn(runs.influx, "InfluxDB /write", () => influxAlone(BATCH, BATCH_OFFSET_MS, round));
+    }
+    for (const round of ["bench", "again"]) {
+      log(
+        `ingest: ${BATCH} readings/request with 20 measures each, the app alone and gust, then plain readings into gust's measure columns...`,
+      );
       await turn(runs.appWide, "gust app, store keeps nothing, 20 measures a reading", () =>
         measure(appOnly.url, wideBatchBody, round),
       );
       await turn(runs.gustWide, "gust, 20 measures a reading", () =>
         measure(gust.url, wideBatchBody, round),
+      );
+      await turn(runs.gustAfterWide, "gust, plain readings, the table has 20 measure columns", () =>
+        measure(gust.url, batchBody, `${round}-after-wide`),
       );
     }
     const bareBatch = meanOf(runs.bare);
@@ -247,6 +259,7 @@ export const bench: Benchmark = async (log) => {
     const influxBatch = meanOf(runs.influx);
     const appWideBatch = meanOf(runs.appWide);
     const wideBatch = meanOf(runs.gustWide);
+    const afterWide = meanOf(runs.gustAfterWide);
     await Promise.all([
       stop(bare.child),
       stop(appOnly.child),
@@ -362,6 +375,15 @@ export const bench: Benchmark = async (log) => {
         name: "least cost of a 20-measure reading (gust's plain rate over the app's 20-measure rate, store keeping nothing)",
         value: leastWideCost,
         unit: "x",
+      },
+      {
+        name: `ingest ${BATCH} plain readings/request into a table with 20 measure columns`,
+        value: afterWide.requestsPerSecond * BATCH,
+        unit: "readings/s",
+        ratio: {
+          value: afterWide.requestsPerSecond / batch.requestsPerSecond,
+          of: "plain readings into a table without them",
+        },
       },
       {
         name: `ingest ${BATCH} readings/request, live view and alarms fed`,
