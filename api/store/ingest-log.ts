@@ -11,12 +11,13 @@
 // middle (acknowledged and lost), and says which file and line. Lines of logs written before the
 // checksum start with "[" and are read as they are.
 import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { open, readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { crc32 } from "node:zlib";
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files.ts";
 import { READING_STATUSES } from "../readings/limits.ts";
+import { makeSpare, spareBytes, syncDirectory } from "./ingest-log-spare.ts";
 import type { Reading } from "./port.ts";
 
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;
@@ -100,6 +101,15 @@ const CHECKSUMMED = /^([0-9a-f]{8}) /;
 export class IngestLog {
   /** The current segment's file descriptor, opened on the first append to it. */
   private fd: number | undefined;
+  /** The current segment was a spare: its lines go over its zeros, at their offsets. */
+  private overZeros = false;
+  /**
+   * The next segment's file, being made or made (ingest-log-spare.ts), null if it could not
+   * be; undefined while none is. Only the next segment opens it, so nothing else writes there.
+   */
+  private spare: Promise<Spare | null> | undefined;
+  /** Bytes of the last segment that ended: what the next spare is sized on. */
+  private lastSegmentBytes: number | undefined;
   /** Bytes of whole lines in the current segment. */
   private size = 0;
   /** When the current segment was opened (epoch ms), 0 while none is open. */
@@ -140,7 +150,7 @@ export class IngestLog {
     const problems: LogLineProblem[] = [];
     for (const number of segments) {
       const file = join(this.dir, segmentName(number));
-      const text = await readFile(file, "utf8");
+      const text = withoutTrailingZeros(await readFile(file, "utf8"));
       const lines = text.split("\n");
       lines.forEach((raw, index) => {
         if (raw === "") return;
@@ -189,19 +199,27 @@ export class IngestLog {
   async append(groupJson: string): Promise<{ synced: Promise<void> }> {
     if (this.syncFailure) throw this.syncFailure;
     if (this.fd === undefined) {
-      this.fd = openSync(join(this.dir, segmentName(this.segment)), "a", PRIVATE_FILE_MODE);
+      // Made ahead (a segment lasts a second or more, a spare takes milliseconds), and synced
+      // with its directory entry; were it still being made, this group waits for it.
+      const spare = await this.takeSpare();
+      this.overZeros = spare !== null;
+      if (spare) this.fd = spare.fd;
+      else {
+        this.fd = openSync(join(this.dir, segmentName(this.segment)), "a", PRIVATE_FILE_MODE);
+        // The new file's directory entry must be on disk too, or a crash could lose the file.
+        await syncDirectory(this.dir);
+      }
       this.size = 0;
       this.openedAt = Date.now();
       this.syncing = Promise.resolve();
-      // The new file's directory entry must be on disk too, or a crash could lose the file.
-      await syncDirectory(this.dir);
+      this.makeNextSpare();
     }
     const fd = this.fd;
     const line = checksummedLine(groupJson);
     try {
       // Into the page cache at once (microseconds; a trip through libuv's thread pool, which
       // DuckDB's queries share, can take milliseconds), then to the disk (SyncPlacement).
-      const written = writeSync(fd, line);
+      const written = this.overZeros ? writeSync(fd, line, this.size) : writeSync(fd, line);
       if (written !== Buffer.byteLength(line)) throw new Error("the disk took part of a log line");
       this.size += written;
     } catch (error) {
@@ -218,6 +236,35 @@ export class IngestLog {
     // Two syncs may be under way at once and end in either order: wait for both.
     this.syncing = Promise.all([this.syncing, synced.catch(() => undefined)]).then(() => undefined);
     return { synced };
+  }
+
+  /** Starts making the segment after the current one, unless one is being made already. */
+  private makeNextSpare(): void {
+    if (this.spare) return;
+    const number = this.segment + 1;
+    this.spare = makeSpare(
+      join(this.dir, segmentName(number)),
+      this.dir,
+      spareBytes(this.lastSegmentBytes),
+    ).then(
+      (fd) => ({ number, fd }),
+      // Without a spare the next segment is opened as it always was: nothing is lost but speed.
+      () => null,
+    );
+  }
+
+  /** The spare made for the current segment number, or null; any other is discarded. */
+  private async takeSpare(): Promise<Spare | null> {
+    const spare = this.spare === undefined ? null : await this.spare;
+    this.spare = undefined;
+    if (spare === null || spare.number === this.segment) return spare;
+    await this.discard(spare);
+    return null;
+  }
+
+  private async discard(spare: Spare): Promise<void> {
+    closeSync(spare.fd);
+    await rm(join(this.dir, segmentName(spare.number)), { force: true });
   }
 
   /** fdatasync on the event loop (see SyncPlacement), answered as the pool's is. */
@@ -250,6 +297,7 @@ export class IngestLog {
     const fd = this.fd;
     if (fd === undefined) return [];
     const ended = this.segment;
+    this.lastSegmentBytes = this.size;
     this.fd = undefined;
     this.segment++;
     // A sync still under way on it must finish on the same file descriptor.
@@ -263,13 +311,29 @@ export class IngestLog {
     }
   }
 
-  /** Closes the current segment once its last sync is done. */
+  /** Closes the current segment once its last sync is done, and deletes an unused spare. */
   async close(): Promise<void> {
     const fd = this.fd;
     this.fd = undefined;
     await this.syncing;
     if (fd !== undefined) closeSync(fd);
+    const spare = this.spare === undefined ? null : await this.spare;
+    this.spare = undefined;
+    if (spare) await this.discard(spare);
   }
+}
+
+/** A segment file made ahead: its number and its open descriptor. */
+interface Spare {
+  number: number;
+  fd: number;
+}
+
+/** A segment made as a spare keeps the zeros after its last line: they are not a line. */
+function withoutTrailingZeros(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return text.slice(0, end);
 }
 
 /** The line's JSON value, or why it cannot be read. */
@@ -332,13 +396,4 @@ async function segmentNumbers(dir: string): Promise<number[]> {
     if (match?.[1]) numbers.push(Number(match[1]));
   }
   return numbers.sort((a, b) => a - b);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,15 +1,34 @@
 // The embedded store's ingest log: a 200 is durable before the reading is in the DuckDB file.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import {
+  checksummedLine,
+  IngestLog,
   LOOP_SYNC_MAX_MS,
   POOL_AFTER_SLOW_SYNCS_MS,
   SyncPlacement,
 } from "../../api/store/ingest-log.ts";
+import {
+  FIRST_SPARE_BYTES,
+  MAX_SPARE_BYTES,
+  MIN_SPARE_BYTES,
+  spareBytes,
+} from "../../api/store/ingest-log-spare.ts";
 import type { Reading } from "../../api/store/port.ts";
 import { storeReading } from "../support/store-reading.ts";
 
@@ -28,6 +47,12 @@ function reading(turbine: string, offsetMs: number, version = 1, power = 100): R
     tags: { project: "Log Park" },
   });
 }
+
+/** The lines of every segment in a log directory, without the zeros after a spare's last line. */
+const logLines = (logDir: string) =>
+  readdirSync(logDir).flatMap((name) =>
+    readFileSync(join(logDir, name), "utf8").replace(/\0+$/, "").split("\n").filter(Boolean),
+  );
 
 const rowsOf = (store: Awaited<ReturnType<typeof openDuckDbStore>>, turbine: string) =>
   store.select(
@@ -62,7 +87,7 @@ describe("ingest log", () => {
         Array.from({ length: 10 }, (_, i) => NOW + i * 1000),
       );
       // Applied on open, so the log is empty again.
-      expect(readdirSync(`${path}.ingest-log`)).toEqual([]);
+      expect(logLines(`${path}.ingest-log`)).toEqual([]);
       // A re-send after the restart is a duplicate, not a second row.
       expect(
         await store.write([{ ...reading("crash-2", 0), tags: { project: "Crash Park" } }]),
@@ -95,11 +120,8 @@ describe("ingest log", () => {
       "too-large: StoreUnavailableError",
       "after: 2 accepted",
     ]);
-    // Every line left in the log is whole.
-    const logDir = `${path}.ingest-log`;
-    const lines = readdirSync(logDir).flatMap((name) =>
-      readFileSync(join(logDir, name), "utf8").split("\n").filter(Boolean),
-    );
+    // Every line left in the log is whole (a segment made ahead keeps zeros after its lines).
+    const lines = logLines(`${path}.ingest-log`);
     for (const line of lines) {
       expect(line).toMatch(/^[0-9a-f]{8} \[/);
       expect(() => JSON.parse(line.slice(9))).not.toThrow();
@@ -178,7 +200,7 @@ describe("ingest log", () => {
       ];
       const outcomes = await store.write(batch);
       // The batch went to the file, not the log (and the log's readings went in before it).
-      expect(readdirSync(`${path}.ingest-log`)).toEqual([]);
+      expect(logLines(`${path}.ingest-log`)).toEqual([]);
       expect(outcomes.slice(0, 3)).toEqual(["duplicate", "accepted", "accepted"]);
       expect(outcomes.filter((o) => o === "accepted")).toHaveLength(2047);
       expect(await rowsOf(store, "d-1")).toEqual([
@@ -237,5 +259,56 @@ describe("where the log syncs", () => {
     // The loop starts afresh: one quick sync keeps it there.
     syncs.tookOnLoop(0.2);
     expect(syncs.onLoop()).toBe(true);
+  });
+});
+
+describe("segments made ahead", () => {
+  it("writes the next segment over zeros made ahead, and recovers its lines after a crash", async () => {
+    const logDir = join(dir, "spares");
+    const log = await IngestLog.open(logDir);
+    const first = JSON.stringify([reading("s-1", 0)]);
+    const second = JSON.stringify([reading("s-1", 1000)]);
+    try {
+      await (await log.append(first)).synced;
+      log.rotate();
+      await (await log.append(second)).synced;
+      // The second segment was made ahead: its line lies over zeros, which the file keeps.
+      const file = join(logDir, "segment-0000000002.jsonl");
+      expect(statSync(file).size).toBe(FIRST_SPARE_BYTES);
+      expect(readFileSync(file, "utf8").startsWith(checksummedLine(second))).toBe(true);
+      // A crash while the next line was being written leaves part of it before the zeros.
+      const fd = openSync(file, "r+");
+      writeSync(
+        fd,
+        checksummedLine(second).slice(0, 30),
+        Buffer.byteLength(checksummedLine(second)),
+      );
+      closeSync(fd);
+      // Another process opens the log, as the store does after a crash.
+      const { groups, problems } = await (await IngestLog.open(logDir)).recover();
+      expect(groups.map((group) => group.readings.map((r) => r.time))).toEqual([
+        [NOW],
+        [NOW + 1000],
+      ]);
+      expect(problems).toEqual([
+        expect.objectContaining({
+          file,
+          line: 2,
+          kind: "torn",
+          raw: checksummedLine(second).slice(0, 30),
+        }),
+      ]);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it("sizes a segment made ahead on what the last one held", () => {
+    expect(spareBytes(undefined)).toBe(FIRST_SPARE_BYTES);
+    expect(spareBytes(10)).toBe(MIN_SPARE_BYTES);
+    // A quarter more than 1 MiB, in whole 64 KiB.
+    expect(spareBytes(1024 * 1024)).toBe(1024 * 1024 + 256 * 1024);
+    expect(spareBytes(1024 * 1024 + 1)).toBe(1024 * 1024 + 320 * 1024);
+    expect(spareBytes(100 * 1024 * 1024)).toBe(MAX_SPARE_BYTES);
   });
 });
