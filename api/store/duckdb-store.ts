@@ -778,7 +778,14 @@ export class DuckDbStore implements ReadingStore {
     while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
     await Promise.all(this.inFlight.map((group) => group.answered));
     // What cannot be applied now stays in the log and is applied when the file is next opened.
-    await this.startApply(true).catch(() => undefined);
+    const applied = await this.startApply(true).then(
+      () => true,
+      () => false,
+    );
+    // Readings applied before the close (by the timer or a read) leave their segment open and
+    // unended: with every logged reading in the file it ends here, or the next open would
+    // apply all of it again.
+    if (applied && this.waiting.size === 0) await this.parts.log.remove(this.parts.log.rotate());
     await this.parts.log.close();
     await this.parts.transactions.close();
     this.parts.reader.closeSync();
