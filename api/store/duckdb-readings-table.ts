@@ -38,7 +38,7 @@ const BASE_NAMES: ReadonlySet<string> = new Set(BASE_COLUMNS.map(([name]) => nam
  * keeps no string, dictionary or string statistics for the column.
  */
 const STATUS_LITERALS = READING_STATUSES.map((status) => `'${status}'`).join(", ");
-const STATUS_TYPE = `ENUM(${STATUS_LITERALS})`;
+export const STATUS_TYPE = `ENUM(${STATUS_LITERALS})`;
 const CREATE_TABLES = [
   `CREATE TABLE IF NOT EXISTS ${KEYS} (
      turbine_key INTEGER PRIMARY KEY,

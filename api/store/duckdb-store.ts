@@ -33,7 +33,12 @@ import {
   type StatusConversion,
 } from "./duckdb-readings-table.ts";
 import { classifyReadings, type KnownReading, readingIdentity } from "./identity.ts";
-import { IngestLog, type LogLineProblem } from "./ingest-log.ts";
+import {
+  IngestLog,
+  type LogLineProblem,
+  SEGMENT_MAX_AGE_MS,
+  SEGMENT_MAX_BYTES,
+} from "./ingest-log.ts";
 import {
   MeasureLimitError,
   type QueryRow,
@@ -67,13 +72,6 @@ const APPLY_AFTER_MS = 250;
 const APPLY_AT_READINGS = 16_384;
 /** Beyond this many waiting readings new writes wait for the DuckDB file to catch up. */
 const MAX_WAITING_READINGS = 131_072;
-/**
- * A log segment ends (and is deleted once applied) when it holds this many bytes or is this old:
- * not at every apply, because the first append to a new segment also syncs the directory, a
- * second disk flush that one group of requests waits for. What a restart replays stays small.
- */
-const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
-const SEGMENT_MAX_AGE_MS = 1_000;
 /** A group of at least this many readings is committed to the DuckDB file directly. */
 const DIRECT_AT_READINGS = 2_048;
 /**

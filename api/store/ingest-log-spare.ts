@@ -20,17 +20,18 @@ const closeFile = promisify(close);
 
 /** The size of a spare before any segment has ended, to learn the traffic from. */
 export const FIRST_SPARE_BYTES = 1024 * 1024;
-/** A segment ends at 8 MiB (the store's rule): a spare never needs more. */
-export const MAX_SPARE_BYTES = 8 * 1024 * 1024;
 /** The least a spare is made: a quiet log writes little, and zeros cost disk writes too. */
 export const MIN_SPARE_BYTES = 64 * 1024;
 const ZEROS = Buffer.alloc(MIN_SPARE_BYTES);
 
-/** How large to make the next spare: what the last ended segment held, and a quarter more. */
-export function spareBytes(lastSegmentBytes: number | undefined): number {
+/**
+ * How large to make the next spare: what the last ended segment held, and a quarter more, never
+ * more than a segment may hold (`maxBytes`).
+ */
+export function spareBytes(lastSegmentBytes: number | undefined, maxBytes: number): number {
   if (lastSegmentBytes === undefined) return FIRST_SPARE_BYTES;
   const wanted = Math.ceil((lastSegmentBytes * 1.25) / MIN_SPARE_BYTES) * MIN_SPARE_BYTES;
-  return Math.min(MAX_SPARE_BYTES, Math.max(MIN_SPARE_BYTES, wanted));
+  return Math.min(maxBytes, Math.max(MIN_SPARE_BYTES, wanted));
 }
 
 /**

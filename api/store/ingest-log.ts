@@ -23,6 +23,14 @@ import type { Reading } from "./port.ts";
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;
 const datasync = promisify(fdatasync);
 
+/**
+ * A log segment ends (and is deleted once applied) when it holds this many bytes or is this old:
+ * not at every apply, because a new segment is a new file, which a group would wait for unless
+ * it was made ahead (ingest-log-spare.ts). What a restart replays stays small.
+ */
+export const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
+export const SEGMENT_MAX_AGE_MS = 1_000;
+
 /** While syncs on the event loop take longer than this on average, the next ones go to the pool... */
 export const LOOP_SYNC_MAX_MS = 2;
 /** ...for this long, after which the loop tries again. */
@@ -245,7 +253,7 @@ export class IngestLog {
     this.spare = makeSpare(
       join(this.dir, segmentName(number)),
       this.dir,
-      spareBytes(this.lastSegmentBytes),
+      spareBytes(this.lastSegmentBytes, SEGMENT_MAX_BYTES),
     ).then(
       (fd) => ({ number, fd }),
       // Without a spare the next segment is opened as it always was: nothing is lost but speed.
@@ -279,11 +287,7 @@ export class IngestLog {
     return Promise.resolve();
   }
 
-  /**
-   * Whether the current segment is due to end: once it holds `maxBytes` or is `maxAgeMs` old.
-   * Ending one costs a file and a directory sync on the next append, which a group of requests
-   * waits for, so segments are not ended at every apply.
-   */
+  /** Whether the current segment is due to end: once it holds `maxBytes` or is `maxAgeMs` old. */
   dueToRotate(maxBytes: number, maxAgeMs: number): boolean {
     if (this.fd === undefined) return false;
     return this.size >= maxBytes || Date.now() - this.openedAt >= maxAgeMs;

@@ -21,11 +21,11 @@ import {
   IngestLog,
   LOOP_SYNC_MAX_MS,
   POOL_AFTER_SLOW_SYNCS_MS,
+  SEGMENT_MAX_BYTES,
   SyncPlacement,
 } from "../../api/store/ingest-log.ts";
 import {
   FIRST_SPARE_BYTES,
-  MAX_SPARE_BYTES,
   MIN_SPARE_BYTES,
   spareBytes,
 } from "../../api/store/ingest-log-spare.ts";
@@ -315,11 +315,11 @@ describe("segments made ahead", () => {
   });
 
   it("sizes a segment made ahead on what the last one held", () => {
-    expect(spareBytes(undefined)).toBe(FIRST_SPARE_BYTES);
-    expect(spareBytes(10)).toBe(MIN_SPARE_BYTES);
+    expect(spareBytes(undefined, SEGMENT_MAX_BYTES)).toBe(FIRST_SPARE_BYTES);
+    expect(spareBytes(10, SEGMENT_MAX_BYTES)).toBe(MIN_SPARE_BYTES);
     // A quarter more than 1 MiB, in whole 64 KiB.
-    expect(spareBytes(1024 * 1024)).toBe(1024 * 1024 + 256 * 1024);
-    expect(spareBytes(1024 * 1024 + 1)).toBe(1024 * 1024 + 320 * 1024);
-    expect(spareBytes(100 * 1024 * 1024)).toBe(MAX_SPARE_BYTES);
+    expect(spareBytes(1024 * 1024, SEGMENT_MAX_BYTES)).toBe(1024 * 1024 + 256 * 1024);
+    expect(spareBytes(1024 * 1024 + 1, SEGMENT_MAX_BYTES)).toBe(1024 * 1024 + 320 * 1024);
+    expect(spareBytes(100 * 1024 * 1024, SEGMENT_MAX_BYTES)).toBe(SEGMENT_MAX_BYTES);
   });
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { STATUS_TYPE } from "../../api/store/duckdb-readings-table.ts";
 import type { BenchFigure, Benchmark } from "./figure.ts";
 import { BATCH, batchBody, TWENTY_MEASURES, wideBatchBody } from "./ingest.ts";
 
@@ -40,9 +41,8 @@ async function duckDbCost(dir: string, measures: number): Promise<number> {
     const names = Object.keys(TWENTY_MEASURES).slice(0, measures);
     const values = Object.values(TWENTY_MEASURES).slice(0, measures);
     await connection.run(
-      `CREATE TYPE reading_status AS ENUM ('producing', 'idle', 'curtailed', 'fault', 'maintenance');
-       CREATE TABLE reading_rows (turbine_key INTEGER, time TIMESTAMP, power_kw DOUBLE,
-         wind_speed_ms DOUBLE, status reading_status, status_code INTEGER, version INTEGER
+      `CREATE TABLE reading_rows (turbine_key INTEGER, time TIMESTAMP, power_kw DOUBLE,
+         wind_speed_ms DOUBLE, status ${STATUS_TYPE}, status_code INTEGER, version INTEGER
          ${names.map((name) => `, ${name} DOUBLE`).join("")})`,
     );
     let rows = 0;
