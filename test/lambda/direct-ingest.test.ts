@@ -16,7 +16,7 @@ const NOW = Date.parse("2026-11-23T12:00:00Z");
 const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
 function deps(options: { failingWrites?: boolean } = {}) {
-  const fake = createFakeTimestream();
+  const fake = createFakeTimestream({ now: () => NOW });
   const store = storeOnFake(fake, 86_400_000);
   if (options.failingWrites) {
     store.write = async () => {

@@ -35,6 +35,8 @@ export interface FakeTimestream {
   retentionMs: number;
   /** Answer the next query with no rows, as if another writer had not committed yet. */
   blindNextQuery: boolean;
+  /** The clock the ingestion window is judged on: the app under test's clock. */
+  now: () => number;
 }
 
 const key = (dimensions: Record<string, string>, time: number) =>
@@ -44,7 +46,7 @@ export function timestreamText(ms: number): string {
   return `${new Date(ms).toISOString().replace("T", " ").replace("Z", "")}000000`;
 }
 
-export function createFakeTimestream(): FakeTimestream {
+export function createFakeTimestream(options: { now?: () => number } = {}): FakeTimestream {
   const writeClient = new TimestreamWriteClient({
     region: "eu-west-1",
     endpoint: "https://ingest.fake",
@@ -62,6 +64,7 @@ export function createFakeTimestream(): FakeTimestream {
     pageSize: 2,
     retentionMs: 24 * 3_600_000,
     blindNextQuery: false,
+    now: options.now ?? Date.now,
   };
   fake.writeMock.on(WriteRecordsCommand).callsFake((input: WriteRecordsCommandInput) => {
     const common = input.CommonAttributes ?? {};
@@ -72,7 +75,7 @@ export function createFakeTimestream(): FakeTimestream {
       );
       const time = Number(record.Time ?? common.Time);
       const version = Number(record.Version ?? 1);
-      const now = Date.now();
+      const now = fake.now();
       if (time < now - fake.retentionMs || time > now + 15 * 60_000) {
         rejected.push({
           RecordIndex: index,

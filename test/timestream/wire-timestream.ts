@@ -47,6 +47,8 @@ export interface WireTimestream {
   throttleNext: number;
   hangNext: number;
   answerQuery?: (sql: string) => CannedAnswer | undefined;
+  /** The clock the ingestion window and visibility are judged on: the app under test's clock. */
+  now: () => number;
   writeClient(): TimestreamWriteClient;
   queryClient(): TimestreamQueryClient;
   close(): Promise<void>;
@@ -61,8 +63,11 @@ const MAX_FUTURE_MS = 15 * 60_000;
 // The columns gust's queries name bare (unquoted); a quoted "name" is checked too.
 const BARE_COLUMNS = ["turbine_id", "power_kw", "wind_speed_ms", "status", "version"];
 
-export async function startWireTimestream(): Promise<WireTimestream> {
+export async function startWireTimestream(
+  options: { now?: () => number } = {},
+): Promise<WireTimestream> {
   const fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close"> = {
+    now: options.now ?? Date.now,
     records: new Map(),
     calls: [],
     visibilityDelayMs: 0,
@@ -122,7 +127,7 @@ function writeRecords(
   }
   const common = body.CommonAttributes ?? {};
   const rejected: { RecordIndex: number; Reason: string; ExistingVersion?: number }[] = [];
-  const now = Date.now();
+  const now = fake.now();
   records.forEach((record, index) => {
     const dimensionList: { Name: string; Value: string }[] = [
       ...(common.Dimensions ?? []),
@@ -209,7 +214,7 @@ function query(
   body: any,
 ) {
   const sql: string = body.QueryString ?? "";
-  const now = Date.now();
+  const now = fake.now();
   const visible = [...fake.records.values()].filter((r) => r.visibleAt <= now);
   // Columns exist once any record (visible or not: the schema is updated on write) has them.
   const columns = new Set(["time", "measure_name"]);
