@@ -1,58 +1,20 @@
 // A gust.duckdb written by the keyed-layout release that stored reading_rows.status as text
 // (b628cf1) opens with the new code and gets the status ENUM in place, every reading kept; a
 // file holding a status gust never wrote (edited by hand) keeps its text column and still works.
-// The file is written by the release's own code, taken from git into a temp dir.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+// The data directories are fixtures that the release's own code wrote (test/fixtures/README.md);
+// each test opens a copy.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
+import { copyFixture } from "../fixtures/copy-fixture.ts";
+import { FIXTURES, textStatusReadings } from "../fixtures/release-data.ts";
 import { storeReading } from "../support/store-reading.ts";
 import { serveBanner } from "./serve-banner.ts";
 
-const RELEASE = "b628cf1";
 const WINDOW = { maxAgeMs: 30 * 86_400_000, maxFutureMs: 900_000 };
-const repo = resolve(import.meta.dirname, "../..");
-let release: string;
-
-beforeAll(() => {
-  release = mkdtempSync(join(tmpdir(), "gust-release-text-status-"));
-  const archive = execFileSync("git", ["archive", RELEASE, "api"], {
-    cwd: repo,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  execFileSync("tar", ["-x", "-C", release], { input: archive });
-  // The release's store, writing the batches in a JSON file (too large for an argument).
-  writeFileSync(
-    join(release, "writer.ts"),
-    `import { readFileSync } from "node:fs";
-     import { openDuckDbStore } from "./api/store/duckdb-store.ts";
-     const [path, batchesFile] = process.argv.slice(2);
-     const store = await openDuckDbStore({ path, writeWindow: ${JSON.stringify(WINDOW)} });
-     for (const batch of JSON.parse(readFileSync(batchesFile, "utf8"))) await store.write(batch);
-     await store.close();`,
-  );
-  symlinkSync(join(repo, "node_modules"), join(release, "node_modules"));
-  writeFileSync(join(release, "package.json"), '{"type":"module"}');
-}, 60_000);
-afterAll(() => rmSync(release, { recursive: true, force: true }));
-
-/** Writes the batches with the release's store (logged and direct groups) and closes it. */
-function writeWithRelease(path: string, batches: Reading[][]): void {
-  const batchesFile = `${path}.batches.json`;
-  writeFileSync(batchesFile, JSON.stringify(batches));
-  execFileSync(
-    process.execPath,
-    ["--import", "tsx", join(release, "writer.ts"), path, batchesFile],
-    {
-      cwd: release,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-}
 
 async function columnType(path: string): Promise<string> {
   const instance = await DuckDBInstance.create(path);
@@ -68,34 +30,20 @@ async function columnType(path: string): Promise<string> {
   }
 }
 
-const STATUSES = ["producing", "idle", "curtailed", "fault", "maintenance", null] as const;
-const start = Date.now() - 86_400_000;
-
-/** Every status (and none), a status code and a measure now and then. */
-function releaseReadings(count: number, offset: number): Reading[] {
-  return Array.from({ length: count }, (_, i) => {
-    const k = offset + i;
-    return storeReading({
-      turbine_id: `text-${k % 7}`,
-      time: start + Math.floor(k / 7) * 60_000,
-      power_kw: 100 + k / 8,
-      status: STATUSES[k % STATUSES.length] ?? null,
-      status_code: k % 5 === 0 ? 300 + (k % 11) : null,
-      measures: k % 3 === 0 ? { pitch_angle_deg: k / 100 } : {},
-    });
-  });
+/** Readings for the current code to write after the release's, continuing the fixture's run. */
+function newReadings(count: number, offset: number): Reading[] {
+  return textStatusReadings(count, offset).map((r) => storeReading(r));
 }
 
 const SELECT_ALL = `SELECT turbine_id, epoch_ms(time) AS time, power_kw, status, status_code,
                            pitch_angle_deg FROM readings ORDER BY turbine_id, time`;
 
 it("converts a release's text status column in place, every reading kept", async () => {
-  const data = mkdtempSync(join(tmpdir(), "gust-text-status-"));
+  const data = copyFixture("b628cf1-3040-readings");
   const path = join(data, "gust.duckdb");
   try {
-    // A small group goes through the release's ingest log, a large one straight to the file.
-    const written = [releaseReadings(40, 0), releaseReadings(3000, 40)];
-    writeWithRelease(path, written);
+    // 40 readings through the release's ingest log, 3000 straight to the file.
+    const written = FIXTURES["b628cf1-3040-readings"].runs.flatMap((run) => run.batches);
     expect(await columnType(path)).toBe("VARCHAR");
 
     const store = await openDuckDbStore({ path, writeWindow: WINDOW });
@@ -119,7 +67,7 @@ it("converts a release's text status column in place, every reading kept", async
         await store.select("SELECT count(*) AS n FROM readings WHERE status = 'bogus'"),
       ).toEqual([{ n: 0 }]);
       // New readings go in beside the converted ones.
-      const next = releaseReadings(5, 3040);
+      const next = newReadings(5, 3040);
       expect(await store.write(next)).toEqual(next.map(() => "accepted"));
     } finally {
       await store.close();
@@ -135,10 +83,9 @@ it("converts a release's text status column in place, every reading kept", async
 }, 60_000);
 
 it("keeps a text status column that holds a value gust never wrote, and still takes writes", async () => {
-  const data = mkdtempSync(join(tmpdir(), "gust-text-status-edited-"));
+  const data = copyFixture("b628cf1-30-readings");
   const path = join(data, "gust.duckdb");
   try {
-    writeWithRelease(path, [releaseReadings(30, 0)]);
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     await connection.run(
@@ -155,7 +102,7 @@ it("keeps a text status column that holds a value gust never wrote, and still ta
       expect(
         await store.select("SELECT count(*) AS n FROM readings WHERE status = 'stopped by hand'"),
       ).toEqual([{ n: 5 }]);
-      const next = releaseReadings(6, 700);
+      const next = newReadings(6, 700);
       expect(await store.write(next)).toEqual(next.map(() => "accepted"));
       const rows = await store.select(
         `SELECT status FROM readings WHERE epoch_ms(time) >= ${next[0]?.time} ORDER BY turbine_id, time`,
@@ -175,11 +122,10 @@ it("keeps a text status column that holds a value gust never wrote, and still ta
 }, 60_000);
 
 it("npm run serve says that it converted the status column", async () => {
-  const data = mkdtempSync(join(tmpdir(), "gust-text-status-serve-"));
+  const data = copyFixture("b628cf1-30-readings");
   try {
-    writeWithRelease(join(data, "gust.duckdb"), [releaseReadings(12, 0)]);
     const output = await serveBanner(data);
-    expect(output).toMatch(/migrated: the status of 12 readings is now stored as one byte/);
+    expect(output).toMatch(/migrated: the status of 30 readings is now stored as one byte/);
   } finally {
     rmSync(data, { recursive: true, force: true });
   }
