@@ -20,6 +20,7 @@ import { registerTurbineKeyRoutes } from "./routes/turbine-keys.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
 import { registerTurbineRoutes } from "./routes/turbines.ts";
 import { StoreUnavailableError } from "./store/port.ts";
+import { type Clock, systemClock } from "./time/clock.ts";
 
 export type { AppDeps } from "./routes/deps.ts";
 
@@ -30,8 +31,8 @@ const VALIDATION_TARGETS: Record<string, string> = {
   header: "headers",
 };
 
-export type AppOptions = Omit<AppDeps, "now" | "registry"> & {
-  now?: () => number;
+export type AppOptions = Omit<AppDeps, "clock" | "registry"> & {
+  clock?: Clock;
   /** Both entry points pass theirs; tests of a store alone get an empty one in memory. */
   registry?: AppDeps["registry"];
 };
@@ -41,7 +42,7 @@ export function appDeps(options: AppOptions): AppDeps {
   return {
     ...options,
     registry: options.registry ?? new MemoryRegistry(),
-    now: options.now ?? Date.now,
+    clock: options.clock ?? systemClock,
   };
 }
 

@@ -25,6 +25,7 @@ import type { AppDeps } from "./routes/deps.ts";
 import { openCloudStore } from "./store/cloud-store.ts";
 import { withDeadline } from "./store/deadline.ts";
 import type { ReadingStore } from "./store/port.ts";
+import { type Clock, systemClock } from "./time/clock.ts";
 
 /** Time kept back from the Lambda timeout to write the 503 answer. */
 const ANSWER_MARGIN_MS = 1000;
@@ -37,7 +38,7 @@ export interface LambdaDeps {
   /** The alarm table (tests); from ALARM_TABLE otherwise. */
   alarms?: DynamoDbAlarmReader | null;
   secretClients?: SecretClients;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export async function createLambdaHandler(
@@ -50,14 +51,15 @@ export async function createLambdaHandler(
   const table = deps.alarms === undefined ? alarmTableFromEnv(env) : null;
   const alarms = table ? new DynamoDbAlarmReader(table.client, table.table) : (deps.alarms ?? null);
   const rules = readAlarmRules(env);
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? systemClock;
+  const now = clock.now;
   const listTurbines = () => registry.list();
   const appDeps: AppDeps = {
     store,
     registry,
     requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
     keySecret: async () => secret,
-    now,
+    clock,
     ...(alarms
       ? {
           alarms,
@@ -92,7 +94,7 @@ export async function createLambdaHandler(
     return viaApp(event, context);
   };
   return (event, context) =>
-    withDeadline(Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS, () =>
+    withDeadline(clock.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS, () =>
       answer(event, context),
     );
 }

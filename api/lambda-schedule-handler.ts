@@ -15,6 +15,7 @@ import type { TurbineRegistry } from "./registry/port.ts";
 import { openCloudStore } from "./store/cloud-store.ts";
 import { withDeadline } from "./store/deadline.ts";
 import type { ReadingStore } from "./store/port.ts";
+import { type Clock, systemClock } from "./time/clock.ts";
 
 /** Time kept back from the Lambda timeout to finish writing the outbox. */
 const MARGIN_MS = 2000;
@@ -26,7 +27,7 @@ export interface ScheduleDeps {
   registry?: TurbineRegistry;
   alarms?: DynamoDbAlarmStore;
   secretClients?: SecretClients;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export async function createScheduleHandler(
@@ -45,16 +46,16 @@ export async function createScheduleHandler(
       );
     }
     const remaining = context.getRemainingTimeInMillis() - MARGIN_MS;
-    const clock = deps.now ?? Date.now;
-    const result = await withDeadline(Date.now() + remaining, () =>
+    const clock = deps.clock ?? systemClock;
+    const result = await withDeadline(clock.now() + remaining, () =>
       evaluateAlarmsOnSchedule({
         store,
         listTurbines: () => registry.list(),
         alarms,
         rules,
         webhook,
-        ...(deps.now ? { now: deps.now } : {}),
-        deliverUntil: clock() + remaining,
+        now: clock.now,
+        deliverUntil: clock.now() + remaining,
       }),
     );
     // One line per run in the function's JSON log: what the schedule did.

@@ -19,6 +19,7 @@ import type { TurbineRegistry } from "./registry/port.ts";
 import type { LayoutMigration, StatusConversion } from "./store/duckdb-readings-table.ts";
 import { DUCKDB_FILE_NAME, type LogRecovery, openDuckDbStore } from "./store/duckdb-store.ts";
 import type { ReadingStore } from "./store/port.ts";
+import { type Clock, systemClock } from "./time/clock.ts";
 
 export interface LocalServerOptions {
   dataDir: string;
@@ -30,7 +31,8 @@ export interface LocalServerOptions {
   writeWindowDays?: number;
   /** Refuse readings of turbines that are not registered (REQUIRE_REGISTERED). */
   requireRegistered?: boolean;
-  now?: () => number;
+  /** The one clock of this server (default: the machine's); tests hand in their own. */
+  clock?: Clock;
   /**
    * Where readings go when not the DuckDB file (STORE=influxdb). The DuckDB file under dataDir
    * is opened either way: it keeps what is not a reading (the registry, alarms).
@@ -81,7 +83,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   const store = options.readingStore ?? embedded;
   const registryConnection = await embedded.connect();
-  const registry = await openDuckDbRegistry(registryConnection, options.now);
+  const clock = options.clock ?? systemClock;
+  const registry = await openDuckDbRegistry(registryConnection, clock.now);
   // A file from before the registry: each turbine's latest reading tags become its entry.
   const registeredFromTags = embedded.migration
     ? await registerFromReadingTags(registry, embedded.migration.fromReadings)
@@ -90,14 +93,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     connect: () => embedded.connect(),
     listTurbines: () => registry.list(),
     env: options.env,
-    now: options.now,
+    clock,
   });
   const deps = appDeps({
     store,
     registry,
     requireRegistered: options.requireRegistered ?? false,
     keySecret: async () => keySecret,
-    now: options.now,
+    clock,
     parquet: duckDbParquetWriter(),
     ...live.deps,
     ...(options.liveHooks === false

@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { existingLocalSecret } from "../api/auth/secret.ts";
+import { systemClock } from "../api/time/clock.ts";
 import { describeReport, runSimulation, type SimulationOptions } from "./run.ts";
 import { WEATHER_PROVIDERS, type WeatherChoice } from "./weather/choose.ts";
 
@@ -65,13 +66,13 @@ Results
 Exit status: 0 when every reading was acknowledged (and verified, with --verify); 1 otherwise.`;
 
 function parseTime(value: string, flag: string): number {
-  if (value === "now") return Date.now();
+  if (value === "now") return systemClock.now();
   const relative = value.match(/^now-(\d+(?:\.\d+)?)([smhd])$/);
   if (relative) {
     const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
       relative[2] as "s" | "m" | "h" | "d"
     ];
-    return Date.now() - Number(relative[1]) * unit;
+    return systemClock.now() - Number(relative[1]) * unit;
   }
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms))

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { roleKey } from "../api/auth/keys.ts";
 import { readLocalConfig } from "../api/config.ts";
 import { type LocalServer, startLocalServer } from "../api/server.ts";
+import { systemClock } from "../api/time/clock.ts";
 import { runAnalysis } from "../notebooks/lib/run-analysis.ts";
 import { describeReport, runSimulation } from "./run.ts";
 
@@ -94,7 +95,7 @@ try {
   );
 
   step(`2/4 replay: ${projects} projects, the last ${hours} h at ${stepMs / 1000} s steps`);
-  const to = Math.floor(Date.now() / stepMs) * stepMs;
+  const to = Math.floor(systemClock.now() / stepMs) * stepMs;
   const report = await runSimulation({
     target: server.url,
     mode: "replay",

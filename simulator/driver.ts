@@ -1,9 +1,9 @@
 // Drives a gust API with the fleet's readings over HTTP, and accounts for every reading: each is
 // acknowledged (accepted or duplicate), rejected (with the API's reason), or failed after its
 // retries. Nothing is dropped silently.
-import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { IngestResult } from "../api/readings/schema.ts";
+import { type Clock, sleep, systemClock } from "../api/time/clock.ts";
 import type { Project } from "./fleet.ts";
 import type { ProgressSink } from "./progress.ts";
 import { projectReading, readingJson, type SimulatedReading } from "./project-reading.ts";
@@ -31,6 +31,8 @@ export interface DriverOptions {
   maxAttempts: number;
   signal?: AbortSignal;
   progress?: ProgressSink;
+  /** Whose time realtime ticks, backoff and progress take (default: the machine's). */
+  clock?: Clock;
 }
 
 export interface ReplayPlan {
@@ -137,7 +139,8 @@ export async function drive(
       etaSeconds: etaSeconds(result.planned, done, result.missingWeather, seconds),
     };
   };
-  const ticker = setInterval(() => options.progress?.update(stats()), 250);
+  const clock = options.clock ?? systemClock;
+  const ticker = clock.setInterval(() => options.progress?.update(stats()), 250);
 
   const fail = (request: Request, why: string) => {
     result.failed += request.readings.length;
@@ -190,7 +193,7 @@ export async function drive(
       // Full jitter backoff, or the server's Retry-After when it says one.
       const hinted = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) * 1000;
       const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-      await sleep(Number.isFinite(hinted) && hinted > 0 ? hinted : backoff);
+      await sleep(clock, Number.isFinite(hinted) && hinted > 0 ? hinted : backoff);
     }
   }
 
@@ -230,7 +233,7 @@ export async function drive(
   try {
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
-    clearInterval(ticker);
+    clock.clear(ticker);
     await pool.close();
   }
   result.seconds = (performance.now() - started) / 1000;
@@ -317,15 +320,16 @@ async function* realtimeRequests(
   plan: RealtimePlan,
   result: DriveResult,
 ): AsyncGenerator<Request> {
+  const clock = options.clock ?? systemClock;
   const stopAt =
-    plan.durationMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + plan.durationMs;
+    plan.durationMs === undefined ? Number.POSITIVE_INFINITY : clock.now() + plan.durationMs;
   const jitter = new Map(
     senders(options).map((id, i) => [id, (((i * 7919) % 1000) / 1000) * plan.jitterMs]),
   );
   let ticks = 0;
-  for (let tick = Date.now(); tick < stopAt && !options.signal?.aborted; tick += plan.intervalMs) {
-    const wait = tick - Date.now();
-    if (wait > 0) await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+  for (let tick = clock.now(); tick < stopAt && !options.signal?.aborted; tick += plan.intervalMs) {
+    const wait = tick - clock.now();
+    if (wait > 0) await sleep(clock, wait, options.signal).catch(() => undefined);
     if (options.signal?.aborted) break;
     let readings = await readingsAt(options, tick, result);
     const failing = plan.failing;
@@ -336,7 +340,7 @@ async function* realtimeRequests(
     if (options.onePerRequest || options.batch === 1) {
       for (const reading of readings) {
         const sendAt = tick + (jitter.get(reading.turbine_id) ?? 0);
-        if (sendAt > Date.now()) await sleep(sendAt - Date.now());
+        if (sendAt > clock.now()) await sleep(clock, sendAt - clock.now());
         yield { turbineId: reading.turbine_id, readings: [reading] };
       }
     } else {

@@ -6,6 +6,7 @@
 // number of turbines (`turbines`), from which `export` gives back the per-turbine rating.
 import { request } from "undici";
 import type { TurbineDescription } from "../api/registry/port.ts";
+import { type Clock, sleep, systemClock } from "../api/time/clock.ts";
 import type { Project } from "./fleet.ts";
 
 /** PUT /v1/turbines takes at most this many. */
@@ -61,6 +62,8 @@ export class RegistryRequestError extends Error {
 export interface RetryOptions {
   maxAttempts?: number;
   onRetry?: () => void;
+  /** Whose time the waits between attempts take (default: the machine's). */
+  clock?: Clock;
 }
 
 // The answer's JSON is taken as the shape the API documents for that route (T): this is the
@@ -82,7 +85,7 @@ async function call<T>(
       const transient = status === 0 || status === 429 || status === 503;
       if (!transient || attempt >= maxAttempts) throw error;
       retry.onRetry?.();
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+      await sleep(retry.clock ?? systemClock, Math.min(2000, 50 * 2 ** attempt));
     }
   }
 }

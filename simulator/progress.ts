@@ -1,6 +1,7 @@
 // Live progress for long runs: one redrawn line with a bar on a terminal, plain periodic lines
 // elsewhere (CI logs, files, `npm start` capturing output).
 import type { Writable } from "node:stream";
+import { type Clock, systemClock } from "../api/time/clock.ts";
 import type { SimulationStats } from "./stats.ts";
 
 export interface ProgressSink {
@@ -9,7 +10,10 @@ export interface ProgressSink {
 
 const PLAIN_EVERY_MS = 2000;
 
-export function progressSink(out: Writable & { isTTY?: boolean; columns?: number }): ProgressSink {
+export function progressSink(
+  out: Writable & { isTTY?: boolean; columns?: number },
+  clock: Clock = systemClock,
+): ProgressSink {
   let lastPlain = 0;
   return {
     update(stats, final = false) {
@@ -19,8 +23,8 @@ export function progressSink(out: Writable & { isTTY?: boolean; columns?: number
           ? `${progressBar(stats.acknowledged + stats.rejected + stats.failed, stats.planned, 24)} `
           : "";
         out.write(`\r\x1b[2K${bar}${line}${final ? "\n" : ""}`);
-      } else if (final || Date.now() - lastPlain >= PLAIN_EVERY_MS) {
-        lastPlain = Date.now();
+      } else if (final || clock.now() - lastPlain >= PLAIN_EVERY_MS) {
+        lastPlain = clock.now();
         out.write(`${line}\n`);
       }
     },

@@ -2,6 +2,7 @@
 // weather, drive the API, verify when asked, and report.
 import type { Writable } from "node:stream";
 import { roleKey, turbineKey } from "../api/auth/keys.ts";
+import { type Clock, systemClock } from "../api/time/clock.ts";
 import { type DriveResult, drive, type ReadingCounts } from "./driver.ts";
 import { fleetCapacityKw, generateFleet, type Project } from "./fleet.ts";
 import { loadFleetCsv } from "./fleet-csv.ts";
@@ -52,6 +53,8 @@ export interface SimulationOptions {
   verify?: boolean;
   signal?: AbortSignal;
   out?: Writable & { isTTY?: boolean };
+  /** Whose time "now", realtime ticks and waits take (default: the machine's). */
+  clock?: Clock;
 }
 
 export interface SimulationReport {
@@ -86,7 +89,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   );
   const batch = options.batch ?? (options.mode === "replay" ? 60 : 1);
   const keys = chooseKeys(options);
-  const now = Date.now();
+  const clock = options.clock ?? systemClock;
+  const now = clock.now();
   if (options.statisticsMs !== undefined && !options.perTurbine) {
     throw new Error("--statistics needs --per-turbine (10-minute statistics are per turbine)");
   }
@@ -116,7 +120,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     keepAcknowledged: options.verify === true,
     maxAttempts: options.maxAttempts ?? 8,
     signal: options.signal,
-    progress: progressSink(out),
+    progress: progressSink(out, clock),
+    clock,
   };
   const failing = failingTurbines(fleet, options.mode === "realtime" ? (options.fail ?? 0) : 0);
   if (failing.length > 0) {
@@ -193,11 +198,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       readerKey,
       driven.acknowledged,
       (done, total) => {
-        if (Date.now() - lastShown > 1000 || done === total) {
-          lastShown = Date.now();
+        if (clock.now() - lastShown > 1000 || done === total) {
+          lastShown = clock.now();
           out.write(`  verified ${done}/${total} turbines\n`);
         }
       },
+      clock,
     );
   }
   return report;
@@ -232,6 +238,7 @@ async function provision(
       ? scada.turbines.map((t) => ({ turbine_id: t.turbine_id, ...describeTurbine(t) }))
       : fleet.map(projectEntry);
     const result = await putFleet(options.target, operatorKey, entries, undefined, {
+      clock: options.clock,
       maxAttempts: options.maxAttempts ?? 8,
       onRetry: () => retries++,
     });

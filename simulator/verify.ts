@@ -1,8 +1,8 @@
 // Proof that nothing was lost: read every acknowledged reading back through the API and check
 // that each is stored exactly once, with every value that was sent (power, wind, status).
-import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { StoredReading } from "../api/readings/schema.ts";
+import { type Clock, sleep, systemClock } from "../api/time/clock.ts";
 import type { SimulatedReading } from "./project-reading.ts";
 
 export interface Verification {
@@ -34,6 +34,7 @@ export async function verifyStored(
   readerKey: string,
   acknowledged: AcknowledgedReadings,
   onProgress?: (done: number, total: number) => void,
+  clock: Clock = systemClock,
 ): Promise<Verification> {
   const pool = new Pool(target, { connections: PARALLEL_TURBINES });
   const result: Verification = {
@@ -79,6 +80,7 @@ export async function verifyStored(
       }
       const hinted = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) * 1000;
       await sleep(
+        clock,
         Number.isFinite(hinted) && hinted > 0 ? hinted : Math.random() * 100 * 2 ** attempt,
       );
     }

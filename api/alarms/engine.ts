@@ -6,6 +6,7 @@
 import type { LiveHub, LiveTurbine } from "../live/hub.ts";
 import type { ReadingRejection } from "../routes/deps.ts";
 import type { Reading } from "../store/port.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { ALARM_RULES, type AlarmEvent, type AlarmRule } from "./alarm.ts";
 import type { AlarmRules } from "./config.ts";
 import { OpenAlarms } from "./judge.ts";
@@ -16,7 +17,7 @@ export interface AlarmEngineOptions {
   store: AlarmStore;
   hub: LiveHub;
   rules: AlarmRules;
-  now?: () => number;
+  clock?: Clock;
   /** Write an outbox row per event (a webhook is configured). */
   notify: boolean;
   /** After each stored batch of events (the webhook notifier wakes up). */
@@ -30,11 +31,13 @@ export class AlarmEngine {
   private readonly states = new Map<string, TurbineAlarmState>();
   private readonly now: () => number;
   private chain: Promise<void> = Promise.resolve();
-  private sweeper: NodeJS.Timeout | null = null;
+  private readonly clock: Clock;
+  private sweeper: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly options: AlarmEngineOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = this.clock.now;
   }
 
   async start(): Promise<void> {
@@ -44,7 +47,7 @@ export class AlarmEngine {
     this.unsubscribe = this.options.hub.subscribe((event) => {
       if (event.type === "update") this.observe(event.turbines, event.readings);
     });
-    this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs ?? 5000);
+    this.sweeper = this.clock.setInterval(() => this.sweep(), this.options.sweepMs ?? 5000);
     this.sweeper.unref();
   }
 
@@ -109,7 +112,7 @@ export class AlarmEngine {
   }
 
   async stop(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.clock.clear(this.sweeper);
     this.unsubscribe?.();
     await this.chain;
   }

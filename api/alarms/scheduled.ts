@@ -13,6 +13,7 @@ import { placeOf, type RegistryEntry } from "../live/places.ts";
 import { isSilent } from "../live/silence.ts";
 import { DEFAULT_WINDOW_MS, readStoreView } from "../live/store-view.ts";
 import type { ReadingStore } from "../store/port.ts";
+import { systemClock } from "../time/clock.ts";
 import { ALARM_RULES } from "./alarm.ts";
 import type { AlarmRules, WebhookConfig } from "./config.ts";
 import type { RecentRejections } from "./dynamodb-store.ts";
@@ -53,7 +54,7 @@ export interface ScheduledEvaluation {
 export async function evaluateAlarmsOnSchedule(
   options: ScheduledEvaluationOptions,
 ): Promise<ScheduledEvaluation> {
-  const clock = options.now ?? Date.now;
+  const clock = options.now ?? systemClock.now;
   const now = clock();
   const { rules } = options;
   // Long enough to see a fault's whole required duration, and never shorter than the freshness

@@ -12,13 +12,14 @@
 //   X-Gust-Timestamp: <epoch seconds>    when this attempt was signed
 //   X-Gust-Signature: sha256=<hex HMAC-SHA256(ALARM_WEBHOOK_SECRET, "<timestamp>.<body>")>
 import { createHmac } from "node:crypto";
+import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { alarmEventJson } from "./alarm.ts";
 import type { WebhookConfig } from "./config.ts";
 import type { AlarmStore, OutboxEntry } from "./store.ts";
 
 export interface WebhookNotifierOptions extends Omit<WebhookConfig, "baseDelayMs"> {
   store: AlarmStore;
-  now?: () => number;
+  clock?: Clock;
   /** First retry after this long, doubling up to maxDelayMs (defaults 1 s and 5 min). */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -38,14 +39,16 @@ export class WebhookNotifier {
   private wake: (() => void) | null = null;
   /** Set by kick(), so a kick while the loop is busy is not lost. */
   private kicked = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private loop: Promise<void> = Promise.resolve();
+  private readonly clock: Clock;
   private readonly now: () => number;
   /** Attempts made, delivered or not (for tests and the log). */
   attempts = 0;
 
   constructor(private readonly options: WebhookNotifierOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = this.clock.now;
   }
 
   start(): void {
@@ -95,19 +98,19 @@ export class WebhookNotifier {
     if (this.kicked) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        if (this.timer) clearTimeout(this.timer);
+        this.clock.clear(this.timer);
         this.timer = null;
         this.wake = null;
         resolve();
       };
       this.wake = done;
-      this.timer = setTimeout(done, Math.max(0, ms));
+      this.timer = this.clock.setTimeout(done, Math.max(0, ms));
       this.timer.unref();
     });
   }
 }
 
-type DeliveryOptions = Omit<WebhookNotifierOptions, "now">;
+type DeliveryOptions = Omit<WebhookNotifierOptions, "clock">;
 
 /**
  * POSTs one outbox event and records the outcome: delivered (the outbox row goes), or failed

@@ -2,6 +2,7 @@
 // attempt from that address is answered late, so that guessing keys costs the guesser time.
 // A valid key is never delayed (only the 401 path waits), so a turbine behind the same NAT as a
 // guesser keeps its speed. Counts live in the process (on Lambda: per container).
+import { systemClock } from "../time/clock.ts";
 
 /** Failed attempts an address may make in a window before its 401s are slowed. */
 export const FAILED_KEY_THRESHOLD = 10;
@@ -20,7 +21,7 @@ interface Failures {
 export class FailedKeyThrottle {
   private readonly failures = new Map<string, Failures>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = systemClock.now) {}
 
   /** Notes one failed attempt; answers how long to delay its 401 (0 below the threshold). */
   fail(address: string): number {

@@ -8,6 +8,7 @@ import { AlarmEngine } from "../alarms/engine.ts";
 import type { AlarmStore } from "../alarms/store.ts";
 import { WebhookNotifier } from "../alarms/webhook.ts";
 import type { AppDeps } from "../routes/deps.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 import { LiveHub } from "./hub.ts";
 import { type RegistryEntry, TurbinePlaces } from "./places.ts";
 
@@ -16,7 +17,7 @@ export interface LiveFeedOptions {
   /** The fleet registry's list, once it exists (turbine places for the map and the rules). */
   listTurbines?: () => Promise<readonly RegistryEntry[]>;
   env?: NodeJS.ProcessEnv;
-  now?: () => number;
+  clock?: Clock;
   /** Overrides for tests: batch interval and alarm sweep. */
   batchMs?: number;
   sweepMs?: number;
@@ -35,22 +36,22 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
   const env = options.env ?? process.env;
   const rules = readAlarmRules(env);
   const webhook = readWebhookConfig(env);
-  const now = options.now ?? Date.now;
-  const places = new TurbinePlaces(options.listTurbines, now);
+  const clock = options.clock ?? systemClock;
+  const places = new TurbinePlaces(options.listTurbines, clock.now);
   await places.refresh(true);
   const hub = new LiveHub({
     places,
-    now,
+    clock,
     batchMs: options.batchMs,
     silentAfterIntervals: rules.silentIntervals,
   });
   const alarms = await openDuckDbAlarmStore(await options.connect());
-  const notifier = webhook ? new WebhookNotifier({ ...webhook, store: alarms, now }) : null;
+  const notifier = webhook ? new WebhookNotifier({ ...webhook, store: alarms, clock }) : null;
   const engine = new AlarmEngine({
     store: alarms,
     hub,
     rules,
-    now,
+    clock,
     notify: notifier !== null,
     onEvents: () => notifier?.kick(),
     sweepMs: options.sweepMs,

@@ -5,6 +5,7 @@
 // streams and the alarm engine) once per batch.
 import type { AlarmEvent } from "../alarms/alarm.ts";
 import type { Reading } from "../store/port.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { FleetPowerHistory } from "./history.ts";
 import type { TurbinePlace, TurbinePlaces } from "./places.ts";
 import { isSilent, nextIntervalMs } from "./silence.ts";
@@ -12,7 +13,7 @@ import { fleetJson, groupPower, liveSnapshot, type TurbineJson, turbineJson } fr
 
 export interface LiveHubOptions {
   places: TurbinePlaces;
-  now?: () => number;
+  clock?: Clock;
   /** How often pending readings are applied and an update goes out (default 250 ms). */
   batchMs?: number;
   /** A turbine is silent (and leaves "power now") after this many of its own intervals. */
@@ -52,7 +53,9 @@ export class LiveHub {
   private readonly places: TurbinePlaces;
   private readonly turbines = new Map<string, LiveTurbine>();
   private pending: Reading[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
+  /** The server's clock: streams of this hub time their keepalives on it too. */
+  readonly clock: Clock;
   private readonly listeners = new Set<(event: LiveEvent) => void>();
   private readonly history: FleetPowerHistory;
   private readonly slots = new Map<number, number>();
@@ -69,7 +72,8 @@ export class LiveHub {
   readonly defaultIntervalMs: number;
 
   constructor(options: LiveHubOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = this.clock.now;
     this.startedAt = this.now();
     this.places = options.places;
     this.batchMs = options.batchMs ?? 250;
@@ -81,12 +85,12 @@ export class LiveHub {
   /** The ingest hook: O(1) per answer, no allocation but the push. */
   accept(readings: Reading[]): void {
     for (const reading of readings) this.pending.push(reading);
-    this.timer ??= setTimeout(() => this.flush(), this.batchMs);
+    this.timer ??= this.clock.setTimeout(() => this.flush(), this.batchMs);
   }
 
   /** Applies what is pending now (the timer calls it; tests and shutdown may too). */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clear(this.timer);
     this.timer = null;
     const readings = this.pending;
     if (readings.length === 0) return;

@@ -2,6 +2,7 @@
 // live view and the alarm rules. The fleet registry is the source; a turbine it does not know
 // falls back to the tags its readings carried, as senders from before the registry sent them.
 import type { Reading } from "../store/port.ts";
+import { systemClock } from "../time/clock.ts";
 
 export interface TurbinePlace {
   project: string | null;
@@ -41,7 +42,7 @@ export class TurbinePlaces {
 
   constructor(
     private readonly list?: () => Promise<readonly RegistryEntry[]>,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock.now,
   ) {}
 
   /** Reads the registry again when its copy is older than PLACES_REFRESH_MS (never blocks). */

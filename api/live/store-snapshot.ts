@@ -7,6 +7,7 @@
 import type { Alarm } from "../alarms/alarm.ts";
 import type { AlarmStore } from "../alarms/store.ts";
 import type { ReadingStore } from "../store/port.ts";
+import { systemClock } from "../time/clock.ts";
 import { FleetPowerHistory } from "./history.ts";
 import type { RegistryEntry } from "./places.ts";
 import { isSilent } from "./silence.ts";
@@ -26,7 +27,7 @@ export interface StoreSnapshotOptions {
 }
 
 export function storeSnapshots(options: StoreSnapshotOptions): () => Promise<LiveSnapshot> {
-  const clock = options.now ?? Date.now;
+  const clock = options.now ?? systemClock.now;
   const cacheMs = options.cacheMs ?? DEFAULT_SNAPSHOT_CACHE_MS;
   let cached: { at: number; snapshot: Promise<LiveSnapshot> } | null = null;
   return () => {

@@ -56,7 +56,7 @@ export async function runLiveStream(stream: SSEStreamingApi, options: LiveStream
   });
   stream.onAbort(finish);
   const snapshot = hub.snapshot();
-  const keepalive = setInterval(() => {
+  const keepalive = hub.clock.setInterval(() => {
     void stream.write(": keepalive\n\n");
   }, KEEPALIVE_MS);
   try {
@@ -90,7 +90,7 @@ export async function runLiveStream(stream: SSEStreamingApi, options: LiveStream
       wake = null;
     }
   } finally {
-    clearInterval(keepalive);
+    hub.clock.clear(keepalive);
     unsubscribe();
   }
 }

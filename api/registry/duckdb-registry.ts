@@ -4,6 +4,7 @@
 // turbines of every request without a query. Writes are serialized, which makes If-Match
 // checks and the write that follows one atomic step.
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { systemClock } from "../time/clock.ts";
 import {
   ifMatchHolds,
   PreconditionFailedError,
@@ -61,7 +62,7 @@ export async function createTurbinesTable(connection: DuckDBConnection): Promise
 
 export async function openDuckDbRegistry(
   connection: DuckDBConnection,
-  now: () => number = Date.now,
+  now: () => number = systemClock.now,
 ): Promise<DuckDbRegistry> {
   await createTurbinesTable(connection);
   const rows = (await connection.runAndReadAll(SELECT_TURBINES)).getRowObjectsJS();

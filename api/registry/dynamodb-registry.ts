@@ -25,6 +25,7 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
+import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import {
   ConcurrentChangeError,
   ifMatchHolds,
@@ -51,7 +52,7 @@ export interface DynamoDbRegistryOptions {
   client: DynamoDBClient;
   table: string;
   cacheMs?: number;
-  now?: () => number;
+  clock?: Clock;
 }
 
 interface Cached<T> {
@@ -123,23 +124,25 @@ function unchangedSince(stored: RegisteredTurbine | null) {
 export class DynamoDbRegistry implements TurbineRegistry {
   readonly kind = "dynamodb";
   private readonly cacheMs: number;
+  private readonly clock: Clock;
   private readonly now: () => number;
   private readonly items = new Map<string, Cached<RegisteredTurbine | null>>();
   private all: Cached<RegisteredTurbine[]> | undefined;
 
   constructor(private readonly options: DynamoDbRegistryOptions) {
     this.cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
+    this.now = this.clock.now;
   }
 
   async get(turbineId: string): Promise<RegisteredTurbine | null> {
     const cached = this.items.get(turbineId);
-    if (cached && cached.until > Date.now()) return cached.value;
+    if (cached && cached.until > this.now()) return cached.value;
     return this.read(turbineId);
   }
 
   async list(): Promise<RegisteredTurbine[]> {
-    if (this.all && this.all.until > Date.now()) return this.all.value;
+    if (this.all && this.all.until > this.now()) return this.all.value;
     const turbines: RegisteredTurbine[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -159,7 +162,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
       a.turbine_id < b.turbine_id ? -1 : a.turbine_id > b.turbine_id ? 1 : 0,
     );
     for (const turbine of turbines) this.remember(turbine.turbine_id, turbine);
-    this.all = { value: turbines, until: Date.now() + this.cacheMs };
+    this.all = { value: turbines, until: this.now() + this.cacheMs };
     return turbines;
   }
 
@@ -359,7 +362,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
         .map((id) => ({ turbine_id: { S: id } }));
       // DynamoDB may leave keys unprocessed (size or throughput); ask again for those.
       for (let round = 0; keys && keys.length > 0; round++) {
-        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
+        if (round > 0) await sleep(this.clock, Math.min(1000, 25 * 2 ** round));
         if (round > 8)
           throw new RegistryUnavailableError("DynamoDB kept keys of a batch read unprocessed");
         const answer = await this.call((client) =>
@@ -380,7 +383,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
   }
 
   private remember(turbineId: string, turbine: RegisteredTurbine | null): void {
-    this.items.set(turbineId, { value: turbine, until: Date.now() + this.cacheMs });
+    this.items.set(turbineId, { value: turbine, until: this.now() + this.cacheMs });
   }
 
   private forget(turbineId: string): void {

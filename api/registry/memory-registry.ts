@@ -1,5 +1,7 @@
 // A registry held in memory only: for the app over a store that keeps nothing (the ingest
 // benchmark's ceiling) and for tests of stores that need a registry beside them.
+
+import { systemClock } from "../time/clock.ts";
 import {
   ifMatchHolds,
   PreconditionFailedError,
@@ -16,7 +18,7 @@ export class MemoryRegistry implements TurbineRegistry {
   readonly kind = "memory";
   private readonly turbines = new Map<string, RegisteredTurbine>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = systemClock.now) {}
 
   async get(turbineId: string): Promise<RegisteredTurbine | null> {
     return this.turbines.get(turbineId) ?? null;

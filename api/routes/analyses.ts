@@ -171,7 +171,7 @@ export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
       if (principal instanceof Response) return principal as never;
       const params = c.req.valid("query");
       const { turbine_id, project, model, format } = params;
-      const range = queryRange(params, deps.now(), DEFAULT_RANGE_MS);
+      const range = queryRange(params, deps.clock.now(), DEFAULT_RANGE_MS);
       if (range instanceof Response) return range as never;
       const { from: start, to: end } = range;
       if (end - start > MAX_ANALYSIS_RANGE_MS) {

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { clientAddress, FailedKeyThrottle } from "../auth/failed-keys.ts";
 import { type Principal, verifyKey } from "../auth/keys.ts";
 import { problemResponse } from "../problem.ts";
+import { sleep } from "../time/clock.ts";
 import type { AppDeps } from "./deps.ts";
 
 /**
@@ -78,11 +79,11 @@ const failedKeys = new WeakMap<AppDeps, FailedKeyThrottle>();
 async function failedAttempt(request: AuthRequest, deps: AppDeps, why: string): Promise<Response> {
   let throttle = failedKeys.get(deps);
   if (!throttle) {
-    throttle = new FailedKeyThrottle(deps.now);
+    throttle = new FailedKeyThrottle(deps.clock.now);
     failedKeys.set(deps, throttle);
   }
   const delay = throttle.fail(clientAddress(request.env));
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  if (delay > 0) await sleep(deps.clock, delay);
   return unauthorized(why);
 }
 

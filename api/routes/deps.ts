@@ -6,6 +6,7 @@ import type { ParquetWriter } from "../export/parquet.ts";
 import type { LiveHub } from "../live/hub.ts";
 import type { TurbineRegistry } from "../registry/port.ts";
 import type { Reading, ReadingStore } from "../store/port.ts";
+import type { Clock } from "../time/clock.ts";
 
 export interface AppDeps {
   store: ReadingStore;
@@ -15,8 +16,8 @@ export interface AppDeps {
   requireRegistered?: boolean;
   /** Loads the key secret; called per request, so cache inside (Lambda fetches it once). */
   keySecret: () => Promise<string>;
-  /** The clock, in epoch ms; tests move it. */
-  now: () => number;
+  /** The one clock (api/time/clock.ts): "now" and timers; tests hand in their own. */
+  clock: Clock;
   /** Writes Parquet answers (format=parquet); absent where DuckDB does not run (Lambda). */
   parquet?: ParquetWriter;
   /** Where swagger-ui-dist's files are; defaults to the installed package. */

@@ -49,7 +49,7 @@ const route = createRoute({
 export function registerHealthRoutes(app: GustApp, deps: AppDeps): void {
   let check: { at: number; result: Promise<void> } | undefined;
   const storeCheck = (): Promise<void> => {
-    const now = deps.now();
+    const now = deps.clock.now();
     if (!check || now - check.at >= HEALTH_CHECK_TTL_MS) {
       const result = deps.store.ping();
       result.catch(() => {}); // observed by every caller below; never an unhandled rejection

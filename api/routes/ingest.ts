@@ -114,7 +114,7 @@ export async function ingest(
     if (missing.length > 0) return forbidden(unregisteredDetail(missing));
   }
 
-  const now = deps.now();
+  const now = deps.clock.now();
   const readings = batch.readings.map((incoming) => toStoredReading(incoming, now));
   // Each reading's outcome at its index in the request: the write window's rejections first,
   // then the store's. Nearly always every reading is inside the window and goes as it is.

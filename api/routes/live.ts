@@ -111,7 +111,7 @@ export function registerLiveRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(tokenRoute, async (c) => {
     const principal = await authenticateFleetReader(c, deps, "watch the fleet");
     if (principal instanceof Response) return principal as never;
-    const { token, expiresAt } = mintLiveToken(await deps.keySecret(), deps.now());
+    const { token, expiresAt } = mintLiveToken(await deps.keySecret(), deps.clock.now());
     return c.json(
       {
         token,
@@ -164,7 +164,7 @@ async function authorizeLive(c: Context, deps: AppDeps): Promise<Response | null
   const token =
     c.req.query("token") ?? (bearer?.startsWith(LIVE_TOKEN_PREFIX) ? bearer : undefined);
   if (token !== undefined) {
-    const check = checkLiveToken(await deps.keySecret(), token, deps.now());
+    const check = checkLiveToken(await deps.keySecret(), token, deps.clock.now());
     if (check === "ok") return null;
     return problemResponse(
       401,

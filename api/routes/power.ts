@@ -108,7 +108,7 @@ export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
     if (principal instanceof Response) return principal as never;
     const params = c.req.valid("query");
     const { every, by, format } = params;
-    const range = queryRange(params, deps.now(), DEFAULT_RANGE_MS);
+    const range = queryRange(params, deps.clock.now(), DEFAULT_RANGE_MS);
     if (range instanceof Response) return range as never;
     const { from: start, to: end } = range;
     const bins = binCount(start, end, every);

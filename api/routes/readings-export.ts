@@ -92,7 +92,7 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
     if (principal instanceof Response) return principal as never;
     const params = c.req.valid("query");
     const { format } = params;
-    const range = queryRange(params, deps.now(), DEFAULT_RANGE_MS);
+    const range = queryRange(params, deps.clock.now(), DEFAULT_RANGE_MS);
     if (range instanceof Response) return range as never;
     const target = queryTarget(deps.store);
     const [count] = await deps.store.select(renderExportCountQuery(target, range));

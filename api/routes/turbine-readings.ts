@@ -76,7 +76,7 @@ export function registerTurbineReadingRoutes(app: GustApp, deps: AppDeps): void 
       ) as never;
     }
     const { from, to, limit } = c.req.valid("query");
-    const end = to ?? deps.now() + deps.store.writeWindow.maxFutureMs;
+    const end = to ?? deps.clock.now() + deps.store.writeWindow.maxFutureMs;
     const start = from ?? end - DEFAULT_RANGE_MS;
     const rows = await deps.store.select(
       renderReadingsQuery(queryTarget(deps.store), {

@@ -401,7 +401,7 @@ async function fleetStatus(deps: AppDeps, only?: string): Promise<TurbineStatus[
     : await deps.registry.list();
   const rows = await deps.store.select(
     renderTurbineStatusQuery(queryTarget(deps.store), {
-      now: deps.now(),
+      now: deps.clock.now(),
       ...(only ? { turbineIds: [only] } : {}),
     }),
   );

@@ -21,6 +21,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ensurePrivateDir, makePrivate } from "../private-files.ts";
 import { MAX_MEASURE_COLUMNS } from "../readings/measures.ts";
 import { createTurbinesTable } from "../registry/duckdb-registry.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { PrebegunTransactions } from "./duckdb-prebegun.ts";
 import {
   appendsRowsOnly,
@@ -139,6 +140,8 @@ export interface DuckDbStoreOptions {
   /** The database file; created with its directory when missing. Its log lives beside it. */
   path: string;
   writeWindow: WriteWindow;
+  /** Times the background apply and the log's segments (default: the machine's clock). */
+  clock?: Clock;
 }
 
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
@@ -157,8 +160,9 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const tables = await ReadingsTables.open(writer);
   // Queries join the registry's table (api/queries/sql.ts), so it exists in every file.
   await createTurbinesTable(writer);
-  const log = await IngestLog.open(`${options.path}.ingest-log`);
-  const quarantine = Quarantine.open(`${options.path}.quarantine.jsonl`);
+  const clock = options.clock ?? systemClock;
+  const log = await IngestLog.open(`${options.path}.ingest-log`, clock);
+  const quarantine = Quarantine.open(`${options.path}.quarantine.jsonl`, clock.now);
   const recovery = await applyLeftoverLog(log, tables, writer, quarantine);
   const store = new DuckDbStore({
     instance,
@@ -173,6 +177,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     recovery,
     quarantine,
     file: { path: options.path, identity: fileIdentity(options.path) },
+    clock,
   });
   return store;
 }
@@ -245,6 +250,7 @@ interface DuckDbStoreParts {
   quarantine: Quarantine;
   /** The DuckDB file and its identity (device and inode) when opened. */
   file: { path: string; identity: string | null };
+  clock: Clock;
 }
 
 export class DuckDbStore implements ReadingStore {
@@ -270,6 +276,8 @@ export class DuckDbStore implements ReadingStore {
   /** Groups on their way to disk, oldest first. */
   private inFlight: InFlightGroup[] = [];
   private draining = false;
+  /** The drain under way while `draining`: close waits for it. */
+  private drainRun: Promise<void> = Promise.resolve();
   private closed = false;
   /**
    * Per turbine, the latest time accepted so far: stored, or in a group on its way to disk
@@ -288,7 +296,7 @@ export class DuckDbStore implements ReadingStore {
   private endedSegments: number[] = [];
   /** The latest apply; applies run one at a time, in order. */
   private applied: Promise<void> = Promise.resolve();
-  private applyTimer: NodeJS.Timeout | undefined;
+  private applyTimer: TimerHandle | undefined;
   /** Apply requests that came while a group was being logged, served right after it. */
   private applyRequests: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
@@ -313,7 +321,9 @@ export class DuckDbStore implements ReadingStore {
       if (!this.draining) {
         this.draining = true;
         // Let the requests that arrive in this turn of the event loop join the first group.
-        setImmediate(() => void this.drain());
+        this.drainRun = new Promise((resolve) =>
+          setImmediate(() => void this.drain().then(resolve)),
+        );
       }
     });
   }
@@ -457,7 +467,7 @@ export class DuckDbStore implements ReadingStore {
     }
     this.unapplied.push(group);
     this.unappliedReadings += group.waiting.length;
-    this.applyTimer ??= setTimeout(() => {
+    this.applyTimer ??= this.parts.clock.setTimeout(() => {
       this.applyTimer = undefined;
       void this.requestApply().catch(() => undefined);
     }, APPLY_AFTER_MS);
@@ -662,7 +672,7 @@ export class DuckDbStore implements ReadingStore {
    * or an earlier one, so it can be deleted once this apply is done.
    */
   private startApply(endSegment = false): Promise<void> {
-    clearTimeout(this.applyTimer);
+    this.parts.clock.clear(this.applyTimer);
     this.applyTimer = undefined;
     if (this.unapplied.length === 0) return this.applied;
     const groups = this.unapplied;
@@ -773,7 +783,7 @@ export class DuckDbStore implements ReadingStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.draining) await this.drainRun;
     await Promise.all(this.inFlight.map((group) => group.answered));
     // What cannot be applied now stays in the log and is applied when the file is next opened.
     const applied = await this.startApply(true).then(

@@ -17,6 +17,7 @@ import { promisify } from "node:util";
 import { crc32 } from "node:zlib";
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files.ts";
 import { READING_STATUSES } from "../readings/limits.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 import { makeSpare, spareBytes, syncDirectory } from "./ingest-log-spare.ts";
 import type { Reading } from "./port.ts";
 
@@ -132,15 +133,16 @@ export class IngestLog {
   private constructor(
     private readonly dir: string,
     lastSegment: number,
+    private readonly clock: Clock,
   ) {
     this.segment = lastSegment + 1;
   }
 
   /** Opens the log directory; `recover` answers what earlier processes logged and left. */
-  static async open(dir: string): Promise<IngestLog> {
+  static async open(dir: string, clock: Clock = systemClock): Promise<IngestLog> {
     ensurePrivateDir(dir);
     const numbers = await segmentNumbers(dir);
-    return new IngestLog(dir, numbers.at(-1) ?? 0);
+    return new IngestLog(dir, numbers.at(-1) ?? 0, clock);
   }
 
   /**
@@ -218,7 +220,7 @@ export class IngestLog {
         await syncDirectory(this.dir);
       }
       this.size = 0;
-      this.openedAt = Date.now();
+      this.openedAt = this.clock.now();
       this.syncing = Promise.resolve();
       this.makeNextSpare();
     }
@@ -290,7 +292,7 @@ export class IngestLog {
   /** Whether the current segment is due to end: once it holds `maxBytes` or is `maxAgeMs` old. */
   dueToRotate(maxBytes: number, maxAgeMs: number): boolean {
     if (this.fd === undefined) return false;
-    return this.size >= maxBytes || Date.now() - this.openedAt >= maxAgeMs;
+    return this.size >= maxBytes || this.clock.now() - this.openedAt >= maxAgeMs;
   }
 
   /**

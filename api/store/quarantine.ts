@@ -5,6 +5,7 @@
 // from and when. /healthz counts them and the log names each one.
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { PRIVATE_FILE_MODE } from "../private-files.ts";
+import { systemClock } from "../time/clock.ts";
 import type { Reading } from "./port.ts";
 
 export interface QuarantineEntry {
@@ -23,11 +24,13 @@ export class Quarantine {
   private constructor(
     readonly path: string,
     private entries: number,
+    private readonly now: () => number,
     private readonly log: (message: string) => void,
   ) {}
 
   static open(
     path: string,
+    now: () => number = systemClock.now,
     log: (message: string) => void = (message) => console.error(message),
   ): Quarantine {
     const count = existsSync(path)
@@ -35,7 +38,7 @@ export class Quarantine {
           .split("\n")
           .filter((line) => line !== "").length
       : 0;
-    return new Quarantine(path, count, log);
+    return new Quarantine(path, count, now, log);
   }
 
   /** Readings and lines set aside since the file was created (operators empty it by hand). */
@@ -46,7 +49,7 @@ export class Quarantine {
   /** Appends the entries durably, then logs each. */
   add(entries: readonly QuarantineEntry[]): void {
     if (entries.length === 0) return;
-    const at = new Date().toISOString();
+    const at = new Date(this.now()).toISOString();
     const text = entries.map((entry) => `${JSON.stringify({ at, ...entry })}\n`).join("");
     const fd = openSync(this.path, "a", PRIVATE_FILE_MODE);
     try {

@@ -4,7 +4,7 @@
 // (writes are idempotent). Every attempt carries an AbortSignal that fires at the deadline, so a
 // call that never answers cannot outlive the request's budget (Lambda would time out and API
 // Gateway answer its own generic 500 instead of gust's 503).
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import { StoreUnavailableError } from "./port.ts";
 
 export interface RetryPolicy {
@@ -55,20 +55,20 @@ export async function withRetries<T>(
   deadline: number,
   policy: RetryPolicy,
   attempt: (abortSignal: AbortSignal) => Promise<T>,
-  random: () => number = Math.random,
+  { random = Math.random, clock = systemClock }: { random?: () => number; clock?: Clock } = {},
 ): Promise<T> {
   for (let n = 0; ; n++) {
-    const remaining = deadline - Date.now();
+    const remaining = deadline - clock.now();
     if (remaining <= 0) throw unavailable(what, n, "the request's time budget ran out", policy);
     try {
       return await attempt(AbortSignal.timeout(remaining));
     } catch (error) {
       if (!isRetryable(error)) throw error;
       const delay = random() * Math.min(policy.capMs, policy.baseMs * 2 ** n);
-      if (Date.now() + delay + policy.marginMs >= deadline) {
+      if (clock.now() + delay + policy.marginMs >= deadline) {
         throw unavailable(what, n + 1, describe(error), policy);
       }
-      await sleep(delay);
+      await sleep(clock, delay);
     }
   }
 }

@@ -83,7 +83,7 @@ export class TimestreamStore implements ReadingStore {
 
   async write(
     readings: Reading[],
-    _now: number,
+    now: number,
     turbines?: ReadonlyMap<string, RegisteredTurbine>,
   ): Promise<WriteOutcome[]> {
     if (readings.length === 0) return [];
@@ -134,6 +134,7 @@ export class TimestreamStore implements ReadingStore {
               rejected,
               readings[index] as Reading,
               this.writeWindow,
+              now,
             );
             // Every reading that shared the identity (and so this record) shares its fate.
             const identity = readingIdentity(readings[index] as Reading);
@@ -261,12 +262,12 @@ export function rejectionOutcome(
   rejected: RejectedRecord,
   reading: Reading,
   window: WriteWindow,
-  clock: number = Date.now(),
+  now: number,
 ): WriteOutcome {
   if (rejected.ExistingVersion !== undefined && rejected.ExistingVersion !== null)
     return "conflict";
-  if (reading.time < clock - window.maxAgeMs + WINDOW_EDGE_MS) return "too_old";
-  if (reading.time > clock + window.maxFutureMs - WINDOW_EDGE_MS) return "too_new";
+  if (reading.time < now - window.maxAgeMs + WINDOW_EDGE_MS) return "too_old";
+  if (reading.time > now + window.maxFutureMs - WINDOW_EDGE_MS) return "too_new";
   return {
     reason: "store_rejected",
     detail: `Timestream refused this reading: ${(rejected.Reason ?? "no reason given").replace(/\.$/, "")}. Sending it again will not help; change what the reading carries.`,

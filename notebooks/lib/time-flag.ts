@@ -2,12 +2,13 @@
 // milliseconds, or now-6h / now-2d. A date-time without a zone is refused rather than read in the
 // machine's local time: everything here is UTC, and a silent hour's shift is worse than an error.
 import { MAX_QUERY_MS, MIN_QUERY_MS } from "../../api/routes/query-params.ts";
+import { systemClock } from "../../api/time/clock.ts";
 
 const RELATIVE = /^now(?:-(\d+(?:\.\d+)?)([mhd]))?$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const ZONED = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
-export function parseTimeFlag(value: string, flag: string, now = Date.now()): number {
+export function parseTimeFlag(value: string, flag: string, now = systemClock.now()): number {
   const relative = value.match(RELATIVE);
   if (relative) {
     const [, amount, unit] = relative;

@@ -1,15 +1,20 @@
 // Fetching JSON from a weather service: keep-alive, backing off on 429 and 5xx (Retry-After
 // when given), and giving up with null after a few tries, so that a project then reports
 // nothing rather than made-up weather.
-import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
+import { type Clock, sleep, systemClock } from "../../api/time/clock.ts";
 
 export interface FetchLog {
   retries: number;
   failures: string[];
 }
 
-export async function fetchJson(url: string, log: FetchLog, attempts = 5): Promise<unknown | null> {
+export async function fetchJson(
+  url: string,
+  log: FetchLog,
+  attempts = 5,
+  clock: Clock = systemClock,
+): Promise<unknown | null> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       const response = await request(url, { headersTimeout: 30_000, bodyTimeout: 30_000 });
@@ -22,6 +27,7 @@ export async function fetchJson(url: string, log: FetchLog, attempts = 5): Promi
       const retryAfter = Number(response.headers["retry-after"]);
       log.retries++;
       await sleep(
+        clock,
         Number.isFinite(retryAfter)
           ? retryAfter * 1000
           : Math.random() * Math.min(8000, 250 * 2 ** attempt),
@@ -32,7 +38,7 @@ export async function fetchJson(url: string, log: FetchLog, attempts = 5): Promi
         log.failures.push(`${redact(url)}: ${(error as Error).message}`);
         return null;
       }
-      await sleep(Math.random() * Math.min(8000, 250 * 2 ** attempt));
+      await sleep(clock, Math.random() * Math.min(8000, 250 * 2 ** attempt));
     }
   }
   log.failures.push(`${redact(url)}: still throttled after ${attempts} attempts`);

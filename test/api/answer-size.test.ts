@@ -6,6 +6,7 @@ import { createApp } from "../../api/app.ts";
 import { roleKey } from "../../api/auth/keys.ts";
 import { MAX_ANSWER_BYTES } from "../../api/routes/answer-size.ts";
 import type { QueryRow, ReadingStore } from "../../api/store/port.ts";
+import { fixedClock } from "../support/manual-clock.ts";
 
 const SECRET = "answer-size-secret-0123456789";
 const reader = { authorization: `Bearer ${roleKey(SECRET, "reader")}` };
@@ -18,7 +19,7 @@ function appOver(rows: QueryRow[]) {
     select: async () => rows,
     measureColumns: async () => new Set<string>(),
   } as unknown as ReadingStore;
-  return createApp({ store, keySecret: async () => SECRET, now: () => 1_795_000_000_000 });
+  return createApp({ store, keySecret: async () => SECRET, clock: fixedClock(1_795_000_000_000) });
 }
 
 it("refuses the fleet by turbine every 15 minutes for a day (~7.6 MB) with a 422 saying what to ask", async () => {

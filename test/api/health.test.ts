@@ -4,6 +4,7 @@ import { expect, it } from "vitest";
 import { createApp } from "../../api/app.ts";
 import { HEALTH_CHECK_TTL_MS } from "../../api/routes/health.ts";
 import { type ReadingStore, StoreUnavailableError } from "../../api/store/port.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 
 it("checks the store at most once per TTL, failures included", async () => {
   let pings = 0;
@@ -17,14 +18,14 @@ it("checks the store at most once per TTL, failures included", async () => {
       if (down) throw new StoreUnavailableError("down", 3);
     },
   } as unknown as ReadingStore;
-  let now = 1_800_000_000_000;
-  const app = createApp({ store, keySecret: async () => "x".repeat(32), now: () => now });
+  const clock = new ManualClock(1_800_000_000_000);
+  const app = createApp({ store, keySecret: async () => "x".repeat(32), clock });
   for (let i = 0; i < 5; i++) expect((await app.request("/healthz")).status).toBe(200);
   expect(pings).toBe(1);
   down = true;
-  now += HEALTH_CHECK_TTL_MS - 1;
+  clock.set(clock.now() + HEALTH_CHECK_TTL_MS - 1);
   expect((await app.request("/healthz")).status).toBe(200);
-  now += 1;
+  clock.set(clock.now() + 1);
   const failing = await app.request("/healthz");
   expect(failing.status).toBe(503);
   expect(failing.headers.get("retry-after")).toBe("3");

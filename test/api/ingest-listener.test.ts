@@ -15,6 +15,7 @@ import { roleKey, turbineKey } from "../../api/auth/keys.ts";
 import { createServerWithDirectIngest } from "../../api/ingest-listener.ts";
 import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import { type DuckDbStore, openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { fixedClock } from "../support/manual-clock.ts";
 
 const SECRET = "listener-secret-0123456789abcdef";
 const NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -35,7 +36,7 @@ async function side(dir: string, direct: boolean): Promise<Side> {
     store,
     registry: new MemoryRegistry(() => NOW),
     keySecret: async () => SECRET,
-    now: () => NOW,
+    clock: fixedClock(NOW),
   });
   const app = appFor(deps);
   const server = serve({

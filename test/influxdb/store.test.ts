@@ -219,7 +219,6 @@ describe("an unreachable InfluxDB", () => {
     const app = createApp({
       store: gone,
       keySecret: async () => "s".repeat(32),
-      now: () => Date.now(),
     });
     const health = await app.request("/healthz");
     expect(health.status).toBe(503);

@@ -16,6 +16,7 @@ import { createScheduleHandler, type ScheduleHandler } from "../../api/lambda-sc
 import type { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
 import type { TimestreamStore } from "../../api/store/timestream-store.ts";
 import type { WireDynamoDb } from "../registry/wire-dynamodb.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 import {
   ALARM_TABLE,
   httpApiEvent,
@@ -59,9 +60,10 @@ let registry: DynamoDbRegistry;
 let receiver: Server;
 let receiverPort = 0;
 const deliveries: Delivery[] = [];
+// Readings are placed around the start of the run; the app and its fakes share one clock.
 const base = Date.now();
-let offset = 0;
-const now = () => base + offset;
+const clock = new ManualClock(base);
+const now = clock.now;
 
 function startReceiver(port = 0): Promise<Server> {
   const server = createServer(async (request, response) => {
@@ -114,7 +116,7 @@ function readings(turbine: string, from: number, to: number, extra: object = {})
 }
 
 const run = async (at: number) => {
-  offset = at;
+  clock.set(base + at);
   return (await schedule(scheduledEvent(now()), context())) as ScheduledEvaluation;
 };
 
@@ -125,12 +127,12 @@ const signed = (delivery: Delivery) => {
 };
 
 beforeAll(async () => {
-  [deployment, receiver] = await Promise.all([startWireDeployment(), startReceiver()]);
+  [deployment, receiver] = await Promise.all([startWireDeployment(clock), startReceiver()]);
   ({ dynamodb, store, registry } = deployment);
   alarms = new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE);
   api = await createLambdaHandler(
     { API_KEY_SECRET: SECRET },
-    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE), now },
+    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE), clock },
   );
   schedule = await createScheduleHandler(
     {
@@ -139,7 +141,7 @@ beforeAll(async () => {
       ALARM_WEBHOOK_BACKOFF_MS: "1000",
       ALARM_REJECTIONS_PER_HOUR: "1",
     },
-    { store, registry, alarms, now },
+    { store, registry, alarms, clock },
   );
   for (const id of ["t-ok", "t-silent", "t-fault"]) {
     const put = await call("PUT", `/v1/turbines/${id}`, {
@@ -215,7 +217,7 @@ describe("the scheduled evaluation on Lambda", () => {
     stale.openAlarms = async () => [];
     const overlapping = await createScheduleHandler(
       { ALARM_REJECTIONS_PER_HOUR: "1" },
-      { store, registry, alarms: stale, now },
+      { store, registry, alarms: stale, clock },
     );
     const transactions = dynamodb.transactions;
     const result = (await overlapping(scheduledEvent(now()), context())) as ScheduledEvaluation;

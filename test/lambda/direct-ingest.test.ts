@@ -9,6 +9,7 @@ import { roleKey, turbineKey } from "../../api/auth/keys.ts";
 import { handle } from "../../api/lambda-adapter.ts";
 import { answerIngest, isDirectIngest } from "../../api/lambda-ingest.ts";
 import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
+import { fixedClock } from "../support/manual-clock.ts";
 import { createFakeTimestream, storeOnFake } from "../timestream/fake-timestream.ts";
 
 const SECRET = "direct-ingest-secret-0123456789abcdef";
@@ -29,7 +30,7 @@ function deps(options: { failingWrites?: boolean } = {}) {
       store,
       registry: new MemoryRegistry(() => NOW),
       keySecret: async () => SECRET,
-      now: () => NOW,
+      clock: fixedClock(NOW),
     }),
   };
 }

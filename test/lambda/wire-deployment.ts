@@ -3,6 +3,7 @@
 // wires them: readings in Timestream, the registry and the alarms in DynamoDB.
 import { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
+import { type Clock, systemClock } from "../../api/time/clock.ts";
 import { startWireDynamoDb, type WireDynamoDb } from "../registry/wire-dynamodb.ts";
 import { startWireTimestream, type WireTimestream } from "../timestream/wire-timestream.ts";
 
@@ -62,9 +63,10 @@ export interface WireDeployment {
 }
 
 /** Wire Timestream and DynamoDB (tables "turbines" and ALARM_TABLE), and the clients on them. */
-export async function startWireDeployment(): Promise<WireDeployment> {
+/** `clock`: the app's clock, which the fakes judge time on too (default: the machine's). */
+export async function startWireDeployment(clock: Clock = systemClock): Promise<WireDeployment> {
   const [timestream, dynamodb] = await Promise.all([
-    startWireTimestream(),
+    startWireTimestream({ now: clock.now }),
     startWireDynamoDb("turbines", { [ALARM_TABLE]: ["pk", "sk"] }),
   ]);
   const store = new TimestreamStore({
@@ -78,6 +80,7 @@ export async function startWireDeployment(): Promise<WireDeployment> {
     client: dynamodb.client(),
     table: "turbines",
     cacheMs: 0,
+    clock,
   });
   return {
     timestream,

@@ -13,6 +13,7 @@ import { MAX_QUEUED_EVENTS, runLiveStream } from "../../api/live/stream.ts";
 import { mintLiveToken } from "../../api/live/token.ts";
 import { reading, startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
 import { call } from "../registry/client.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 import { openSse, storedReading } from "./support.ts";
 
 let server: TestServer;
@@ -181,10 +182,11 @@ describe("a client that cannot keep up", () => {
 
 describe("silence", () => {
   it("goes out as an update when a turbine falls silent, without a new reading", () => {
-    let now = 1_800_000_000_000;
+    const clock = new ManualClock(1_800_000_000_000);
+    const now = clock.now();
     const hub = new LiveHub({
       places: new TurbinePlaces(),
-      now: () => now,
+      clock,
       silentAfterIntervals: 3,
     });
     hub.accept(
@@ -199,10 +201,10 @@ describe("silence", () => {
     });
     hub.checkSilence();
     expect(sent).toEqual([]); // nothing changed
-    now += 1000;
+    clock.set(now + 1000);
     hub.checkSilence();
     expect(sent).toEqual([]); // 2 of its 500 ms intervals: not yet
-    now += 1000;
+    clock.set(now + 2000);
     hub.checkSilence();
     expect(sent).toHaveLength(1);
     expect(sent[0].turbines).toMatchObject([{ turbine_id: "q-1", silent: true }]);

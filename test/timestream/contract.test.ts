@@ -19,6 +19,7 @@ import { InfluxDbStore } from "../../api/store/influxdb-store.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
 import { type InfluxDbServer, startInfluxDb } from "../support/influxdb.ts";
+import { fixedClock } from "../support/manual-clock.ts";
 import { createFakeTimestream } from "./fake-timestream.ts";
 import { startWireTimestream, type WireTimestream } from "./wire-timestream.ts";
 
@@ -142,7 +143,7 @@ async function run(store: ReadingStore, step: Step) {
     store,
     registry: new MemoryRegistry(),
     keySecret: async () => SECRET,
-    now: () => NOW,
+    clock: fixedClock(NOW),
   });
   const headers: Record<string, string> = { "content-type": "application/json", ...step.headers };
   const key = step.key === undefined ? operator : step.key;
@@ -199,7 +200,7 @@ const exportApp = (store: ReadingStore) =>
     store,
     registry: new MemoryRegistry(),
     keySecret: async () => SECRET,
-    now: () => NOW,
+    clock: fixedClock(NOW),
     parquet: duckDbParquetWriter(),
   });
 
