@@ -1,12 +1,63 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+// Four tiers (docs/testing.md). `unit` is what the edit-test loop runs: no child process, no
+// DuckDB file, no browser, no influxd; a listener only inside the test's own process. A test
+// file belongs to `integration` unless it is named below.
+const UNIT = [
+  "test/analysis/time-flag.test.ts",
+  "test/analysis/timestream-sql.test.ts",
+  "test/analysis/wind-analyses.test.ts",
+  "test/api/answer-size.test.ts",
+  "test/api/duckdb-vector-writes.test.ts",
+  "test/api/fast-validation.test.ts",
+  "test/api/health.test.ts",
+  "test/api/json-shape-limits.test.ts",
+  "test/api/request-body.test.ts",
+  "test/influxdb/bench-peer-lines.test.ts",
+  "test/influxdb/query-answer.test.ts",
+  "test/lambda/alarms-schedule.test.ts",
+  "test/lambda/direct-ingest.test.ts",
+  "test/registry/dynamodb-registry.test.ts",
+  "test/registry/power-by-registry.test.ts",
+  "test/registry/timestream-dimensions.test.ts",
+  "test/simulator/fleet.test.ts",
+  "test/simulator/physics.test.ts",
+  "test/simulator/stats.test.ts",
+  "test/simulator/verify.test.ts",
+  "test/simulator/weather.test.ts",
+  "test/timestream/store.test.ts",
+  "test/timestream/wide-records.test.ts",
+  "test/timestream/wire.test.ts",
+];
+// Pages in Debian's Chromium.
+const BROWSER = [
+  "test/analysis/report.test.ts",
+  "test/api/docs.test.ts",
+  "test/lambda/live-page.test.ts",
+  "test/live/page.test.ts",
+];
+// The CDK app: synthesis and assertions on the template.
+const INFRA = ["test/infra/**/*.test.ts"];
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Integration tests start real servers and open real DuckDB files: give them room on 2 cores.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
     reporters: ["default", "./test/support/summary-reporter.ts"],
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...UNIT, ...BROWSER, ...INFRA],
+        },
+      },
+      { extends: true, test: { name: "browser", include: BROWSER } },
+      { extends: true, test: { name: "infra", include: INFRA } },
+    ],
   },
 });

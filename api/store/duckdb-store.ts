@@ -68,7 +68,7 @@ export const DUCKDB_FILE_NAME = "gust.duckdb";
  * the log's syncs queue beside: at 50 ms, single-reading ingest ran ~5% slower (five
  * alternating runs, 2026-11-24) for no gain a reader sees.
  */
-const APPLY_AFTER_MS = 250;
+export const APPLY_AFTER_MS = 250;
 /** ...or how many may wait. */
 const APPLY_AT_READINGS = 16_384;
 /** Beyond this many waiting readings new writes wait for the DuckDB file to catch up. */
@@ -780,11 +780,20 @@ export class DuckDbStore implements ReadingStore {
     await this.select("SELECT 1 AS ok");
   }
 
+  /**
+   * Settles once no group is being written and the applies started so far are done (failed or
+   * not): what close waits for, and what a test waits for instead of a while.
+   */
+  async idle(): Promise<void> {
+    while (this.draining) await this.drainRun;
+    await Promise.all(this.inFlight.map((group) => group.answered));
+    await this.applied.catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.draining) await this.drainRun;
-    await Promise.all(this.inFlight.map((group) => group.answered));
+    await this.idle();
     // What cannot be applied now stays in the log and is applied when the file is next opened.
     const applied = await this.startApply(true).then(
       () => true,

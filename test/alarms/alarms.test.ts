@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reading, startTestServer, type TestServer } from "../api/fixture.ts";
 import { openSse } from "../live/support.ts";
 import { call } from "../registry/client.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "gust-alarms-"));
 const env = {
@@ -15,11 +16,13 @@ const env = {
   ALARM_REJECTIONS_PER_HOUR: "2",
   ALARM_UNDERPERFORMING_READINGS: "3",
 };
+// The server's clock: silence is judged on it, and the test moves it instead of waiting.
+const clock = new ManualClock(Date.now());
 let server: TestServer;
 beforeAll(async () => {
   // Turbines are described in the registry (readings carry no tags); the live view loads it at
   // start, so register them first and start again.
-  const first = await startTestServer({ dataDir, env });
+  const first = await startTestServer({ dataDir, env, clock });
   for (const id of ["f-1", "m-1", "m-2", "old-1", "r-1", "s-1", "u-1"]) {
     const answer = await call(first, "PUT", `/v1/turbines/${id}`, {
       body: {
@@ -32,7 +35,7 @@ beforeAll(async () => {
     expect(answer.status).toBeLessThan(300);
   }
   await first.stop();
-  server = await startTestServer({ dataDir, env });
+  server = await startTestServer({ dataDir, env, clock });
 });
 afterAll(async () => {
   await server.stop();
@@ -54,7 +57,7 @@ async function alarms(query = ""): Promise<any[]> {
 
 describe("rules", () => {
   it("fault: opens on a fault reading, closes on the next that is not", async () => {
-    const now = Date.now();
+    const now = clock.now();
     await server.post({
       readings: [reading("f-1", 2, { status: "fault", power_kw: 0 }, now)],
     });
@@ -72,7 +75,7 @@ describe("rules", () => {
   });
 
   it("underperforming: power far below the model's curve in three readings in a row", async () => {
-    const now = Date.now();
+    const now = clock.now();
     // A V112 makes about 2 MW at 9 m/s; 100 kW is 5%.
     const low = (minutesAgo: number) =>
       reading("u-1", minutesAgo, { power_kw: 100, wind_speed_ms: 9 }, now);
@@ -93,7 +96,7 @@ describe("rules", () => {
   });
 
   it("rejections: more than K rejected readings of a turbine within an hour", async () => {
-    const now = Date.now();
+    const now = clock.now();
     const stale = (i: number) => reading("r-1", 60 * 24 * 30 + i, {}, now); // too_old
     const answer = await server.post({ readings: [stale(1), stale(2), stale(3)] });
     expect(answer.body.rejected).toHaveLength(3);
@@ -107,14 +110,14 @@ describe("rules", () => {
   });
 
   it("silent: no reading for more than N of its own intervals", async () => {
-    const now = Date.now();
+    const now = clock.now();
     await server.post({
       readings: [0, 1, 2].map((i) => reading("s-1", 0, { time: now - 1500 + i * 500 }, now)),
     });
     await settle();
     expect(await alarms("?state=open&turbine_id=s-1")).toEqual([]);
     // Its interval is 500 ms: after 2 of them (and a margin) it is silent.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    clock.set(clock.now() + 1200);
     await settle();
     const [open] = await alarms("?state=open&turbine_id=s-1");
     expect(open).toMatchObject({ rule: "silent", reading: { turbine_id: "s-1" } });
@@ -122,7 +125,7 @@ describe("rules", () => {
     expect(snapshot.body.turbines.find((t: any) => t.turbine_id === "s-1").silent).toBe(true);
     expect(snapshot.body.alarms.map((a: any) => a.id)).toContain(open.id);
     // It reports again: closed.
-    await server.post(reading("s-1", 0, { time: Date.now() }));
+    await server.post(reading("s-1", 0, { time: clock.now() }));
     await settle();
     expect(await alarms("?state=open&turbine_id=s-1")).toEqual([]);
   });
@@ -140,7 +143,7 @@ describe("GET /v1/alarms", () => {
     expect(all.length).toBeGreaterThanOrEqual(4);
     const opened = all.map((a) => Date.parse(a.opened_at));
     expect(opened).toEqual([...opened].sort((a, b) => b - a)); // newest first
-    expect(await alarms(`?to=${new Date(Date.now() - 3_600_000).toISOString()}`)).toEqual([]);
+    expect(await alarms(`?to=${new Date(clock.now() - 3_600_000).toISOString()}`)).toEqual([]);
     const bad = await server.get("/v1/alarms?state=maybe");
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].pointer).toBe("/state");
@@ -157,7 +160,7 @@ describe("stream and restarts", () => {
     const seenUpTo = snapshot.id;
     client.close();
     // While no one watches: an alarm opens and closes.
-    const now = Date.now();
+    const now = clock.now();
     await server.post(reading("m-1", 2, { status: "fault", power_kw: 0 }, now));
     await settle();
     await server.post(reading("m-1", 1, { status: "producing" }, now));
@@ -195,7 +198,7 @@ describe("stream and restarts", () => {
     const before = await alarms();
     const openBefore = await alarms("?state=open");
     await server.stop();
-    server = await startTestServer({ dataDir, env });
+    server = await startTestServer({ dataDir, env, clock });
     expect(await alarms()).toEqual(before);
     const snapshot = await server.get("/v1/live/snapshot");
     expect(snapshot.body.alarms.map((a: any) => a.id).sort()).toEqual(

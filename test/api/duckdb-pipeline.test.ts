@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it, vi } from "vitest";
 import { PrebegunTransactions } from "../../api/store/duckdb-prebegun.ts";
-import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { DuckDbStore, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
 import { storeReading } from "../support/store-reading.ts";
 
@@ -27,6 +27,28 @@ function reading(n: number, version = 1, power = 100): Reading {
 const readings = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => reading(from + i));
 
+/**
+ * Resolves once the store has classified the group that holds `marker`: a COMMIT held until then
+ * is surely still under way while that group is classified (a slow disk, without waiting on one).
+ */
+function classified(marker: Reading): Promise<void> {
+  // The store's own private step, observed: the pipeline has no public event for it.
+  const prototype = DuckDbStore.prototype as unknown as {
+    classify(readings: readonly Reading[]): Promise<unknown>;
+  };
+  const classify = prototype.classify;
+  return new Promise((resolve) => {
+    vi.spyOn(prototype, "classify").mockImplementation(async function (
+      this: unknown,
+      group: readonly Reading[],
+    ) {
+      const result = await classify.call(this, group);
+      if (group.includes(marker)) resolve();
+      return result;
+    });
+  });
+}
+
 it("classifies a group against the one still committing: re-sends are duplicates, a new version replaces, nothing is stored twice", async () => {
   const store = await openDuckDbStore({
     path: join(dir, "gust.duckdb"),
@@ -35,19 +57,20 @@ it("classifies a group against the one still committing: re-sends are duplicates
   try {
     // The turbines' keys first (a group adding keys commits alone).
     await store.write(readings(0, 2048));
-    // A slow disk: each pipelined COMMIT starts 300 ms late, so that B is surely classified while
-    // A's rows are in no table a query sees.
+    // A fills a group of its own and commits directly; B is classified while A commits. B re-sends
+    // A's first 1,000 readings, a second version of its 1,001st, and 1,047 new ones.
+    const a = readings(2048, 16_384);
+    const b = [...a.slice(0, 1000), reading(2048 + 1000, 2, 999), ...readings(2048 + 16_384, 1047)];
+    // A slow disk: each pipelined COMMIT waits until B is classified, so that B is classified
+    // while A's rows are in no table a query sees.
+    const bClassified = classified(b[1000] as Reading);
     const end = PrebegunTransactions.prototype.end;
     vi.spyOn(PrebegunTransactions.prototype, "end").mockImplementation(function (
       this: PrebegunTransactions,
       ...args: Parameters<typeof end>
     ) {
-      return new Promise((resolve) => setTimeout(resolve, 300)).then(() => end.apply(this, args));
+      return bClassified.then(() => end.apply(this, args));
     });
-    // A fills a group of its own and commits directly; B is classified while A commits. B re-sends
-    // A's first 1,000 readings, a second version of its 1,001st, and 1,047 new ones.
-    const a = readings(2048, 16_384);
-    const b = [...a.slice(0, 1000), reading(2048 + 1000, 2, 999), ...readings(2048 + 16_384, 1047)];
     const [aOutcomes, bOutcomes] = await Promise.all([store.write(a), store.write(b)]);
     expect(new Set(aOutcomes)).toEqual(new Set(["accepted"]));
     expect(bOutcomes.slice(0, 1000)).toEqual(Array(1000).fill("duplicate"));
@@ -77,18 +100,19 @@ it("fails the group classified against one whose COMMIT failed, and a retry stor
   });
   try {
     await store.write(readings(0, 2048));
+    const a = readings(2048, 16_384);
+    const b = [...a.slice(0, 1000), ...readings(2048 + 16_384, 1048)];
     // The disk fails A's COMMIT (it is rolled back instead), after B was classified against A.
+    const bClassified = classified(b[1000] as Reading);
     const end = PrebegunTransactions.prototype.end;
     vi.spyOn(PrebegunTransactions.prototype, "end").mockImplementationOnce(async function (
       this: PrebegunTransactions,
       transaction,
     ) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await bClassified;
       await end.call(this, transaction, "ROLLBACK");
       throw new Error("IO Error: could not write the WAL (a test's failing disk)");
     });
-    const a = readings(2048, 16_384);
-    const b = [...a.slice(0, 1000), ...readings(2048 + 16_384, 1048)];
     const [aResult, bResult] = await Promise.allSettled([store.write(a), store.write(b)]);
     expect(aResult).toMatchObject({
       status: "rejected",

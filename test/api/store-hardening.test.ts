@@ -5,10 +5,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
+import { APPLY_AFTER_MS, type DuckDbStore, openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import { checksummedLine } from "../../api/store/ingest-log.ts";
 import type { Reading } from "../../api/store/port.ts";
 import { applySplittingFailures } from "../../api/store/quarantine.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 import { storeReading } from "../support/store-reading.ts";
 import { startTestServer } from "./fixture.ts";
 
@@ -71,7 +72,7 @@ describe("a reading the DuckDB file refuses", () => {
         const outcomes = await server.store.write(batch, Date.now());
         expect(outcomes.every((o) => o === "accepted")).toBe(true);
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await (server.store as DuckDbStore).idle();
       const health = await server.get("/healthz");
       expect(health.status).toBe(200);
       expect(health.body.quarantined_readings).toBe(1);
@@ -137,7 +138,7 @@ describe("an apply that fails with nobody waiting for it", () => {
           true,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await (server.store as DuckDbStore).idle();
       const read = await server.get("/v1/turbines/fail-1/measurements");
       expect(read.status).toBe(503);
       expect(read.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -216,7 +217,8 @@ describe("recovery from the ingest log", () => {
 
 describe("the DuckDB file deleted under a running server", () => {
   it("stops acknowledging: writes, reads and /healthz answer 503, and the process stays up", async () => {
-    const server = await startTestServer();
+    const clock = new ManualClock(Date.now());
+    const server = await startTestServer({ clock });
     const errors = quietly();
     try {
       expect(
@@ -228,7 +230,8 @@ describe("the DuckDB file deleted under a running server", () => {
       expect(write.headers.get("retry-after")).toBe("60");
       // A logged write waiting for its apply when the file went: the apply fails with nobody
       // waiting, and the server stays up.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await clock.advance(APPLY_AFTER_MS);
+      await (server.store as DuckDbStore).idle();
       expect((await server.get("/v1/turbines/del-1/measurements")).status).toBe(503);
       expect((await server.get("/healthz")).status).toBe(503);
       expect(errors.mock.calls.flat().join(" ")).toMatch(/gust\.duckdb was deleted/);

@@ -5,10 +5,14 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSimulation, type SimulationOptions } from "../../simulator/run.ts";
 import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 
+// One clock for the server and the simulator: realtime ticks wait on it, and the test moves it
+// from timer to timer instead of waiting.
+const clock = new ManualClock(Date.now());
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ clock });
 });
 afterAll(async () => {
   await server.stop();
@@ -34,13 +38,15 @@ const realtime = (turbines: number): SimulationOptions => ({
   intervalMs: 400,
   keySecret: TEST_SECRET,
   verify: true,
+  clock,
 });
 
 describe("realtime", () => {
   it("reports every turbine at each interval until the duration", async () => {
     const out = captured();
     // Ticks at 0, 400 and 800 ms of a 1000 ms run: three readings per turbine.
-    const report = await runSimulation({ ...realtime(4), durationMs: 1000, out });
+    const report = await clock.runUntil(runSimulation({ ...realtime(4), durationMs: 1000, out }));
+    if (!report) throw new Error("no report");
     expect(report.readings).toMatchObject({
       planned: null,
       sent: 12,
@@ -65,14 +71,17 @@ describe("realtime", () => {
 
   it("stops on Ctrl-C after whole ticks, with every reading sent accounted for", async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 900);
-    const report = await runSimulation({
-      ...realtime(3),
-      operator: true,
-      batch: 10,
-      signal: controller.signal,
-      out: captured(),
-    });
+    clock.setTimeout(() => controller.abort(), 900);
+    const report = await clock.runUntil(
+      runSimulation({
+        ...realtime(3),
+        operator: true,
+        batch: 10,
+        signal: controller.signal,
+        out: captured(),
+      }),
+    );
+    if (!report) throw new Error("no report");
     const r = report.readings;
     expect(r.sent).toBeGreaterThanOrEqual(3);
     expect(r.sent % 3).toBe(0);
@@ -84,7 +93,7 @@ describe("realtime", () => {
 
 describe("progress on a terminal", () => {
   it("redraws one line with a bar that ends full", async () => {
-    const to = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 3_600_000;
+    const to = Math.floor(clock.now() / 60_000) * 60_000 - 5 * 3_600_000;
     const out = captured(true);
     await runSimulation({
       target: server.url,
@@ -94,6 +103,7 @@ describe("progress on a terminal", () => {
       to,
       keySecret: TEST_SECRET,
       out,
+      clock,
     });
     const text = out.text();
     expect(text).toContain("\r\x1b[2K[");

@@ -71,20 +71,29 @@ export class ManualClock implements Clock {
   }
 
   /**
-   * Settles `work` while moving the clock from timer to timer: between two moves the event loop
-   * turns `turnsPerStep` times, so that requests on loopback and file I/O go on as they would.
-   * Intervals keep firing while the work waits on I/O, so the clock may run ahead of the work;
-   * what the work does must depend on the clock's values, not on how far it ran.
+   * Settles `work` (a promise, or a condition to become true) while moving the clock from timer
+   * to timer: between two moves the event loop turns `turnsPerStep` times, so that requests on
+   * loopback and file I/O go on as they would. Intervals keep firing while the work waits on I/O,
+   * so the clock may run ahead of the work; what the work does must depend on the clock's values,
+   * not on how far it ran. Gives up after `maxSteps` moves, naming `what`.
    */
-  async runUntil<T>(work: Promise<T>, turnsPerStep = 20): Promise<T> {
+  async runUntil<T>(
+    work: Promise<T> | (() => boolean),
+    { what = "the work", turnsPerStep = 20, maxSteps = 100_000 } = {},
+  ): Promise<T | undefined> {
     let settled = false;
-    const done = work.finally(() => {
-      settled = true;
-    });
+    const done =
+      typeof work === "function"
+        ? Promise.resolve(undefined)
+        : work.finally(() => {
+            settled = true;
+          });
     done.catch(() => undefined);
-    while (!settled) {
-      for (let i = 0; i < turnsPerStep && !settled; i++) await turn();
-      if (settled) break;
+    const finished = () => settled || (typeof work === "function" && work());
+    for (let step = 0; !finished(); step++) {
+      if (step > maxSteps) throw new Error(`ManualClock: ${what} did not happen`);
+      for (let i = 0; i < turnsPerStep && !finished(); i++) await turn();
+      if (finished()) break;
       const next = this.earliest();
       if (next) {
         this.time = Math.max(this.time, next.at);
