@@ -1,9 +1,10 @@
 // `npm run analyze -- [--from TIME] [--to TIME] [--out DIR]`: the analysis of what is stored.
 // Locally it opens the DuckDB file under DATA_DIR; with STORE=timestream it queries Timestream.
 import { parseArgs } from "node:util";
+import { systemClock } from "../api/time/clock.ts";
+import { parseTimeFlag } from "../api/time/time-words.ts";
 import { runAnalysis } from "./lib/run-analysis.ts";
 import { openAnalysisRegistry, openAnalysisStore } from "./lib/store.ts";
-import { parseTimeFlag } from "./lib/time-flag.ts";
 
 const HELP = `Usage: npm run analyze -- [--from TIME] [--to TIME] [--out DIR] [--parquet]
 
@@ -36,8 +37,9 @@ try {
     process.exit(0);
   }
   // Flags are read before the store opens, so a typo never waits on (or locks) the store.
-  const from = values.from === undefined ? undefined : parseTimeFlag(values.from, "--from");
-  const to = values.to === undefined ? undefined : parseTimeFlag(values.to, "--to");
+  const now = systemClock.now();
+  const from = values.from === undefined ? undefined : parseTimeFlag(values.from, "--from", now);
+  const to = values.to === undefined ? undefined : parseTimeFlag(values.to, "--to", now);
   const store = await openAnalysisStore();
   const registry = await openAnalysisRegistry(store);
   try {

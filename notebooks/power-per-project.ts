@@ -12,13 +12,14 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as aq from "arquero";
 import { tableCsv } from "../api/csv.ts";
+import { systemClock } from "../api/time/clock.ts";
+import { parseTimeFlag } from "../api/time/time-words.ts";
 import { fleetPowerChart, projectPowerChart, renderSvg } from "./lib/charts.ts";
 import { formatTable } from "./lib/print.ts";
 import { renderReport } from "./lib/report.ts";
 import { analysisRange } from "./lib/run-analysis.ts";
 import { openAnalysisStore } from "./lib/store.ts";
 import { fleetPower, projectPower, projects, turbines } from "./lib/tables.ts";
-import { parseTimeFlag } from "./lib/time-flag.ts";
 
 // A failure prints what to do next, not a stack trace.
 process.on("uncaughtException", (error) => {
@@ -29,8 +30,9 @@ process.on("uncaughtException", (error) => {
 const { values: flags } = parseArgs({
   options: { from: { type: "string" }, to: { type: "string" }, out: { type: "string" } },
 });
-const from = flags.from === undefined ? undefined : parseTimeFlag(flags.from, "--from");
-const to = flags.to === undefined ? undefined : parseTimeFlag(flags.to, "--to");
+const now = systemClock.now();
+const from = flags.from === undefined ? undefined : parseTimeFlag(flags.from, "--from", now);
+const to = flags.to === undefined ? undefined : parseTimeFlag(flags.to, "--to", now);
 const outDir = resolve(flags.out ?? "reports/power-per-project");
 
 const store = await openAnalysisStore();

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { existingLocalSecret } from "../api/auth/secret.ts";
 import { systemClock } from "../api/time/clock.ts";
+import { parseTimeFlag } from "../api/time/time-words.ts";
 import { describeReport, runSimulation, type SimulationOptions } from "./run.ts";
 import { WEATHER_PROVIDERS, type WeatherChoice } from "./weather/choose.ts";
 
@@ -30,7 +31,7 @@ Fleet and weather
   --statistics 10m      with --per-turbine: one reading per turbine per 10 minutes with the mean,
                         min, max and standard deviation of power and wind (as SCADA exports);
                         sets the replay step and the realtime interval
-  --fleet FILE.csv      a real fleet instead of the generated one (columns in the README)
+  --fleet FILE.csv      a real fleet instead of the generated one (columns in docs/simulator.md)
   --seed N              seed of the generated fleet and synthetic weather (default 2020 / 1)
   --weather NAME        synthetic (default, offline, deterministic), open-meteo (live, no key,
                         wind at 100 m), openweathermap (live, key, wind at 10 m: the original
@@ -44,7 +45,7 @@ Mode
   replay:   --from TIME --to TIME --step SECONDS
             a past window at a resolution, sent as fast as the API accepts
             (defaults: the last hour before now, 60 s steps; TIME is RFC 3339, epoch ms,
-             now, or now-3h / now-2d)
+             now, now-3h / now-2d, or 3h: that long before now)
   realtime: --interval SECONDS --duration SECONDS
             every interval each turbine reports the present, spread by up to half an interval;
             runs until --duration or Ctrl-C, then drains in-flight requests and reports
@@ -64,23 +65,6 @@ Results
   --help                this text
 
 Exit status: 0 when every reading was acknowledged (and verified, with --verify); 1 otherwise.`;
-
-function parseTime(value: string, flag: string): number {
-  if (value === "now") return systemClock.now();
-  const relative = value.match(/^now-(\d+(?:\.\d+)?)([smhd])$/);
-  if (relative) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-      relative[2] as "s" | "m" | "h" | "d"
-    ];
-    return systemClock.now() - Number(relative[1]) * unit;
-  }
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms))
-    throw new Error(
-      `${flag} "${value}" is not a time: use RFC 3339 (2026-11-23T00:00:00Z), epoch ms, or now-3h`,
-    );
-  return ms;
-}
 
 /** A duration as people type it: 10m, 600s, 1h, or seconds. */
 function duration(value: string, flag: string): number {
@@ -163,6 +147,7 @@ async function main(): Promise<number> {
     controller.abort();
     process.once("SIGINT", () => process.exit(130));
   });
+  const now = systemClock.now();
   const options: SimulationOptions = {
     target: values.target ?? process.env.GUST_TARGET ?? "http://127.0.0.1:3000",
     mode,
@@ -173,8 +158,8 @@ async function main(): Promise<number> {
     fleetFile: values.fleet,
     weather,
     seed: whole(values.seed, "--seed"),
-    from: values.from === undefined ? undefined : parseTime(values.from, "--from"),
-    to: values.to === undefined ? undefined : parseTime(values.to, "--to"),
+    from: values.from === undefined ? undefined : parseTimeFlag(values.from, "--from", now),
+    to: values.to === undefined ? undefined : parseTimeFlag(values.to, "--to", now),
     stepMs: (positive(values.step, "--step") ?? 60) * 1000,
     intervalMs: (positive(values.interval, "--interval") ?? 1) * 1000,
     durationMs:

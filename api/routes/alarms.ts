@@ -5,7 +5,7 @@ import { problemResponse } from "../problem.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { fromNotBeforeTo, QueryTimeSchema } from "./query-params.ts";
+import { fromNotBeforeTo, QueryTimeSchema, queryTime } from "./query-params.ts";
 
 const problem = (description: string) => ({
   description,
@@ -37,7 +37,7 @@ const route = createRoute({
   summary: "List alarms",
   description:
     "Newest first. `state` open or closed; `turbine_id`; `from`/`to`: alarms open at some " +
-    "moment of [from, to). Rules: silent, fault, underperforming, rejections (README, Alarms). " +
+    "moment of [from, to). Rules: silent, fault, underperforming, rejections (docs/live-and-alarms.md). " +
     "Reader or operator key.",
   security: [{ bearerAuth: [] }],
   request: {
@@ -66,7 +66,10 @@ export function registerAlarmRoutes(app: GustApp, deps: AppDeps): void {
     const principal = await authenticateFleetReader(c, deps, "list the fleet's alarms");
     if (principal instanceof Response) return principal as never;
     const query = c.req.valid("query");
-    if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+    const now = deps.clock.now();
+    const from = queryTime(query.from, now);
+    const to = queryTime(query.to, now);
+    if (from !== undefined && to !== undefined && from >= to) {
       return fromNotBeforeTo() as never;
     }
     if (!deps.alarms) {
@@ -80,8 +83,8 @@ export function registerAlarmRoutes(app: GustApp, deps: AppDeps): void {
     const alarms = await deps.alarms.list({
       state: query.state,
       turbineId: query.turbine_id,
-      from: query.from,
-      to: query.to,
+      from,
+      to,
       limit: query.limit,
     });
     return c.json({ alarms: alarms.map(alarmJson) }, 200);

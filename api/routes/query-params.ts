@@ -1,35 +1,39 @@
 // Query-string parameters shared by the read routes.
 import { z } from "@hono/zod-openapi";
 import { problemResponse } from "../problem.ts";
-import { MAX_EPOCH_MS } from "../readings/schema.ts";
+import {
+  readTimeWord,
+  resolveTimeWord,
+  TIME_WORDS_HELP,
+  type TimeWord,
+  TimeWordError,
+} from "../time/time-words.ts";
 
-/** Query times run from 1970 to the latest time a reading may have (year 5138): every such time is a Date. */
-export const MIN_QUERY_MS = 0;
-export const MAX_QUERY_MS = MAX_EPOCH_MS;
-
-/** A time in a query string: RFC 3339 or epoch milliseconds, as epoch milliseconds. */
+/**
+ * A time in a query string, in the words the CLIs take (`now-6h`, RFC 3339, epoch ms, …). It is
+ * read here and resolved in the handler, against the app's clock (`deps.now`).
+ */
 export const QueryTimeSchema = z
   .string()
-  .transform((value, ctx) => {
-    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    const isRfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
-    if (!Number.isSafeInteger(ms) || (!/^\d+$/.test(value) && !isRfc3339.test(value))) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be an RFC 3339 time such as 2026-11-23T10:00:00Z, or epoch milliseconds",
-      });
+  .transform((value, ctx): TimeWord => {
+    try {
+      return readTimeWord(value);
+    } catch (error) {
+      if (!(error instanceof TimeWordError)) throw error;
+      ctx.addIssue({ code: "custom", message: `"${value}" ${error.message}` });
       return z.NEVER;
     }
-    if (ms < MIN_QUERY_MS || ms > MAX_QUERY_MS) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must be between ${new Date(MIN_QUERY_MS).toISOString()} and ${new Date(MAX_QUERY_MS).toISOString()} (epoch ms ${MIN_QUERY_MS} to ${MAX_QUERY_MS})`,
-      });
-      return z.NEVER;
-    }
-    return ms;
   })
-  .openapi({ type: "string", example: "2026-11-23T00:00:00Z" });
+  .openapi({
+    type: "string",
+    description: `A time: ${TIME_WORDS_HELP}.`,
+    example: "now-6h",
+  });
+
+/** A query's time at `now`, or undefined when it was not given. */
+export function queryTime(word: TimeWord | undefined, now: number): number | undefined {
+  return word === undefined ? undefined : resolveTimeWord(word, now);
+}
 
 /** The 422 for a query whose `from` is not before its `to`. */
 export function fromNotBeforeTo(): Response {
@@ -43,11 +47,11 @@ export function fromNotBeforeTo(): Response {
  * `to`; a 422 when `from` is not before `to`.
  */
 export function queryRange(
-  query: { from?: number; to?: number },
+  query: { from?: TimeWord; to?: TimeWord },
   now: number,
   defaultMs: number,
 ): { from: number; to: number } | Response {
-  const to = query.to ?? now;
-  const from = query.from ?? to - defaultMs;
+  const to = queryTime(query.to, now) ?? now;
+  const from = queryTime(query.from, now) ?? to - defaultMs;
   return from < to ? { from, to } : fromNotBeforeTo();
 }

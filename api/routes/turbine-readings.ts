@@ -7,7 +7,7 @@ import { ProblemSchema, StoredReadingSchema, TurbineIdSchema } from "../readings
 import { itemsThatFit } from "./answer-size.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { QueryTimeSchema } from "./query-params.ts";
+import { QueryTimeSchema, queryTime } from "./query-params.ts";
 
 export const MAX_READINGS_PER_PAGE = 10_000;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
@@ -76,8 +76,9 @@ export function registerTurbineReadingRoutes(app: GustApp, deps: AppDeps): void 
       ) as never;
     }
     const { from, to, limit } = c.req.valid("query");
-    const end = to ?? deps.clock.now() + deps.store.writeWindow.maxFutureMs;
-    const start = from ?? end - DEFAULT_RANGE_MS;
+    const now = deps.clock.now();
+    const end = queryTime(to, now) ?? now + deps.store.writeWindow.maxFutureMs;
+    const start = queryTime(from, now) ?? end - DEFAULT_RANGE_MS;
     const rows = await deps.store.select(
       renderReadingsQuery(queryTarget(deps.store), {
         turbineId: turbine_id,
