@@ -1,4 +1,4 @@
-// Local configuration from the environment, with the defaults the README documents.
+// Local configuration from the environment, with the defaults the README's Configuration table documents.
 import { resolve } from "node:path";
 
 export const DEFAULT_WRITE_WINDOW_DAYS = 7;

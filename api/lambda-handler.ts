@@ -8,7 +8,7 @@
 //
 // Alarms on Lambda: GET /v1/alarms and the polled snapshot read the alarm table, and rejected
 // readings are counted there; a second function built from the same sources
-// (api/lambda-schedule-handler.ts) evaluates the rules every minute (README, "What differs on
+// (api/lambda-schedule-handler.ts) evaluates the rules every minute (docs/live-and-alarms.md, "What differs on
 // Lambda").
 import type { Context } from "aws-lambda";
 import { readAlarmRules } from "./alarms/config.ts";

@@ -68,7 +68,7 @@ function openAlarmStore(env: NodeJS.ProcessEnv): DynamoDbAlarmStore {
   const table = alarmTableFromEnv(env);
   if (!table) {
     throw new Error(
-      "ALARM_TABLE is not set: the scheduled evaluation needs the alarm table (see README, Deploy).",
+      "ALARM_TABLE is not set: the scheduled evaluation needs the alarm table (see docs/aws.md).",
     );
   }
   return new DynamoDbAlarmStore(table.client, table.table);

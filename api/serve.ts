@@ -9,7 +9,7 @@ process.umask(0o077);
 const config = readLocalConfig();
 if (config.store === "timestream") {
   console.error(
-    "npm run serve runs on the embedded DuckDB store or STORE=influxdb; STORE=timestream runs on Lambda (see README, Deploy).",
+    "npm run serve runs on the embedded DuckDB store or STORE=influxdb; STORE=timestream runs on Lambda (see docs/aws.md).",
   );
   process.exit(2);
 }

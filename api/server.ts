@@ -40,7 +40,7 @@ export interface LocalServerOptions {
   readingStore?: ReadingStore;
   /** The whole request must arrive within this (default REQUEST_TIMEOUT_MS); tests shorten it. */
   requestTimeoutMs?: number;
-  /** Alarm rules and webhook settings (default: process.env); see README, Alarms. */
+  /** Alarm rules and webhook settings (default: process.env); see docs/live-and-alarms.md. */
   env?: NodeJS.ProcessEnv;
   /**
    * false: ingest does not feed the live view and the alarm engine (they still answer, with what

@@ -1,4 +1,4 @@
-// The alarm rules' settings: environment variables, with these defaults (README, Alarms).
+// The alarm rules' settings: environment variables, with these defaults (docs/live-and-alarms.md).
 import { positiveInteger } from "../config.ts";
 
 export interface AlarmRules {

@@ -41,7 +41,7 @@ export async function loadCloudSecret(
   }
   if (env.API_KEY_SECRET_PARAMETER)
     throw new Error(
-      "API_KEY_SECRET_PARAMETER is set, but this bundle carries only the Secrets Manager client: set API_KEY_SECRET_ARN (see README, Deploy).",
+      "API_KEY_SECRET_PARAMETER is set, but this bundle carries only the Secrets Manager client: set API_KEY_SECRET_ARN (see docs/aws.md).",
     );
   if (env.API_KEY_SECRET) return checkSecret(env.API_KEY_SECRET, "API_KEY_SECRET");
   throw new Error(

@@ -1,5 +1,5 @@
 // A reading's measures: up to 64 more numeric SCADA channels beside power and wind speed, by
-// name. The recommended vocabulary (IEC 61400-25 / OpenOA names in the README) has physically
+// name. The recommended vocabulary (IEC 61400-25 / OpenOA names in docs/http-api.md) has physically
 // sensible ranges; any other name is bounded generically so that nothing absurd (1.8e308) is
 // stored. Checked by hand in one pass, like tags, for the same speed reasons.
 import { POWER_KW_RANGE, READING_FIELDS, WIND_SPEED_MS_RANGE } from "./fields.ts";

@@ -8,7 +8,7 @@ export function openDynamoDbRegistryFromEnv(env: NodeJS.ProcessEnv): DynamoDbReg
   const table = env.REGISTRY_TABLE;
   if (!table) {
     throw new Error(
-      "REGISTRY_TABLE is not set: the Lambda's turbine registry needs its DynamoDB table (see README, Deploy).",
+      "REGISTRY_TABLE is not set: the Lambda's turbine registry needs its DynamoDB table (see docs/aws.md).",
     );
   }
   const endpoint = env.DYNAMODB_ENDPOINT;

@@ -156,7 +156,7 @@ const ROUTES = [
       "/v1/analyses/availability",
       "getAvailability",
       "Time- and production-based availability and lost energy per cause",
-      "After IEC 61400-26-1/-2, simplified (see the README): time without readings is unknown and left out; fault and maintenance are unavailable; lost energy per cause (fault, maintenance, curtailment) valued at the model's reference curve at the measured wind. Rows for the fleet, each project and each turbine.",
+      "After IEC 61400-26-1/-2, simplified (see docs/analyses.md): time without readings is unknown and left out; fault and maintenance are unavailable; lost energy per cause (fault, maintenance, curtailment) valued at the model's reference curve at the measured wind. Rows for the fleet, each project and each turbine.",
       AvailabilityRow,
     ),
     run: availabilityAnalysis,

@@ -15,13 +15,11 @@ export async function openCloudStore(
       const { openInfluxDbStoreFromEnv } = await import("./influxdb-env.ts");
       return openInfluxDbStoreFromEnv(env, secretClients.secretsManager);
     }
-    throw new Error(
-      "STORE=influxdb, but this bundle was built for Timestream (see README, Deploy).",
-    );
+    throw new Error("STORE=influxdb, but this bundle was built for Timestream (see docs/aws.md).");
   }
   if (process.env.GUST_BUNDLED_STORE !== "influxdb") {
     const { openTimestreamStoreFromEnv } = await import("./timestream-env.ts");
     return openTimestreamStoreFromEnv(env);
   }
-  throw new Error("This bundle was built for InfluxDB: set STORE=influxdb (see README, Deploy).");
+  throw new Error("This bundle was built for InfluxDB: set STORE=influxdb (see docs/aws.md).");
 }

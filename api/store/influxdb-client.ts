@@ -100,7 +100,7 @@ export class InfluxDbClient {
       return parseQueryAnswer(JSON.parse(text) as QueryAnswer);
     } catch (error) {
       if (error instanceof InfluxDbError && /database not found/i.test(error.message))
-        throw new StoreUnavailableError(`${error.message} (create it, see README)`, 60);
+        throw new StoreUnavailableError(`${error.message} (create it, see docs/aws.md)`, 60);
       throw error;
     }
   }
@@ -141,7 +141,7 @@ export class InfluxDbClient {
       throw new StoreUnavailableError(`${message} (check INFLUXDB_TOKEN)`, 60);
     }
     if (status === 404 && /database not found/i.test(text)) {
-      throw new StoreUnavailableError(`${message} (create it, see README)`, 60);
+      throw new StoreUnavailableError(`${message} (create it, see docs/aws.md)`, 60);
     }
     throw new InfluxDbError(message, status >= 500 || status === 429, status);
   }

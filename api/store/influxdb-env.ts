@@ -14,10 +14,7 @@ export const DEFAULT_INFLUX_WRITE_WINDOW_HOURS = 7 * 24;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
-  if (!value)
-    throw new Error(
-      `${name} is not set: the InfluxDB store needs it (see README, Which cloud store).`,
-    );
+  if (!value) throw new Error(`${name} is not set: the InfluxDB store needs it (see docs/aws.md).`);
   return value;
 }
 

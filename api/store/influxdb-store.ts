@@ -174,7 +174,7 @@ export class InfluxDbStore implements ReadingStore {
       if (!this.warnedNoDelete) {
         this.warnedNoDelete = true;
         console.warn(
-          `gust: InfluxDB refused DELETE (${error.message}); corrections that drop a status code or a measure keep the old value there (README, Which cloud store)`,
+          `gust: InfluxDB refused DELETE (${error.message}); corrections that drop a status code or a measure keep the old value there (docs/aws.md, "The InfluxDB store")`,
         );
       }
     }

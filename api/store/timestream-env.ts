@@ -12,7 +12,7 @@ export const DEFAULT_WRITE_WINDOW_HOURS = 24;
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value)
-    throw new Error(`${name} is not set: the Timestream store needs it (see README, Deploy).`);
+    throw new Error(`${name} is not set: the Timestream store needs it (see docs/aws.md).`);
   return value;
 }
 

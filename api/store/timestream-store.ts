@@ -7,7 +7,7 @@
 // it rejects (a race with another writer, its retention window, its limits) is mapped back to
 // its reading, by the documented fields (ExistingVersion), never by the wording of the reason.
 //
-// What holds here and not on DuckDB (README, "What holds on Timestream"): reads are eventually
+// What holds here and not on DuckDB (docs/aws.md, "What holds on Timestream"): reads are eventually
 // consistent, so a re-send that arrives before the first write is visible to queries counts as
 // accepted again (Timestream keeps one record: an identical record is a no-op).
 

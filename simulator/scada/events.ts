@@ -3,7 +3,7 @@
 // from seeded randomness per turbine (or project) and day, so that any moment can be asked about
 // without state, and a replay of the same window sees the same periods.
 //
-// Distributions (documented in the README):
+// Distributions (documented in docs/simulator.md):
 //   fault        starts as a Poisson process, on average one per turbine per 20 days; duration
 //                log-normal with a median of 3 h and sigma 1.0 (mean ~5 h, 1 in 20 over 15 h),
 //                capped at 72 h; the code names the failed system (FAULT_CODES)
