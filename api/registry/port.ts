@@ -24,7 +24,7 @@ export interface RegisteredTurbine extends TurbineDescription {
   etag: string;
   /** Epoch ms of the last change. */
   updated_at: number;
-  /** 1 at creation; a key rotation (issue 18) bumps it. */
+  /** 1 at creation; a key rotation bumps it. */
   key_generation: number;
 }
 

@@ -8,10 +8,9 @@
 //                  status_code, version, tags and the measure columns, the relation every query
 //                  names (store.tableRef)
 //
-// Rows go in as columnar data chunks through DuckDB's appender: 1.5 µs a reading against 5.2 µs
-// for the JSON insert the store used before (measured in test/bench/ingest.ts's micro-benchmark
-// and in the issue). The compact key keeps repeated strings out of the row. The chunks are built
-// in duckdb-readings-chunk.ts.
+// Rows go in as columnar data chunks through DuckDB's appender, about a third of the cost of an
+// INSERT of JSON (docs/adr/002-keyed-readings-one-column-per-measure.md). The compact key keeps
+// repeated strings out of the row. The chunks are built in duckdb-readings-chunk.ts.
 // There is no PRIMARY KEY on reading_rows: identity is enforced by the store
 // (api/store/duckdb-store.ts), the only writer of the file, which classifies every write in order;
 // an index would cost 40% of insert speed and memory in proportion to the table.
@@ -32,10 +31,10 @@ const KEYS = "turbine_keys";
 const BASE_NAMES: ReadonlySet<string> = new Set(BASE_COLUMNS.map(([name]) => name));
 /**
  * The status column's type, written as DuckDB writes it in duckdb_columns(): the same ENUM as the
- * chunks' (duckdb-readings-chunk.ts), so that the appender copies the byte without a cast. Against
- * the VARCHAR of earlier releases, a store-alone batch costs 1.3-1.5 µs a reading instead of
- * 1.7-1.8 (`npm run bench -- ingest-store`), the COMMIT and its checkpoints most of it: DuckDB
- * keeps no string, dictionary or string statistics for the column.
+ * chunks' (duckdb-readings-chunk.ts), so that the appender copies the byte without a cast, and
+ * the COMMIT and its checkpoints keep no string, dictionary or string statistics for the column
+ * (docs/adr/004-statuses-stored-as-one-byte.md). A file whose column is still VARCHAR is
+ * converted when it is opened.
  */
 const STATUS_LITERALS = READING_STATUSES.map((status) => `'${status}'`).join(", ");
 export const STATUS_TYPE = `ENUM(${STATUS_LITERALS})`;

@@ -63,7 +63,7 @@ describe("a reading the DuckDB file refuses", () => {
     const errors = quietly();
     try {
       // Groups under the direct-commit size, logged, until the apply starts from the write path
-      // with nobody waiting for it: before the fix its failure ended the process.
+      // with nobody waiting for it: an unhandled failure there would end the process.
       for (let round = 0; round < 9; round++) {
         const batch = Array.from({ length: 1900 }, (_, i) =>
           reading("q-1", round * 1900_000 + i * 1000),

@@ -3,7 +3,7 @@
 // that keeps nothing, served as gust serves it (the direct ingest route of
 // api/ingest-listener.ts included). The distance from the bare node:http ceiling is what the app
 // costs; the distance to gust proper is what durable storage costs. LIVE_HOOKS=false leaves the
-// hooks out, as this ceiling did before 2026-11-24 (the bench reports gust against both).
+// hooks out, so that the bench can report gust against both ceilings.
 import type { AddressInfo } from "node:net";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { serve } from "@hono/node-server";

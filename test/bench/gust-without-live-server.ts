@@ -1,6 +1,6 @@
 // gust as `npm run serve` runs it, except that ingest does not feed the live view and the alarm
-// engine: the ingest benchmark's baseline for what those hooks cost (issue 15 asks that they do
-// not slow ingest measurably).
+// engine: the ingest benchmark's baseline for what those hooks cost (they must not slow ingest
+// measurably).
 import { startLocalServer } from "../../api/server.ts";
 
 const server = await startLocalServer({

@@ -340,7 +340,7 @@ export const bench: Benchmark = async (log) => {
         unit: "readings/s",
         ratio: {
           value: batch.requestsPerSecond / appBatchWithoutLive.requestsPerSecond,
-          of: "it for gust (the ceiling before 2026-11-24)",
+          of: "it for gust (the ceiling without the hooks)",
         },
       },
       {

@@ -13,9 +13,8 @@ import { API_ROUTES, GustStack, LAMBDA_UNROUTED } from "../../infra/gust-stack.t
 
 /**
  * The Lambda's JavaScript (index.mjs and its chunks; minified ESM, AWS SDK bundled) must stay
- * small for cold starts: measured 561 KiB on 2026-11-24 (with the alarm and live-snapshot reads
- * and the direct write path); undici, zod's locales or the SDK's browser and event-stream modules
- * sneaking back in would add 50-500 KiB.
+ * small for cold starts (its current size: docs/performance.md); undici, zod's locales or the
+ * SDK's browser and event-stream modules sneaking back in would add 50-500 KiB.
  */
 const BUNDLE_BUDGET_BYTES = 580 * 1024;
 
