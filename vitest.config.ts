@@ -4,7 +4,6 @@ import { configDefaults, defineConfig } from "vitest/config";
 // DuckDB file, no browser, no influxd; a listener only inside the test's own process. A test
 // file belongs to `integration` unless it is named below.
 const UNIT = [
-  "test/analysis/time-flag.test.ts",
   "test/analysis/timestream-sql.test.ts",
   "test/analysis/wind-analyses.test.ts",
   "test/api/answer-size.test.ts",
@@ -28,6 +27,7 @@ const UNIT = [
   "test/timestream/store.test.ts",
   "test/timestream/wide-records.test.ts",
   "test/timestream/wire.test.ts",
+  "test/time/time-words.test.ts",
 ];
 // Pages in Debian's Chromium.
 const BROWSER = [
