@@ -96,11 +96,12 @@ try {
 
   step(`2/4 replay: ${projects} projects, the last ${hours} h at ${stepMs / 1000} s steps`);
   const to = Math.floor(systemClock.now() / stepMs) * stepMs;
+  const from = to - hours * 3_600_000;
   const report = await runSimulation({
     target: server.url,
     mode: "replay",
     turbines: projects,
-    from: to - hours * 3_600_000,
+    from,
     to,
     stepMs,
     keySecret: server.keySecret,
@@ -113,9 +114,12 @@ try {
   const verified = report.verification?.ok === true && report.readings.failed === 0;
 
   step("4/4 analysis");
+  // The period replayed, exactly: its readings stand for [from, to), the last one up to `to`.
   const analysis = await runAnalysis({
     store: server.store,
     registry: server.registry,
+    from,
+    to,
     outDir: values.out ?? "reports/latest",
     out: process.stdout,
   });

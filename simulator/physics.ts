@@ -6,14 +6,18 @@
 //      cold high-pressure day than on a warm low;
 //   3. the model's power curve: cubic in the wind (Betz-limited), a soft knee into rated power,
 //      nothing below cut-in or above cut-out;
-//   4. times the number of turbines, times the farm efficiency (wake losses).
+//   4. times the number of turbines; in a farm of several the turbines behind the first see less
+//      wind (wakes), a single turbine stands in free wind.
 import type { TurbineModel } from "./turbine-models.ts";
 
 /** Roughness length of Dutch farmland with hedges and scattered buildings, in metres. */
 export const DEFAULT_ROUGHNESS_M = 0.1;
 export const STANDARD_AIR_DENSITY = 1.225;
-/** Wake losses in a farm: the turbines behind see less wind. */
-export const FARM_EFFICIENCY = 0.9;
+/**
+ * The mean share of the free wind a turbine behind the first sees in a farm (the per-turbine
+ * mode's wake factors, 0.92-1, average 0.96: simulator/scada/turbines.ts).
+ */
+export const WAKED_WIND_SHARE = 0.96;
 /** Power coefficient of a modern rotor below rated (the Betz limit is 0.593). */
 const POWER_COEFFICIENT = 0.45;
 // How sharp the knee into rated power is (a soft minimum; higher is sharper).
@@ -65,15 +69,31 @@ export interface ProjectConditions {
   pressureHpa: number;
 }
 
-/** A project's output in kW and its hub-height wind, before availability and noise. */
+/**
+ * The mean share of the free wind a farm's turbines see: the first 1, each behind it
+ * WAKED_WIND_SHARE; a single turbine 1 (no wake).
+ */
+export function farmWindShare(turbines: number): number {
+  if (turbines <= 1) return 1;
+  return (1 + WAKED_WIND_SHARE * (turbines - 1)) / turbines;
+}
+
+/**
+ * A project's output in kW and the wind its turbines see (their mean nacelle wind: the free
+ * hub-height wind times farmWindShare), before availability and noise. The power is the
+ * turbines' curve at that wind, so wake losses show as less wind, as a farm's own anemometers
+ * report them, and a farm's power per kW rated against its reported wind is its model's curve
+ * whatever its size.
+ */
 export function projectPower(
   model: TurbineModel,
   turbines: number,
   hubHeightM: number,
   conditions: ProjectConditions,
 ): { powerKw: number; hubWindMs: number } {
-  const hubWindMs = windAtHubHeight(conditions.windMs, conditions.sourceHeightM, hubHeightM);
+  const freeWindMs = windAtHubHeight(conditions.windMs, conditions.sourceHeightM, hubHeightM);
+  const hubWindMs = freeWindMs * farmWindShare(turbines);
   const density = airDensity(conditions.temperatureC, conditions.pressureHpa);
-  const powerKw = turbinePowerKw(model, hubWindMs, density) * turbines * FARM_EFFICIENCY;
+  const powerKw = turbinePowerKw(model, hubWindMs, density) * turbines;
   return { powerKw, hubWindMs };
 }

@@ -22,7 +22,16 @@ export interface SimulatedReading {
   measures?: Record<string, number>;
 }
 
-export function projectReading(project: Project, weather: Weather, time: number): SimulatedReading {
+/**
+ * `powerFactor` below 1 plants an underperforming project (its output that share of what the
+ * physics gives at every wind), for checking that the analyses flag it.
+ */
+export function projectReading(
+  project: Project,
+  weather: Weather,
+  time: number,
+  powerFactor = 1,
+): SimulatedReading {
   const hour = Math.floor(time / 3_600_000);
   // Availability is decided per project and hour, so a fault lasts a while rather than blinking.
   const downDraw = seededRandom(hashString(project.id) ^ hour)();
@@ -34,7 +43,7 @@ export function projectReading(project: Project, weather: Weather, time: number)
     pressureHpa: weather.pressureHpa,
   });
   let status: ReadingStatus = powerKw > 0 ? "producing" : "idle";
-  let power = powerKw * (1 + POWER_NOISE * normal(noise));
+  let power = powerKw * powerFactor * (1 + POWER_NOISE * normal(noise));
   if (downDraw < FAULT_PER_HOUR) status = "fault";
   else if (downDraw < FAULT_PER_HOUR + MAINTENANCE_PER_HOUR) status = "maintenance";
   if (status === "fault" || status === "maintenance") power = 0;

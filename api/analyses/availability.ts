@@ -1,14 +1,15 @@
 // Availability and lost energy, after IEC 61400-26-1 (time-based) and 61400-26-2
 // (production-based), simplified to what SCADA readings with a coarse status say:
 //
-//   each reading stands for its turbine's reporting interval (scan.ts); the period splits into
+//   each reading stands for the time to its neighbours (api/queries/scada.ts); the period splits into
 //     unknown      no reading covers it (reported, and left out of both availabilities)
 //     fault, maintenance   readings with that status: the turbine was unavailable
 //     the rest     available (producing, idle for lack of wind, curtailed by the grid operator)
 //   time-based availability = 1 - (fault + maintenance) / (period - unknown)
 //   lost energy of a cause = for its readings, bin by bin, max(0, n * expected - produced) times
-//     the interval, where expected is the model's reference curve (reference.ts) at the reading's
-//     own measured (normalised) wind; curtailment loses what the cap withheld
+//     its time, where expected is the model's per-unit reference curve (reference.ts) at the
+//     reading's own measured (normalised) wind times the row's rating; curtailment loses what the
+//     cap withheld
 //   production-based availability = actual / (actual + lost to fault + lost to maintenance)
 //     (curtailment is an external, requested limitation: IEC 61400-26-2 counts it outside the
 //     turbine's unavailability; its loss is reported beside)
@@ -93,24 +94,21 @@ export function availability(
     sums.turbines = 1;
     sums.period = periodHours;
     if (turbine) {
-      const h = hours(turbine.intervalMs);
-      sums.data = Math.min(periodHours, turbine.readings * h);
-      const model = f?.model ?? null;
+      sums.data = Math.min(periodHours, turbine.dataHours);
       const lost = (status: string) => {
         let kwh = 0;
         for (const b of turbine.byStatus.get(status) ?? []) {
-          const expected = model ? b.n * reference.expectedKw(model, b.bin) : 0;
-          kwh += Math.max(0, expected - b.powerSum) * h;
+          kwh += Math.max(0, b.hours * reference.expectedKw(f, b.bin) - b.energyKwh);
         }
         return kwh / 1000;
       };
       const count = (status: string) =>
-        (turbine.byStatus.get(status) ?? []).reduce((s, b) => s + b.n, 0) * h;
+        (turbine.byStatus.get(status) ?? []).reduce((s, b) => s + b.hours, 0);
       sums.fault = count("fault");
       sums.maintenance = count("maintenance");
       sums.curtailed = count("curtailed");
       for (const bins of turbine.byStatus.values()) {
-        for (const b of bins) sums.energy += (b.powerSum * h) / 1000;
+        for (const b of bins) sums.energy += b.energyKwh / 1000;
       }
       sums.lostFault = lost("fault");
       sums.lostMaintenance = lost("maintenance");

@@ -6,6 +6,7 @@ export const POWER_CURVE_COLUMNS = [
   "bin_ms",
   "wind_ms",
   "power_kw",
+  "power_per_rated",
   "readings",
   "data_minutes",
   "thin",

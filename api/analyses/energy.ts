@@ -1,5 +1,6 @@
 // Energy and capacity factor per turbine, project, province and the fleet, from the registry's
-// rated power: energy = the sum of each reading's power times its turbine's reporting interval;
+// rated power: energy = the sum of each reading's power times the time it stands for (the shorter
+// step to its turbine's previous or next reading, api/queries/scada.ts);
 // capacity factor = energy / (rated power x the whole period), so hours without data count as
 // hours without energy (the data coverage beside says how many there were).
 import { hours, type ScadaScan, type TurbineFacts } from "./scan.ts";
@@ -38,16 +39,15 @@ export function energyAndCapacityFactor(
   for (const id of ids) {
     const turbine = scan.turbines.get(id);
     const f = turbine?.facts ?? facts.get(id) ?? null;
-    const h = turbine ? hours(turbine.intervalMs) : 0;
     let energy = 0;
     for (const bins of turbine?.byStatus.values() ?? []) {
-      for (const b of bins) energy += (b.powerSum * h) / 1000;
+      for (const b of bins) energy += b.energyKwh / 1000;
     }
     const sums: Sums = {
       turbines: 1,
       rated: f?.rated_kw ?? Number.NaN,
       energy,
-      dataHours: Math.min(periodHours, (turbine?.readings ?? 0) * h),
+      dataHours: Math.min(periodHours, turbine?.dataHours ?? 0),
     };
     const keys = {
       turbine: id,

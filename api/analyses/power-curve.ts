@@ -1,10 +1,11 @@
 // Power curves by the IEC 61400-12-1 method of bins: producing readings only, wind normalised to
 // 1.225 kg/m3 when temperature and pressure were measured, 0.5 m/s bins, in each bin the mean
 // normalised wind and the mean power, the readings it holds, and bins with less than 30 minutes
-// of data (IEC: three 10-minute readings) marked thin. Per turbine and per model (all the
-// model's turbines' readings pooled: the model's fleet curve, the analyses' reference).
+// of data (IEC: three 10-minute readings) marked thin. Per turbine and per model: the model's rows
+// pooled per kW of rated power (a farm of 66 turbines weighs as much per reading as one turbine,
+// and does not raise the curve), shown in kW of one turbine of the model.
 import { matches, type TurbineFilter } from "./filter.ts";
-import { binCentre, hours, type ScadaScan } from "./scan.ts";
+import { binCentre, type ScadaScan, unitRatedKw } from "./scan.ts";
 
 export const THIN_BIN_MINUTES = 30;
 
@@ -17,7 +18,10 @@ export interface PowerCurveBin {
   bin_ms: number;
   /** Mean (normalised) wind of the readings in the bin. */
   wind_ms: number;
+  /** Mean power (time-weighted); model rows: per kW rated times one turbine's rating. */
   power_kw: number;
+  /** The same per kW of the row's rated power (model rows: pooled over the model's rows). */
+  power_per_rated: number | null;
   readings: number;
   data_minutes: number;
   thin: boolean;
@@ -26,9 +30,11 @@ export interface PowerCurveBin {
 
 interface Sum {
   n: number;
-  power: number;
   wind: number;
-  minutes: number;
+  hours: number;
+  energyKwh: number;
+  /** Energy over the row's rated power: kWh per kW rated. */
+  perUnitKwh: number;
 }
 
 function row(
@@ -37,19 +43,27 @@ function row(
   turbineId: string | null,
   bin: number,
   sum: Sum,
+  /** One turbine's rating (model rows) or the row's; null when the registry gives none. */
+  ratedKw: number | null,
   densityNormalised: boolean,
 ): PowerCurveBin {
-  const minutes = Math.round(sum.minutes * 10) / 10;
+  const rated = ratedKw !== null;
+  const minutes = sum.hours * 60;
+  const perUnit = sum.perUnitKwh / sum.hours;
+  // A row's own curve is its energy over its time; only model rows go through the rating.
+  const powerKw =
+    level === "turbine" || ratedKw === null ? sum.energyKwh / sum.hours : perUnit * ratedKw;
   return {
     level,
     model,
     turbine_id: turbineId,
     bin_ms: binCentre(bin),
     wind_ms: round(sum.wind / sum.n, 3),
-    power_kw: round(sum.power / sum.n, 2),
+    power_kw: round(powerKw, 2),
+    power_per_rated: rated ? round(perUnit, 4) : null,
     readings: sum.n,
-    data_minutes: minutes,
-    thin: sum.minutes < THIN_BIN_MINUTES,
+    data_minutes: round(minutes, 1),
+    thin: minutes < THIN_BIN_MINUTES - 1e-9,
     density_normalised: densityNormalised,
   };
 }
@@ -60,21 +74,41 @@ export function powerCurves(
   levels: readonly PowerCurveBin["level"][] = ["model", "turbine"],
 ): PowerCurveBin[] {
   const perModel = new Map<string, Map<number, Sum>>();
+  const unitRatings = new Map<string, Map<number, number>>();
   const turbineRows: PowerCurveBin[] = [];
   const ids = [...scan.turbines.keys()].sort();
   for (const id of ids) {
     const turbine = scan.turbines.get(id);
     if (!turbine) continue;
     const model = turbine.facts?.model ?? null;
+    const unit = unitRatedKw(turbine.facts);
+    // A row without a rating shows its curve in kW (per unit 1 kW) and stays out of the model's.
+    const rated = unit === null ? 1 : (turbine.facts?.rated_kw as number);
     // The model curve pools every turbine of the model, whatever the turbine filter.
-    const modelWanted = model !== null && (filter.model === undefined || filter.model === model);
+    const modelWanted =
+      model !== null && unit !== null && (filter.model === undefined || filter.model === model);
     const turbineWanted = matches(filter, id, turbine.facts);
-    const minutesPer = hours(turbine.intervalMs) * 60;
     const bins = [...(turbine.byStatus.get("producing") ?? [])].sort((a, b) => a.bin - b.bin);
+    if (modelWanted && model !== null && unit !== null && bins.length > 0) {
+      let counts = unitRatings.get(model);
+      if (!counts) {
+        counts = new Map();
+        unitRatings.set(model, counts);
+      }
+      counts.set(unit, (counts.get(unit) ?? 0) + 1);
+    }
     for (const b of bins) {
-      const sum = { n: b.n, power: b.powerSum, wind: b.windSum, minutes: b.n * minutesPer };
+      if (b.hours <= 0) continue;
+      const sum = {
+        n: b.n,
+        wind: b.windSum,
+        hours: b.hours,
+        energyKwh: b.energyKwh,
+        perUnitKwh: b.energyKwh / rated,
+      };
       if (turbineWanted && levels.includes("turbine")) {
-        turbineRows.push(row("turbine", model, id, b.bin, sum, scan.densityNormalised));
+        const own = unit === null ? null : rated;
+        turbineRows.push(row("turbine", model, id, b.bin, sum, own, scan.densityNormalised));
       }
       if (modelWanted && model !== null) {
         let modelBins = perModel.get(model);
@@ -82,11 +116,18 @@ export function powerCurves(
           modelBins = new Map();
           perModel.set(model, modelBins);
         }
-        const total = modelBins.get(b.bin) ?? { n: 0, power: 0, wind: 0, minutes: 0 };
+        const total = modelBins.get(b.bin) ?? {
+          n: 0,
+          wind: 0,
+          hours: 0,
+          energyKwh: 0,
+          perUnitKwh: 0,
+        };
         total.n += sum.n;
-        total.power += sum.power;
         total.wind += sum.wind;
-        total.minutes += sum.minutes;
+        total.hours += sum.hours;
+        total.energyKwh += sum.energyKwh;
+        total.perUnitKwh += sum.perUnitKwh;
         modelBins.set(b.bin, total);
       }
     }
@@ -95,9 +136,12 @@ export function powerCurves(
   if (levels.includes("model") && filter.turbine_id === undefined && filter.project === undefined) {
     for (const model of [...perModel.keys()].sort()) {
       const bins = perModel.get(model) as Map<number, Sum>;
+      // Shown in kW of one turbine of the model: the rating most of its rows have per turbine.
+      const counts = [...(unitRatings.get(model) ?? new Map<number, number>())];
+      const [rating] = counts.sort((a, b) => b[1] - a[1] || b[0] - a[0])[0] ?? [1];
       for (const bin of [...bins.keys()].sort((a, b) => a - b)) {
         modelRows.push(
-          row("model", model, null, bin, bins.get(bin) as Sum, scan.densityNormalised),
+          row("model", model, null, bin, bins.get(bin) as Sum, rating, scan.densityNormalised),
         );
       }
     }

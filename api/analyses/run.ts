@@ -3,10 +3,10 @@
 // store; `analyseAll` runs it once for all of them (the report).
 import { type AvailabilityRow, availability } from "./availability.ts";
 import { type EnergyRow, energyAndCapacityFactor } from "./energy.ts";
-import type { TurbineFilter } from "./filter.ts";
+import { matches, type TurbineFilter } from "./filter.ts";
 import { type PowerCurveBin, powerCurves } from "./power-curve.ts";
 import { ReferenceCurves } from "./reference.ts";
-import { type AnalysisSource, scanReadings, type TurbineFacts } from "./scan.ts";
+import { type AnalysisSource, describeRows, scanReadings, type TurbineFacts } from "./scan.ts";
 import { type UnderperformanceRow, underperformance } from "./underperformance.ts";
 
 export interface AnalysisQuery extends TurbineFilter {
@@ -52,6 +52,8 @@ export async function energyAnalysis(
 
 export interface WindAnalyses {
   densityNormalised: boolean;
+  /** What a turbine_id of the rows is (a turbine, or a project reporting as one), in words. */
+  rows: ReturnType<typeof describeRows>;
   powerCurves: PowerCurveBin[];
   underperformance: UnderperformanceRow[];
   availability: AvailabilityRow[];
@@ -68,6 +70,7 @@ export async function analyseAll(
   const reference = new ReferenceCurves(scan);
   return {
     densityNormalised: scan.densityNormalised,
+    rows: describeRows(turbines.filter((t) => matches(query, t.turbine_id, t))),
     powerCurves: powerCurves(scan, query),
     underperformance: underperformance(scan, query, reference),
     availability: availability(scan, turbines, query, reference),

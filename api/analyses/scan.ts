@@ -1,9 +1,9 @@
-// The readings of a period as the wind analyses need them: per turbine, its registry facts, its
-// reporting interval, and its readings binned by status and normalised wind (api/queries/scada.ts).
+// The readings of a period as the wind analyses need them: per turbine, its registry facts and its
+// readings binned by status and normalised wind, with the time and energy each bin stands for
+// (api/queries/scada.ts).
 // Every analysis in this folder starts from one ScadaScan, so a report runs the scan once.
 import {
   canNormaliseDensity,
-  renderReadingIntervalQuery,
   renderScadaBinsQuery,
   type ScadaRange,
   WIND_BIN_MS,
@@ -34,14 +34,21 @@ export interface WindBin {
   n: number;
   powerSum: number;
   windSum: number;
+  /** The time the bin's readings stand for (api/queries/scada.ts), hours. */
+  hours: number;
+  /** Their energy: each reading's power times its time, kWh. */
+  energyKwh: number;
 }
+
+/** What one turbine_id of the store is: a turbine, or a whole project reporting as one. */
+export type RowUnit = "turbine" | "project";
 
 export interface TurbineScan {
   turbine_id: string;
   facts: TurbineFacts | null;
   readings: number;
-  /** Duration one reading stands for: the turbine's reporting interval (api/queries/scada.ts). */
-  intervalMs: number;
+  /** The time all its readings stand for, hours. */
+  dataHours: number;
   /** By status (producing, idle, curtailed, fault, maintenance, or "unknown" for none). */
   byStatus: Map<string, WindBin[]>;
 }
@@ -54,60 +61,105 @@ export interface ScadaScan {
 }
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
-/** Runs the scan's two queries on the store and joins the registry's facts. */
+/**
+ * A registry entry tagged `turbines` (the simulator's per-project mode registers each project so,
+ * rated at the farm's total) is a project of that many turbines; any other entry is one turbine.
+ */
+export function rowUnit(facts: TurbineFacts | null | undefined): RowUnit {
+  return facts?.tags.turbines !== undefined ? "project" : "turbine";
+}
+
+/** How many turbines one row stands for (the `turbines` tag, else 1). */
+export function turbinesInRow(facts: TurbineFacts | null | undefined): number {
+  const n = Number(facts?.tags.turbines);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/** The rating of one turbine of the row: its rated power over its turbines. */
+export function unitRatedKw(facts: TurbineFacts | null | undefined): number | null {
+  const rated = facts?.rated_kw;
+  if (rated === undefined || !Number.isFinite(rated) || rated <= 0) return null;
+  return rated / turbinesInRow(facts);
+}
+
+/** What the rows of an answer are, in words, for the API and the report. */
+export function describeRows(facts: readonly (TurbineFacts | null)[]): {
+  row_unit: RowUnit | "mixed" | "none";
+  row_unit_description: string;
+} {
+  const units = new Set(facts.map(rowUnit));
+  if (units.size === 0) return { row_unit: "none", row_unit_description: "No rows." };
+  if (units.size > 1) {
+    return {
+      row_unit: "mixed",
+      row_unit_description:
+        "Some turbine_ids are single turbines, others whole projects (registry tag `turbines`, rated at the farm's total); references are per kW of rated power, so both compare fairly.",
+    };
+  }
+  return units.has("project")
+    ? {
+        row_unit: "project",
+        row_unit_description:
+          "Each turbine_id is a whole project: one reading is the farm's summed output, rated at the farm's total (registry tag `turbines`); references are per kW of rated power, scaled back by each project's rating.",
+      }
+    : {
+        row_unit: "turbine",
+        row_unit_description:
+          "Each turbine_id is one turbine; references are per kW of rated power, scaled back by each turbine's rating.",
+      };
+}
+
+/** Runs the scan's query on the store and joins the registry's facts. */
 export async function scanReadings(
   source: AnalysisSource,
   turbines: readonly TurbineFacts[],
   range: ScadaRange,
 ): Promise<ScadaScan> {
   const measures = (await source.measureColumns?.()) ?? new Set<string>();
-  const target = queryTarget(source);
-  const [bins, intervals] = await Promise.all([
-    source.select(renderScadaBinsQuery(target, range, measures)),
-    source.select(renderReadingIntervalQuery(target, range)),
-  ]);
-  return buildScan(range, canNormaliseDensity(measures), turbines, bins, intervals);
+  const bins = await source.select(renderScadaBinsQuery(queryTarget(source), range, measures));
+  return buildScan(range, canNormaliseDensity(measures), turbines, bins);
 }
 
-/** The scan from the two queries' rows (separate so that tests can feed rows by hand). */
+/** The scan from the query's rows (separate so that tests can feed rows by hand). */
 export function buildScan(
   range: ScadaRange,
   densityNormalised: boolean,
   turbines: readonly TurbineFacts[],
   binRows: readonly QueryRow[],
-  intervalRows: readonly QueryRow[],
 ): ScadaScan {
   const facts = new Map(turbines.map((t) => [t.turbine_id, t]));
   const scans = new Map<string, TurbineScan>();
-  for (const row of intervalRows) {
-    const id = String(row.turbine_id);
-    const readings = Number(row.readings);
-    scans.set(id, {
-      turbine_id: id,
-      facts: facts.get(id) ?? null,
-      readings,
-      // Never more than once a day: a day is as long as one reading may stand for.
-      intervalMs: row.interval_ms === null ? DAY : Math.min(DAY, Number(row.interval_ms)),
-      byStatus: new Map(),
-    });
-  }
   for (const row of binRows) {
-    const scan = scans.get(String(row.turbine_id));
-    if (!scan) continue;
+    const id = String(row.turbine_id);
+    let scan = scans.get(id);
+    if (!scan) {
+      scan = {
+        turbine_id: id,
+        facts: facts.get(id) ?? null,
+        readings: 0,
+        dataHours: 0,
+        byStatus: new Map(),
+      };
+      scans.set(id, scan);
+    }
     const status = row.status === null ? "unknown" : String(row.status);
     let list = scan.byStatus.get(status);
     if (!list) {
       list = [];
       scan.byStatus.set(status, list);
     }
-    list.push({
+    const bin: WindBin = {
       bin: Number(row.bin),
       n: Number(row.n),
       powerSum: Number(row.power_sum),
       windSum: Number(row.wind_sum),
-    });
+      hours: Number(row.hours),
+      energyKwh: Number(row.energy_kwh),
+    };
+    list.push(bin);
+    scan.readings += bin.n;
+    scan.dataHours += bin.hours;
   }
   return { range, densityNormalised, turbines: scans };
 }

@@ -1,11 +1,12 @@
-// Underperformance: each turbine's energy while producing against what its model's reference
-// curve (reference.ts) predicts from its own normalised wind, bin by bin, over the period.
+// Underperformance: each turbine's (or project's) energy while producing against what its model's
+// per-unit reference curve (reference.ts) times its own rating predicts from its own normalised
+// wind, bin by bin, over the period.
 // shortfall % = 100 (1 - actual / expected); the MWh are the same difference over the readings'
 // time. A turbine is flagged when its shortfall reaches UNDERPERFORMANCE_THRESHOLD_PCT and it
 // produced for at least MIN_PRODUCING_HOURS (a day of data: fewer readings are noise).
 import { matches, type TurbineFilter } from "./filter.ts";
 import { ReferenceCurves } from "./reference.ts";
-import { hours, type ScadaScan } from "./scan.ts";
+import type { ScadaScan } from "./scan.ts";
 
 export const UNDERPERFORMANCE_THRESHOLD_PCT = 3;
 export const MIN_PRODUCING_HOURS = 24;
@@ -34,25 +35,23 @@ export function underperformance(
     if (!matches(filter, turbine.turbine_id, turbine.facts)) continue;
     if (model === null || !reference.has(model)) continue;
     const bins = turbine.byStatus.get("producing") ?? [];
-    let n = 0;
+    let producingHours = 0;
     let actual = 0;
     for (const b of bins) {
-      n += b.n;
-      actual += b.powerSum;
+      producingHours += b.hours;
+      actual += b.energyKwh;
     }
-    const expected = reference.expectedSum(model, bins);
+    const expected = reference.expectedKwh(turbine.facts, bins);
     if (expected <= 0) continue;
-    const h = hours(turbine.intervalMs);
-    const producingHours = n * h;
     const shortfallPct = 100 * (1 - actual / expected);
     rows.push({
       turbine_id: turbine.turbine_id,
       project: turbine.facts?.project ?? null,
       model,
       producing_hours: round(producingHours, 2),
-      actual_mwh: round((actual * h) / 1000, 3),
-      expected_mwh: round((expected * h) / 1000, 3),
-      shortfall_mwh: round(((expected - actual) * h) / 1000, 3),
+      actual_mwh: round(actual / 1000, 3),
+      expected_mwh: round(expected / 1000, 3),
+      shortfall_mwh: round((expected - actual) / 1000, 3),
       shortfall_pct: round(shortfallPct, 2),
       flagged:
         producingHours >= MIN_PRODUCING_HOURS && shortfallPct >= UNDERPERFORMANCE_THRESHOLD_PCT,

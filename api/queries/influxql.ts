@@ -330,21 +330,35 @@ export function renderInfluxScadaBinsQuery(
     referenceDensity: number;
   } | null,
   binMs: number,
+  loneMs: number,
+  longestMs: number,
 ): string {
   const columns = ['"power_kw"', '"wind_speed_ms"', '"status"'];
   if (normalise) columns.push(...normalise.densityMeasures.map((name) => influxIdentifier(name)));
-  return headed("scada-bins", { binMs, normalise }, [
+  return headed("scada-bins", { binMs, normalise, loneMs, longestMs }, [
     `SELECT ${columns.join(", ")} FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)} GROUP BY "turbine_id"`,
   ]);
 }
 
 function finishScadaBins(answers: InfluxSeries[][], params: Record<string, unknown>): QueryRow[] {
   const binMs = Number(params.binMs);
+  const loneMs = Number(params.loneMs);
+  const longestMs = Number(params.longestMs);
   const normalise = params.normalise as {
     densityMeasures: [string, string];
     gasConstant: number;
     referenceDensity: number;
   } | null;
+  const perTurbine = new Map<string, { time: number; row: QueryRow }[]>();
+  for (const row of seriesRows(answers[0] ?? [])) {
+    const id = String(row.turbine_id);
+    let list = perTurbine.get(id);
+    if (!list) {
+      list = [];
+      perTurbine.set(id, list);
+    }
+    list.push({ time: Number(row.time), row });
+  }
   const groups = new Map<
     string,
     {
@@ -354,83 +368,60 @@ function finishScadaBins(answers: InfluxSeries[][], params: Record<string, unkno
       n: number;
       power_sum: number;
       wind_sum: number;
+      hours: number;
+      energy_kwh: number;
     }
   >();
-  for (const row of seriesRows(answers[0] ?? [])) {
-    let wind = Number(row.wind_speed_ms);
-    if (normalise) {
-      // As the SQL: v cbrt(rho / 1.225), rho = p / (R T); the measured wind when either is missing.
-      const [temperatureName, pressureName] = normalise.densityMeasures;
-      const temperature = row[temperatureName];
-      const pressure = row[pressureName];
-      if (typeof temperature === "number" && typeof pressure === "number") {
-        const density = (pressure * 100) / (normalise.gasConstant * (temperature + 273.15));
-        const factor = Math.cbrt(density / normalise.referenceDensity);
-        if (Number.isFinite(factor)) wind *= factor;
+  for (const [id, list] of perTurbine) {
+    list.sort((a, b) => a.time - b.time);
+    for (const [i, { time, row }] of list.entries()) {
+      let wind = Number(row.wind_speed_ms);
+      if (normalise) {
+        // As the SQL: v cbrt(rho / 1.225), rho = p / (R T); the measured wind when either is missing.
+        const [temperatureName, pressureName] = normalise.densityMeasures;
+        const temperature = row[temperatureName];
+        const pressure = row[pressureName];
+        if (typeof temperature === "number" && typeof pressure === "number") {
+          const density = (pressure * 100) / (normalise.gasConstant * (temperature + 273.15));
+          const factor = Math.cbrt(density / normalise.referenceDensity);
+          if (Number.isFinite(factor)) wind *= factor;
+        }
       }
-    }
-    const status = row.status === "" || row.status === null ? null : String(row.status);
-    const bin = Math.floor(wind / binMs);
-    const key = `${row.turbine_id}\u0000${status}\u0000${bin}`;
-    const entry = groups.get(key) ?? {
-      turbine_id: String(row.turbine_id),
-      status,
-      bin,
-      n: 0,
-      power_sum: 0,
-      wind_sum: 0,
-    };
-    entry.n += 1;
-    entry.power_sum += Number(row.power_kw);
-    entry.wind_sum += wind;
-    groups.set(key, entry);
-  }
-  return [...groups.values()];
-}
-
-/**
- * Each reading's time per turbine; per UTC day its count, first and last, and the shortest mean
- * step of a day with two or more readings, worked out here (InfluxQL's selectors answer the
- * bucket's start, not the reading's time, under GROUP BY time()).
- */
-export function renderInfluxReadingIntervalQuery(
-  tableRef: string,
-  range: { from: number; to: number },
-): string {
-  return headed("reading-interval", {}, [
-    `SELECT "power_kw" FROM ${tableRef} WHERE ${influxTimeRange(range.from, range.to)} GROUP BY "turbine_id"`,
-  ]);
-}
-
-function finishReadingInterval(answers: InfluxSeries[][]): QueryRow[] {
-  const days = new Map<string, Map<number, { n: number; first: number; last: number }>>();
-  for (const row of seriesRows(answers[0] ?? [])) {
-    const id = String(row.turbine_id);
-    const time = Number(row.time);
-    const day = Math.floor(time / 86_400_000);
-    let perDay = days.get(id);
-    if (!perDay) {
-      perDay = new Map();
-      days.set(id, perDay);
-    }
-    const entry = perDay.get(day);
-    if (!entry) perDay.set(day, { n: 1, first: time, last: time });
-    else {
+      // As the SQL: the shorter of the steps to the previous and the next reading.
+      const before = list[i - 1];
+      const after = list[i + 1];
+      const steps = [before ? time - before.time : null, after ? after.time - time : null].filter(
+        (step): step is number => step !== null,
+      );
+      const dt = steps.length === 0 ? loneMs : Math.min(longestMs, ...steps);
+      const status = row.status === "" || row.status === null ? null : String(row.status);
+      const bin = Math.floor(wind / binMs);
+      const key = `${id}\u0000${status}\u0000${bin}`;
+      const entry = groups.get(key) ?? {
+        turbine_id: id,
+        status,
+        bin,
+        n: 0,
+        power_sum: 0,
+        wind_sum: 0,
+        hours: 0,
+        energy_kwh: 0,
+      };
+      const power = Number(row.power_kw);
       entry.n += 1;
-      entry.first = Math.min(entry.first, time);
-      entry.last = Math.max(entry.last, time);
+      entry.power_sum += power;
+      entry.wind_sum += wind;
+      // Summed in ms and kW ms and divided once, as the SQL does, so both stores agree to the bit.
+      entry.hours += dt;
+      entry.energy_kwh += power * dt;
+      groups.set(key, entry);
     }
   }
-  return [...days.entries()].map(([turbine_id, perDay]) => {
-    let readings = 0;
-    let interval: number | null = null;
-    for (const { n, first, last } of perDay.values()) {
-      readings += n;
-      if (n > 1)
-        interval = Math.min(interval ?? Number.POSITIVE_INFINITY, (last - first) / (n - 1));
-    }
-    return { turbine_id, readings, interval_ms: interval };
-  });
+  return [...groups.values()].map((g) => ({
+    ...g,
+    hours: g.hours / 3_600_000,
+    energy_kwh: g.energy_kwh / 3_600_000,
+  }));
 }
 
 // --- the raw readings export (export.ts) ----------------------------------------------------
@@ -523,7 +514,6 @@ const FINISHES = {
   export: finishExport,
   "turbine-status": finishTurbineStatus,
   "scada-bins": finishScadaBins,
-  "reading-interval": finishReadingInterval,
   power: finishPower,
   readings: finishReadings,
   "turbine-summary": finishTurbineSummary,

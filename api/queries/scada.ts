@@ -1,10 +1,10 @@
 // The one scan of stored readings the wind analyses (api/analyses) share: per turbine, status
 // and 0.5 m/s bin of air-density-normalised wind speed, how many readings, their power and wind
-// summed; and per turbine, how many readings and its reporting interval. The same text serves
+// summed, and the time they stand for and their energy. The same text serves
 // DuckDB and Timestream (only the table and the time literals differ); InfluxDB gets InfluxQL
 // that fetches the readings, binned in influxql.ts. The registry facts (model, rated power,
 // project) join in TypeScript, so no store needs the registry in SQL.
-import { renderInfluxReadingIntervalQuery, renderInfluxScadaBinsQuery } from "./influxql.ts";
+import { renderInfluxScadaBinsQuery } from "./influxql.ts";
 import { type QueryTarget, sqlEpochMs, sqlTimeRange } from "./sql.ts";
 
 export const WIND_BIN_MS = 0.5;
@@ -34,6 +34,18 @@ export function sqlNormalisedWind(measureColumns: ReadonlySet<string>): string {
   return `wind_speed_ms * coalesce(cbrt(${density} / ${REFERENCE_AIR_DENSITY}), 1.0)`;
 }
 
+/** What a lone reading (the only one of its turbine in the period) stands for: SCADA's 10 minutes. */
+export const LONE_READING_MS = 600_000;
+/** The longest time one reading stands for. */
+export const LONGEST_READING_MS = 86_400_000;
+
+/**
+ * Per turbine, status and wind bin: the readings, their power and wind summed, and the time they
+ * stand for and their energy. Each reading stands for the shorter of its steps to the previous
+ * and the next reading of its turbine: a burst of 1-minute readings in 10-minute data counts a
+ * minute each, a reading beside a gap counts its regular step, not the gap (at most a day; a
+ * lone reading 10 minutes).
+ */
 export function renderScadaBinsQuery(
   target: QueryTarget,
   range: ScadaRange,
@@ -49,39 +61,35 @@ export function renderScadaBinsQuery(
           referenceDensity: REFERENCE_AIR_DENSITY,
         }
       : null;
-    return renderInfluxScadaBinsQuery(tableRef, range, normalise, WIND_BIN_MS);
+    return renderInfluxScadaBinsQuery(
+      tableRef,
+      range,
+      normalise,
+      WIND_BIN_MS,
+      LONE_READING_MS,
+      LONGEST_READING_MS,
+    );
   }
+  const ms = sqlEpochMs(dialect, "time");
+  const window = "OVER (PARTITION BY turbine_id ORDER BY time)";
   return [
     `SELECT turbine_id, status, CAST(floor(v_n / ${WIND_BIN_MS}) AS BIGINT) AS bin,`,
-    "  count(*) AS n, sum(power_kw) AS power_sum, sum(v_n) AS wind_sum",
+    "  count(*) AS n, sum(power_kw) AS power_sum, sum(v_n) AS wind_sum,",
+    "  sum(dt) / 3600000.0 AS hours, sum(power_kw * dt) / 3600000.0 AS energy_kwh",
     "FROM (",
-    `  SELECT turbine_id, status, power_kw, ${sqlNormalisedWind(measureColumns)} AS v_n`,
-    `  FROM ${tableRef}`,
-    `  WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "  SELECT turbine_id, status, power_kw, v_n, CASE",
+    `    WHEN prev_step IS NULL AND next_step IS NULL THEN ${LONE_READING_MS}`,
+    `    WHEN prev_step IS NULL OR (next_step IS NOT NULL AND next_step < prev_step) THEN least(next_step, ${LONGEST_READING_MS})`,
+    `    ELSE least(prev_step, ${LONGEST_READING_MS})`,
+    "  END AS dt",
+    "  FROM (",
+    `    SELECT turbine_id, status, power_kw, ${sqlNormalisedWind(measureColumns)} AS v_n,`,
+    `      ${ms} - lag(${ms}) ${window} AS prev_step,`,
+    `      lead(${ms}) ${window} - ${ms} AS next_step`,
+    `    FROM ${tableRef}`,
+    `    WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "  ) AS s",
     ") AS r",
     `GROUP BY turbine_id, status, CAST(floor(v_n / ${WIND_BIN_MS}) AS BIGINT)`,
-  ].join("\n");
-}
-
-/**
- * Per turbine: its readings, and its reporting interval: the shortest mean step of any day it
- * reported at least twice, (last - first) / (readings - 1) within the day. A day with a gap has a
- * longer mean step, so one gap-free day is enough to find the interval; a count of distinct hours
- * would say the same at several times the cost.
- */
-export function renderReadingIntervalQuery(target: QueryTarget, range: ScadaRange): string {
-  const { dialect, tableRef } = target;
-  if (dialect === "influxdb") return renderInfluxReadingIntervalQuery(tableRef, range);
-  const ms = sqlEpochMs(dialect, "time");
-  return [
-    "SELECT turbine_id, sum(n) AS readings,",
-    "  min(CASE WHEN n > 1 THEN (last_ms - first_ms) / (n - 1) END) AS interval_ms",
-    "FROM (",
-    `  SELECT turbine_id, floor(${ms} / 86400000) AS day, count(*) AS n, min(${ms}) AS first_ms, max(${ms}) AS last_ms`,
-    `  FROM ${tableRef}`,
-    `  WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
-    "  GROUP BY 1, 2",
-    ") AS d",
-    "GROUP BY turbine_id",
   ].join("\n");
 }

@@ -6,13 +6,14 @@ import {
   POWER_CURVE_COLUMNS,
   UNDERPERFORMANCE_COLUMNS,
 } from "../analyses/columns.ts";
+import { matches } from "../analyses/filter.ts";
 import {
   type AnalysisQuery,
   availabilityAnalysis,
   powerCurveAnalysis,
   underperformanceAnalysis,
 } from "../analyses/run.ts";
-import type { AnalysisSource, TurbineFacts } from "../analyses/scan.ts";
+import { type AnalysisSource, describeRows, type TurbineFacts } from "../analyses/scan.ts";
 import { problemResponse } from "../problem.ts";
 import { canNormaliseDensity } from "../queries/scada.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
@@ -63,6 +64,11 @@ function analysisRoute(
             from: z.string(),
             to: z.string(),
             density_normalised: z.boolean(),
+            row_unit: z.enum(["turbine", "project", "mixed", "none"]).openapi({
+              description:
+                "What a turbine_id of the rows is: one turbine, or a whole project reporting as one (registry tag `turbines`).",
+            }),
+            row_unit_description: z.string(),
             rows: z.array(row),
           }),
         ),
@@ -86,7 +92,13 @@ const PowerCurveRow = z.object({
   turbine_id: s,
   bin_ms: n.openapi({ description: "Centre of the 0.5 m/s bin of normalised wind." }),
   wind_ms: n.openapi({ description: "Mean normalised wind in the bin." }),
-  power_kw: n,
+  power_kw: n.openapi({
+    description:
+      "Mean power in the bin. Model rows: the model's rows pooled per kW of rated power, times one turbine's rating.",
+  }),
+  power_per_rated: nn.openapi({
+    description: "The same per kW of rated power (kW/kW); null without a rating in the registry.",
+  }),
   readings: n,
   data_minutes: n,
   thin: z.boolean().openapi({ description: "Under 30 minutes of data (IEC 61400-12-1)." }),
@@ -188,10 +200,12 @@ export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
       const source: AnalysisSource = deps.store;
       const measures = (await source.measureColumns?.()) ?? new Set<string>();
       const rows: object[] = await run(source, turbines, query);
+      const unit = describeRows(turbines.filter((t) => matches(query, t.turbine_id, t)));
       return (await tabularResponse(c, deps, format, { name, columns, rows }, () => ({
         from: new Date(start).toISOString(),
         to: new Date(end).toISOString(),
         density_normalised: canNormaliseDensity(measures),
+        ...unit,
         rows,
       }))) as never;
     });

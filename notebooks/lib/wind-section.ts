@@ -39,9 +39,11 @@ export async function windSection(
   const fleet = analyses.availability.find((r) => r.level === "fleet");
   const flagged = analyses.underperformance.filter((r) => r.flagged);
   const fleetEnergy = analyses.energy.find((r) => r.level === "fleet");
+  const unit = analyses.rows.row_unit === "project" ? "project" : "turbine";
   const headline = [
+    `rows: ${analyses.rows.row_unit_description}`,
     `availability: ${fleet?.time_availability_pct ?? "?"}% time-based, ${fleet?.production_availability_pct ?? "?"}% production-based; ${fleet?.unknown_hours ?? 0} turbine-hours without data; lost ${fleet?.lost_fault_mwh ?? 0} MWh to faults, ${fleet?.lost_maintenance_mwh ?? 0} MWh to maintenance, ${fleet?.lost_curtailment_mwh ?? 0} MWh to curtailment`,
-    `capacity factor ${fleetEnergy?.capacity_factor === null || fleetEnergy === undefined ? "?" : (fleetEnergy.capacity_factor * 100).toFixed(1)}% over ${fleetEnergy?.turbines ?? 0} registered turbines; ${flagged.length} turbine(s) flagged as underperforming${
+    `capacity factor ${fleetEnergy?.capacity_factor === null || fleetEnergy === undefined ? "?" : (fleetEnergy.capacity_factor * 100).toFixed(1)}% over ${fleetEnergy?.turbines ?? 0} registered ${unit}s; ${flagged.length} ${unit}(s) flagged as underperforming${
       flagged.length
         ? `: ${flagged
             .slice(0, 8)
@@ -56,7 +58,7 @@ export async function windSection(
     headline,
     reportTables: [
       {
-        title: "Underperformance (against the model's fleet curve)",
+        title: `Underperformance per ${unit} (against the model's fleet curve per kW rated)`,
         table: tables.underperformance as Table,
         limit: 20,
       },

@@ -11,7 +11,8 @@
 //                  Lagerwey)
 //   pitch          ~0° below rated wind, rising ~1.8° per m/s above it; 86° (feathered) stopped
 //   directions     a national wind direction veering slowly (days) plus a local offset; the
-//                  nacelle follows with a small yaw error
+//                  nacelle follows with a random yaw error (4° standard deviation) that costs
+//                  power as cos^2 (YAW_POWER_EXPONENT), as a miscalibrated vane's offset does
 //   temperatures   ambient from the weather; nacelle, generator, gearbox warm with load
 //   energy         a cumulative counter (kWh), advancing with each reading's energy
 import type { ReadingStatus } from "../../api/readings/schema.ts";
@@ -42,6 +43,14 @@ const PITCH_DEG_PER_MS = 1.8;
 const POWER_COEFFICIENT = 0.45;
 const GENERATOR_RPM_AT_RATED = 1500;
 const HOUR = 3_600_000;
+/** Standard deviation of the yaw error a healthy turbine's vane reads over a window, degrees. */
+export const YAW_ERROR_STD_DEG = 4;
+/**
+ * Power below rated falls as cos^k of the yaw misalignment. k = 3 is the axial-momentum bound
+ * (the wind along the axis, cubed); field and wind-tunnel measurements give 1.4-2 (FLORIS uses
+ * 1.88); 2 is the usual engineering value and the one used here.
+ */
+export const YAW_POWER_EXPONENT = 2;
 
 export function ratedRotorRpm(model: TurbineModel): number {
   return ((RATED_TIP_SPEED_MS / (model.rotorDiameterM / 2)) * 60) / (2 * Math.PI);
@@ -96,9 +105,13 @@ export class ScadaChannels {
       windAtHubHeight(weather.windMs, weather.heightM, turbine.hubHeightM) * turbine.wakeFactor;
     const density = airDensity(weather.temperatureC, weather.pressureHpa);
     const defect = this.defects.get(turbine.turbine_id);
-    const yawCos = Math.cos(((defect?.yawOffsetDeg ?? 0) * Math.PI) / 180);
-    // A misaligned rotor sees the wind component along its axis: power ~ cos^2 of the offset.
-    const windToRotor = turbine.curveFactor ** (1 / 3) * yawCos ** (2 / 3);
+    // The yaw error the vane reads this window; the rotor's true misalignment adds the vane's
+    // miscalibration (a yaw_misalignment defect), which the vane cannot see.
+    const yawError = YAW_ERROR_STD_DEG * normal(noise);
+    const misalignment = yawError + (defect?.yawOffsetDeg ?? 0);
+    // Power below rated ~ cos^YAW_POWER_EXPONENT of the misalignment: as wind through the cube.
+    const yawCos = Math.abs(Math.cos((misalignment * Math.PI) / 180));
+    const windToRotor = turbine.curveFactor ** (1 / 3) * yawCos ** (YAW_POWER_EXPONENT / 3);
     const lowFactor = defect?.powerFactor ?? 1;
 
     const down = this.calendar.downtime(turbine.turbine_id, time);
@@ -165,8 +178,7 @@ export class ScadaChannels {
         3 * normal(noise) +
         360) %
       360;
-    // What the vane reads: the true misalignment minus a miscalibration it cannot see.
-    const yawError = 4 * normal(noise);
+    // The nacelle points the true misalignment away from the wind.
     const nacelle = (direction - yawError - (defect?.yawOffsetDeg ?? 0) + 720) % 360;
 
     const load = power / model.ratedKw;

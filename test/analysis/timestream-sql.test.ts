@@ -15,7 +15,7 @@ import {
   PROJECT_OR_TURBINE,
   renderPowerQuery,
 } from "../../api/queries/power.ts";
-import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
+import { renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import type { QueryTarget } from "../../api/queries/sql.ts";
 
 const timestream: QueryTarget = { dialect: "timestream", tableRef: '"gust"."readings"' };
@@ -66,7 +66,6 @@ const queries = {
   scadaBins: (t: QueryTarget) => renderScadaBinsQuery(t, range, new Set()),
   scadaBinsDensity: (t: QueryTarget) =>
     renderScadaBinsQuery(t, range, new Set(["ambient_temperature_c", "ambient_pressure_hpa"])),
-  readingInterval: (t: QueryTarget) => renderReadingIntervalQuery(t, range),
   projectOrTurbine: (t: QueryTarget) =>
     renderPowerQuery(t, { ...range, every: "1h", by: PROJECT_OR_TURBINE }),
   exportCount: (t: QueryTarget) => renderExportCountQuery(t, range),
@@ -146,8 +145,9 @@ describe("analysis queries in Timestream's dialect", () => {
     const partial = renderScadaBinsQuery(timestream, range, new Set([density[0] as string]));
     expect(partial).not.toContain("ambient_");
     expect(partial).toContain("wind_speed_ms AS v_n");
-    expect(renderReadingIntervalQuery(timestream, range)).toContain(
-      "floor(to_milliseconds(time) / 86400000) AS day",
+    // Each reading's time comes from its neighbours: Timestream's lag and lead window functions.
+    expect(partial).toContain(
+      "to_milliseconds(time) - lag(to_milliseconds(time)) OVER (PARTITION BY turbine_id ORDER BY time) AS prev_step",
     );
   });
 });

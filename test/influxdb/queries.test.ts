@@ -19,7 +19,7 @@ import {
   renderPowerQuery,
 } from "../../api/queries/power.ts";
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
-import { renderReadingIntervalQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
+import { renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import { renderTurbineStatusQuery } from "../../api/queries/turbine-status.ts";
 import { turbineDimensions } from "../../api/registry/dimensions.ts";
@@ -269,8 +269,6 @@ it("answers the wind analyses' scan, and so every wind analysis, as DuckDB does"
   const bins = await both((t) => renderScadaBinsQuery(t, range, measures));
   expect(bins.expected.length).toBeGreaterThan(100);
   expectSameRows(order(bins.actual), order(bins.expected), "scan bins");
-  const hours = await both((t) => renderReadingIntervalQuery(t, range));
-  expectSameRows(order(hours.actual), order(hours.expected), "reading interval");
 
   const facts: TurbineFacts[] = TURBINES.filter((t) => t.tags.rated_kw).map((t) => ({
     turbine_id: t.id,
