@@ -1,6 +1,7 @@
 // `npm run analyze -- [--from TIME] [--to TIME] [--out DIR]`: the analysis of what is stored.
 // Locally it opens the DuckDB file under DATA_DIR; with STORE=timestream it queries Timestream.
 import { parseArgs } from "node:util";
+import { MAX_GRID_EMISSION_FACTOR_KG_PER_KWH } from "../api/analyses/emissions.ts";
 import { systemClock } from "../api/time/clock.ts";
 import { parseTimeFlag } from "../api/time/time-words.ts";
 import { runAnalysis } from "./lib/run-analysis.ts";
@@ -13,6 +14,9 @@ const HELP = `Usage: npm run analyze -- [--from TIME] [--to TIME] [--out DIR] [-
   --out DIR      write one CSV per table and report.html there (default: ./reports/latest)
   --parquet      write each table as Parquet too (pandas, Polars, Arquero, DuckDB read it)
   --no-files     print the tables only
+  --emission-factor KG_PER_KWH
+                 the grid's CO2 per kWh for the emissions avoided (default 0.374: the
+                 Dutch production mix of 2021 with chain emissions, CE Delft / CBS)
 
 With turbines in the registry (PUT /v1/turbines, or the simulator's --per-turbine mode), the
 report adds the wind analyses: IEC power curves, underperformance, availability and lost
@@ -29,6 +33,7 @@ try {
       out: { type: "string" },
       "no-files": { type: "boolean" },
       parquet: { type: "boolean" },
+      "emission-factor": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -40,6 +45,19 @@ try {
   const now = systemClock.now();
   const from = values.from === undefined ? undefined : parseTimeFlag(values.from, "--from", now);
   const to = values.to === undefined ? undefined : parseTimeFlag(values.to, "--to", now);
+  const factorFlag = values["emission-factor"];
+  const gridEmissionFactorKgPerKwh = factorFlag === undefined ? undefined : Number(factorFlag);
+  if (
+    gridEmissionFactorKgPerKwh !== undefined &&
+    !(
+      gridEmissionFactorKgPerKwh >= 0 &&
+      gridEmissionFactorKgPerKwh <= MAX_GRID_EMISSION_FACTOR_KG_PER_KWH
+    )
+  ) {
+    throw new Error(
+      `--emission-factor takes kg CO2 per kWh from 0 to ${MAX_GRID_EMISSION_FACTOR_KG_PER_KWH}, such as 0.374, not "${factorFlag}"`,
+    );
+  }
   const store = await openAnalysisStore();
   const registry = await openAnalysisRegistry(store);
   try {
@@ -49,6 +67,7 @@ try {
       to,
       outDir: values["no-files"] ? undefined : (values.out ?? "reports/latest"),
       parquet: values.parquet,
+      gridEmissionFactorKgPerKwh,
       registry,
     });
   } finally {

@@ -55,4 +55,5 @@ export const ENERGY_COLUMNS = [
   "energy_mwh",
   "capacity_factor",
   "data_coverage",
+  "emissions_avoided_t",
 ] as const;

@@ -2,7 +2,11 @@
 // rated power: energy = the sum of each reading's power times the time it stands for (the shorter
 // step to its turbine's previous or next reading, api/queries/scada.ts);
 // capacity factor = energy / (rated power x the whole period), so hours without data count as
-// hours without energy (the data coverage beside says how many there were).
+// hours without energy (the data coverage beside says how many there were); emissions avoided =
+// energy x the grid emission factor (emissions.ts).
+
+import { DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH, emissionsAvoidedT } from "./emissions.ts";
+import { matches, type TurbineFilter } from "./filter.ts";
 import { hours, type ScadaScan, type TurbineFacts } from "./scan.ts";
 
 export interface EnergyRow {
@@ -14,6 +18,8 @@ export interface EnergyRow {
   /** Null when the rated power is unknown (an unregistered turbine). */
   capacity_factor: number | null;
   data_coverage: number;
+  /** Tonnes of CO2 the grid would have emitted for the same energy (emissions.ts). */
+  emissions_avoided_t: number;
 }
 
 interface Sums {
@@ -26,6 +32,8 @@ interface Sums {
 export function energyAndCapacityFactor(
   scan: ScadaScan,
   registered: readonly TurbineFacts[],
+  gridEmissionFactorKgPerKwh = DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH,
+  filter: TurbineFilter = {},
 ): EnergyRow[] {
   const periodHours = hours(scan.range.to - scan.range.from);
   const facts = new Map(registered.map((t) => [t.turbine_id, t]));
@@ -39,6 +47,7 @@ export function energyAndCapacityFactor(
   for (const id of ids) {
     const turbine = scan.turbines.get(id);
     const f = turbine?.facts ?? facts.get(id) ?? null;
+    if (!matches(filter, id, f)) continue;
     let energy = 0;
     for (const bins of turbine?.byStatus.values() ?? []) {
       for (const b of bins) energy += b.energyKwh / 1000;
@@ -80,6 +89,7 @@ export function energyAndCapacityFactor(
             ? round((s.energy * 1000) / (rated * periodHours), 4)
             : null,
         data_coverage: round(s.dataHours / (s.turbines * periodHours), 4),
+        emissions_avoided_t: round(emissionsAvoidedT(s.energy, gridEmissionFactorKgPerKwh), 3),
       });
     }
   }

@@ -12,6 +12,8 @@ import { type UnderperformanceRow, underperformance } from "./underperformance.t
 export interface AnalysisQuery extends TurbineFilter {
   from: number;
   to: number;
+  /** Energy's emissions avoided: kg CO2 per kWh of the grid (emissions.ts has the default). */
+  gridEmissionFactorKgPerKwh?: number;
 }
 
 function range(query: AnalysisQuery) {
@@ -47,7 +49,12 @@ export async function energyAnalysis(
   turbines: readonly TurbineFacts[],
   query: AnalysisQuery,
 ): Promise<EnergyRow[]> {
-  return energyAndCapacityFactor(await scanReadings(source, turbines, range(query)), turbines);
+  return energyAndCapacityFactor(
+    await scanReadings(source, turbines, range(query)),
+    turbines,
+    query.gridEmissionFactorKgPerKwh,
+    query,
+  );
 }
 
 export interface WindAnalyses {
@@ -74,6 +81,6 @@ export async function analyseAll(
     powerCurves: powerCurves(scan, query),
     underperformance: underperformance(scan, query, reference),
     availability: availability(scan, turbines, query, reference),
-    energy: energyAndCapacityFactor(scan, turbines),
+    energy: energyAndCapacityFactor(scan, turbines, query.gridEmissionFactorKgPerKwh, query),
   };
 }

@@ -1,15 +1,22 @@
-// GET /v1/analyses/power-curve, /underperformance, /availability: the wind analyses of
+// GET /v1/analyses/power-curve, /underperformance, /availability, /energy: the wind analyses of
 // api/analyses over HTTP (reader or operator key), as JSON, CSV or Parquet.
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   AVAILABILITY_COLUMNS,
+  ENERGY_COLUMNS,
   POWER_CURVE_COLUMNS,
   UNDERPERFORMANCE_COLUMNS,
 } from "../analyses/columns.ts";
+import {
+  DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH,
+  DEFAULT_GRID_EMISSION_FACTOR_SOURCE,
+  MAX_GRID_EMISSION_FACTOR_KG_PER_KWH,
+} from "../analyses/emissions.ts";
 import { matches } from "../analyses/filter.ts";
 import {
   type AnalysisQuery,
   availabilityAnalysis,
+  energyAnalysis,
   powerCurveAnalysis,
   underperformanceAnalysis,
 } from "../analyses/run.ts";
@@ -35,6 +42,18 @@ const QuerySchema = z.object({
   format: FormatSchema,
 });
 
+const EnergyQuerySchema = QuerySchema.extend({
+  emission_factor: z.coerce
+    .number()
+    .min(0)
+    .max(MAX_GRID_EMISSION_FACTOR_KG_PER_KWH)
+    .optional()
+    .openapi({
+      description: `The grid's emission factor for emissions avoided, kg CO2 per kWh (default ${DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH}: ${DEFAULT_GRID_EMISSION_FACTOR_SOURCE}).`,
+      example: DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH,
+    }),
+});
+
 const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
@@ -46,6 +65,7 @@ function analysisRoute(
   summary: string,
   description: string,
   row: z.ZodType,
+  query: typeof QuerySchema | typeof EnergyQuerySchema = QuerySchema,
 ) {
   return createRoute({
     method: "get",
@@ -55,7 +75,7 @@ function analysisRoute(
     summary,
     description: `${description} Defaults: the 7 days before now, every turbine, format=json. At most 366 days per request. Reader or operator key.`,
     security: [{ bearerAuth: [] }],
-    request: { query: QuerySchema },
+    request: { query },
     responses: {
       200: {
         description: "The rows (CSV and Parquet: the same columns).",
@@ -69,6 +89,10 @@ function analysisRoute(
                 "What a turbine_id of the rows is: one turbine, or a whole project reporting as one (registry tag `turbines`).",
             }),
             row_unit_description: z.string(),
+            grid_emission_factor_kg_per_kwh: z.number().optional().openapi({
+              description: "Energy only: the factor its emissions_avoided_t used.",
+            }),
+            grid_emission_factor_source: z.string().optional(),
             rows: z.array(row),
           }),
         ),
@@ -137,6 +161,20 @@ const AvailabilityRow = z.object({
   production_availability_pct: nn,
 });
 
+const EnergyRow = z.object({
+  level: z.enum(["fleet", "province", "project", "turbine"]),
+  name: z.string(),
+  turbines: n,
+  rated_kw: n,
+  energy_mwh: n,
+  capacity_factor: nn,
+  data_coverage: n,
+  emissions_avoided_t: n.openapi({
+    description:
+      "Tonnes of CO2 the grid would have emitted for the same energy: energy x emission_factor.",
+  }),
+});
+
 const ROUTES = [
   {
     name: "power-curve",
@@ -174,6 +212,19 @@ const ROUTES = [
     run: availabilityAnalysis,
     columns: AVAILABILITY_COLUMNS,
   },
+  {
+    name: "energy",
+    route: analysisRoute(
+      "/v1/analyses/energy",
+      "getEnergy",
+      "Energy, capacity factor and emissions avoided per turbine, project, province and fleet",
+      "Energy is each reading's power times the time it stands for; capacity factor against the registry's rated power over the whole period; emissions avoided = energy x the grid's emission factor (emission_factor, kg CO2/kWh).",
+      EnergyRow,
+      EnergyQuerySchema,
+    ),
+    run: energyAnalysis,
+    columns: ENERGY_COLUMNS,
+  },
 ] as const;
 
 export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
@@ -196,7 +247,17 @@ export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
         ) as never;
       }
       const turbines: TurbineFacts[] = await deps.registry.list();
-      const query: AnalysisQuery = { from: start, to: end, turbine_id, project, model };
+      const factor =
+        name === "energy" && "emission_factor" in params ? params.emission_factor : undefined;
+      const emissionFactor = factor ?? DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH;
+      const query: AnalysisQuery = {
+        from: start,
+        to: end,
+        turbine_id,
+        project,
+        model,
+        gridEmissionFactorKgPerKwh: emissionFactor,
+      };
       const source: AnalysisSource = deps.store;
       const measures = (await source.measureColumns?.()) ?? new Set<string>();
       const rows: object[] = await run(source, turbines, query);
@@ -206,6 +267,15 @@ export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
         to: new Date(end).toISOString(),
         density_normalised: canNormaliseDensity(measures),
         ...unit,
+        ...(name === "energy"
+          ? {
+              grid_emission_factor_kg_per_kwh: emissionFactor,
+              grid_emission_factor_source:
+                factor === undefined
+                  ? DEFAULT_GRID_EMISSION_FACTOR_SOURCE
+                  : "given (emission_factor)",
+            }
+          : {}),
         rows,
       }))) as never;
     });

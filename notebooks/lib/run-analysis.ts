@@ -40,6 +40,8 @@ export interface AnalysisOptions {
   to?: number;
   /** Write one CSV per table and report.html here. */
   outDir?: string;
+  /** kg CO2 per kWh for the emissions avoided (default: api/analyses/emissions.ts). */
+  gridEmissionFactorKgPerKwh?: number;
   /** Write each table as Parquet too (beside the CSV). */
   parquet?: boolean;
   /**
@@ -107,7 +109,10 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   const curve = await powerCurve(options.store, range);
   const completenessTable = await completeness(options.store, range);
   const registered = (await options.registry?.list()) ?? [];
-  const wind = registered.length > 0 ? await windSection(options.store, registered, range) : null;
+  const wind =
+    registered.length > 0
+      ? await windSection(options.store, registered, range, options.gridEmissionFactorKgPerKwh)
+      : null;
   const tables: Record<string, Table> = {
     ...wind?.tables,
     fleet_power: fleet,

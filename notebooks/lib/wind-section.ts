@@ -2,6 +2,10 @@
 // availability and lost energy per cause, energy and capacity factor, and the fleet map. Every
 // figure comes from api/analyses over one scan of the period, with the registry's turbines.
 import * as aq from "arquero";
+import {
+  DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH,
+  DEFAULT_GRID_EMISSION_FACTOR_SOURCE,
+} from "../../api/analyses/emissions.ts";
 import { analyseAll, type WindAnalyses } from "../../api/analyses/run.ts";
 import type { TurbineFacts } from "../../api/analyses/scan.ts";
 import type { TimeRange } from "../../api/queries/analysis.ts";
@@ -27,8 +31,9 @@ export async function windSection(
   store: ReadingStore,
   turbines: readonly (TurbineFacts & Partial<TurbinePlace>)[],
   range: TimeRange,
+  gridEmissionFactorKgPerKwh = DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH,
 ): Promise<WindSection> {
-  const analyses = await analyseAll(store, turbines, range);
+  const analyses = await analyseAll(store, turbines, { ...range, gridEmissionFactorKgPerKwh });
   const table = (rows: readonly object[]) => aq.from(rows as object[]);
   const tables: Record<string, Table> = {
     iec_power_curves: table(analyses.powerCurves),
@@ -51,6 +56,7 @@ export async function windSection(
             .join(", ")}`
         : ""
     }`,
+    `emissions avoided: ${fleetEnergy?.emissions_avoided_t.toLocaleString("en") ?? 0} t CO2 (${fleetEnergy?.energy_mwh.toLocaleString("en") ?? 0} MWh x ${gridEmissionFactorKgPerKwh} kg CO2/kWh: ${gridEmissionFactorKgPerKwh === DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH ? DEFAULT_GRID_EMISSION_FACTOR_SOURCE : "the factor given"})`,
   ];
   return {
     analyses,
@@ -72,7 +78,7 @@ export async function windSection(
         limit: 20,
       },
       {
-        title: "Energy and capacity factor per province",
+        title: "Energy, capacity factor and emissions avoided per province",
         table: table(analyses.energy.filter((r) => r.level === "province" || r.level === "fleet")),
         limit: 20,
       },

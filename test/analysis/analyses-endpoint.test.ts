@@ -122,6 +122,28 @@ describe("GET /v1/analyses/*", () => {
     });
   });
 
+  it("energy with the emissions avoided at the documented factor, or at one given", async () => {
+    // A: 500 kW x 2 h = 1.0 MWh, B: 0.8 MWh; fleet 1.8 MWh x 0.374 kg/kWh = 0.6732 t CO2.
+    const energy = await server.get(`/v1/analyses/energy?${range}`);
+    expect(energy.status).toBe(200);
+    expect(energy.body).toMatchObject({
+      row_unit: "turbine",
+      grid_emission_factor_kg_per_kwh: 0.374,
+      grid_emission_factor_source: expect.stringContaining("CBS"),
+    });
+    const fleet = (body: any) => body.rows.find((r: any) => r.level === "fleet");
+    expect(fleet(energy.body)).toMatchObject({ energy_mwh: 1.8, emissions_avoided_t: 0.673 });
+    // 1.8 MWh x 0.5 kg/kWh = 0.9 t; B alone 0.8 x 0.5 = 0.4 t.
+    const given = await server.get(`/v1/analyses/energy?${range}&emission_factor=0.5`);
+    expect(fleet(given.body).emissions_avoided_t).toBe(0.9);
+    expect(given.body.grid_emission_factor_kg_per_kwh).toBe(0.5);
+    const b = await server.get(`/v1/analyses/energy?${range}&emission_factor=0.5&turbine_id=B`);
+    expect(fleet(b.body)).toMatchObject({ turbines: 1, emissions_avoided_t: 0.4 });
+    const bad = await server.get(`/v1/analyses/energy?${range}&emission_factor=5`);
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain("emission_factor");
+  });
+
   it("refuses turbine keys, missing keys and bad parameters with problems", async () => {
     expect((await server.get("/v1/analyses/availability", server.turbineKey("A"))).status).toBe(
       403,
