@@ -72,6 +72,7 @@ export const API_ROUTES: [HttpMethod, string][] = [
   [HttpMethod.GET, "/v1/analyses/power-curve"],
   [HttpMethod.GET, "/v1/analyses/underperformance"],
   [HttpMethod.GET, "/v1/analyses/availability"],
+  [HttpMethod.GET, "/v1/analyses/energy"],
   [HttpMethod.POST, "/v1/live/tokens"],
   [HttpMethod.GET, "/v1/live"],
   [HttpMethod.GET, "/v1/live/snapshot"],

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateFleet } from "../../simulator/fleet.ts";
-import { windAtHubHeight } from "../../simulator/physics.ts";
+import { farmWindShare, windAtHubHeight } from "../../simulator/physics.ts";
 import { runSimulation } from "../../simulator/run.ts";
 import { KnmiWeather } from "../../simulator/weather/knmi.ts";
 import { OpenWeatherMapWeather } from "../../simulator/weather/openweathermap.ts";
@@ -101,11 +101,11 @@ describe("open-meteo", () => {
       expect(asked.searchParams.get("latitude")?.split(",")).toHaveLength(3);
       // One retried request for the whole day and all three projects: the rest came from the cache.
       expect(fake.requests).toHaveLength(2);
-      // 9.5 m/s at 100 m, moved to the project's hub height.
+      // 9.5 m/s at 100 m, moved to the project's hub height, less its farm's wakes.
       const project = generateFleet()[0];
       const stored = await api.stored("nl-0001");
       expect(stored[0]?.wind_speed_ms).toBeCloseTo(
-        windAtHubHeight(9.5, 100, project?.hubHeightM ?? 0),
+        windAtHubHeight(9.5, 100, project?.hubHeightM ?? 0) * farmWindShare(project?.turbines ?? 1),
         2,
       );
     } finally {
