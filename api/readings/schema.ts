@@ -46,11 +46,18 @@ export const TurbineIdSchema = z
 const TIME_FORMAT =
   "must be an RFC 3339 timestamp such as 2026-11-23T10:00:00Z or epoch milliseconds";
 
-const EpochMillisSchema = z
-  .number()
-  .int("epoch milliseconds must be a whole number")
-  .min(MIN_EPOCH_MS, "epoch milliseconds before the year 2000: is this seconds?")
-  .max(MAX_EPOCH_MS, "epoch milliseconds out of range: is this microseconds?");
+const EpochMillisSchema = z.number().superRefine((ms, ctx) => {
+  // Seconds first: 1763892000.5 is fractional seconds, and saying "whole number" alone hides that.
+  const message =
+    ms < MIN_EPOCH_MS
+      ? "epoch milliseconds before the year 2000: is this seconds? Multiply by 1000"
+      : ms > MAX_EPOCH_MS
+        ? "epoch milliseconds out of range: is this microseconds?"
+        : Number.isInteger(ms)
+          ? undefined
+          : "epoch milliseconds must be a whole number";
+  if (message) ctx.addIssue({ code: "custom", message });
+});
 
 export const ReadingTimeSchema = z
   .union([z.iso.datetime({ offset: true, error: TIME_FORMAT }), EpochMillisSchema], {
@@ -145,10 +152,13 @@ export const TAGS_MOVED_DETAIL =
   "readings no longer carry tags: describe the turbine once with PUT /v1/turbines/{turbine_id} (project, model, rated_kw, latitude, longitude and tags such as province) and send readings without tags";
 
 // Kept as a field (not an unknown key) so that the 422 points at /tags and says what to do.
+// Documented as a schema no value matches (an empty enum), so that generated clients type it
+// `never` and `tags: {}` fails to compile instead of failing with a 422.
 const ReadingTagsRemovedSchema = z
   .custom<never>(() => false, { error: TAGS_MOVED_DETAIL })
   .openapi({
-    type: "object",
+    type: "string",
+    enum: [],
     description: `Not accepted: ${TAGS_MOVED_DETAIL}.`,
     deprecated: true,
   });

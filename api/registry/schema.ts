@@ -184,7 +184,11 @@ export const TurbineStatusSchema = z
       description: "The status of the latest reading.",
     }),
     readings_24h: z.number().int().openapi({ description: "Readings in the last 24 hours." }),
-    last_reading: StoredReadingSchema.nullable(),
+    // A union rather than .nullable(): nullable() on the registered schema makes the shared
+    // StoredReading component nullable, and generated clients then type every reading as nullable.
+    last_reading: z.union([StoredReadingSchema, z.null()]).openapi({
+      description: "The latest reading; null when the turbine has sent none.",
+    }),
   })
   .openapi("TurbineStatus");
 

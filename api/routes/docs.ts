@@ -50,10 +50,14 @@ export function registerDocsRoutes(app: GustApp, deps: AppDeps): void {
           "Telemetry for wind turbines: turbines POST readings, analysts read them back. " +
           "Errors are RFC 9457 problem documents (application/problem+json).",
       },
-      // Relative: the server that serves this document (local or behind API Gateway) is the API.
-      servers: [{ url: "/", description: "the server that serves this document" }],
     });
-    return c.json(document as object);
+    // The absolute URL it was fetched from first, so that a client generator gets a usable base
+    // URL (orval, openapi-fetch); then the relative one, for a copy of the document served elsewhere.
+    const servers = [
+      { url: new URL(c.req.url).origin, description: "the server that served this document" },
+      { url: "/", description: "relative: the server that serves this document" },
+    ];
+    return c.json({ ...(document as object), servers });
   });
 
   const assets = new Map<DocsAsset, Promise<Buffer>>();

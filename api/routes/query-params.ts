@@ -20,7 +20,10 @@ export const QueryTimeSchema = z
       return readTimeWord(value);
     } catch (error) {
       if (!(error instanceof TimeWordError)) throw error;
-      ctx.addIssue({ code: "custom", message: `"${value}" ${error.message}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" ${error.message}${queryTimeHint(value)}`,
+      });
       return z.NEVER;
     }
   })
@@ -33,6 +36,18 @@ export const QueryTimeSchema = z
 /** A query's time at `now`, or undefined when it was not given. */
 export function queryTime(word: TimeWord | undefined, now: number): number | undefined {
   return word === undefined ? undefined : resolveTimeWord(word, now);
+}
+
+/** A hint for the two mistakes people make most with a query time; empty for others. */
+function queryTimeHint(value: string): string {
+  // An unencoded `+` in a query string decodes as a space: 10:00:00+01:00 arrives as 10:00:00 01:00.
+  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)? \d{2}:\d{2}$/i.test(value)) {
+    return ". It has a space where the offset's + was: a + in a query string means a space, so encode it as %2B (2026-11-23T10:00:00%2B01:00) or use Z";
+  }
+  if (/^\d+\.\d+$/.test(value)) {
+    return ". It is fractional, and epoch milliseconds are whole numbers: is this seconds? Multiply by 1000";
+  }
+  return "";
 }
 
 /** The 422 for a query whose `from` is not before its `to`. */

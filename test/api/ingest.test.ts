@@ -268,6 +268,16 @@ describe("bad requests are problem documents and store nothing", () => {
     expect(await server.stored("strict-1")).toHaveLength(0);
   });
 
+  it("422 asks whether epoch seconds are seconds, whole or fractional", async () => {
+    for (const time of [1_763_892_000, 1_763_892_000.5]) {
+      const answer = await server.post(reading("seconds-1", 1, { time }));
+      expectProblem(answer, 422);
+      expect(answer.body.errors).toEqual([
+        { pointer: "/time", detail: expect.stringContaining("is this seconds? Multiply by 1000") },
+      ]);
+    }
+  });
+
   it("404 problem for an unknown path", async () => {
     expectProblem(await server.get("/v1/nothing-here"), 404);
   });
@@ -292,6 +302,26 @@ describe("reading back", () => {
     );
     expect(ranged.body.readings).toHaveLength(10);
     expect(ranged.body.next_from).toBeNull();
+  });
+
+  it("422 hints at an unencoded + in an offset and at fractional epoch seconds in a query", async () => {
+    // What a client sends when it pastes ?from=2026-11-23T10:00:00+01:00 without encoding it.
+    const plus = await server.get(
+      "/v1/turbines/page-1/measurements?from=2026-11-23T10:00:00+01:00",
+    );
+    expectProblem(plus, 422);
+    expect(plus.body.errors).toEqual([
+      { pointer: "/from", detail: expect.stringContaining("encode it as %2B") },
+    ]);
+    const encoded = await server.get(
+      "/v1/turbines/page-1/measurements?from=2026-11-23T10:00:00%2B01:00",
+    );
+    expect(encoded.status).toBe(200);
+    const seconds = await server.get("/v1/turbines/page-1/measurements?from=1763892000.5");
+    expectProblem(seconds, 422);
+    expect(seconds.body.errors).toEqual([
+      { pointer: "/from", detail: expect.stringContaining("is this seconds? Multiply by 1000") },
+    ]);
   });
 
   it("422 for bad parameters", async () => {
