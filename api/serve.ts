@@ -1,12 +1,66 @@
-// `npm run serve`: the local API on the embedded store (or readings in InfluxDB with
-// STORE=influxdb), until Ctrl-C.
-import { readLocalConfig } from "./config.ts";
+// `npm run serve -- [flags]`: the local API on the embedded store (or readings in InfluxDB with
+// STORE=influxdb), until Ctrl-C. See --help.
+import { parseArgs } from "node:util";
+import { type LocalConfig, readLocalConfig } from "./config.ts";
 import { startLocalServer } from "./server.ts";
 import { openInfluxDbStoreFromEnv } from "./store/influxdb-env.ts";
 
+const HELP = `gust API server: the HTTP API on a local DuckDB file, until Ctrl-C.
+
+Usage: npm run serve -- [flags]
+
+  --port N          TCP port (default 3000, or PORT); 0 picks a free one and prints it
+  --host ADDRESS    address to listen on (default 127.0.0.1, or HOST); 0.0.0.0 for every interface
+  --data-dir DIR    where the DuckDB file, the ingest log and the key secret live
+                    (default ./data, or DATA_DIR)
+  --help            this text
+
+Environment: STORE=duckdb|influxdb (INFLUXDB_URL, INFLUXDB_DATABASE), API_KEY_SECRET,
+WRITE_WINDOW_DAYS (default 7), REQUIRE_REGISTERED=true. A flag wins over its variable.`;
+
+/** The configuration from the environment, with the command line's flags over it. */
+function configFromCommandLine(): LocalConfig | undefined {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return undefined;
+  }
+  // The flags go through the same checks as their variables, so the errors read the same.
+  const env = { ...process.env };
+  if (values.port !== undefined) env.PORT = values.port;
+  if (values.host !== undefined) env.HOST = values.host;
+  if (values["data-dir"] !== undefined) env.DATA_DIR = values["data-dir"];
+  try {
+    return readLocalConfig(env);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(
+      values.port !== undefined && message.startsWith("PORT ")
+        ? message.replace("PORT ", "--port ")
+        : message,
+    );
+  }
+}
+
+let config: LocalConfig;
+try {
+  const parsed = configFromCommandLine();
+  if (!parsed) process.exit(0);
+  config = parsed;
+} catch (error) {
+  console.error(`gust: ${(error as Error).message}\nSee npm run serve -- --help`);
+  process.exit(2);
+}
 // Every file this process creates (DuckDB's own WAL too) is readable by this user only.
 process.umask(0o077);
-const config = readLocalConfig();
 if (config.store === "timestream") {
   console.error(
     "npm run serve runs on the embedded DuckDB store or STORE=influxdb; STORE=timestream runs on Lambda (see docs/aws.md).",
@@ -81,5 +135,10 @@ try {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 } catch (error) {
   console.error(`gust: cannot start: ${(error as Error).message}`);
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    console.error(
+      `  port ${config.port} on ${config.host} is taken (another npm run serve?): stop that process, or pick another port: npm run serve -- --port ${config.port + 1} (--port 0 picks a free one)`,
+    );
+  }
   process.exit(1);
 }

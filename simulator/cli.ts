@@ -19,6 +19,11 @@ Where and who
   --operator            send with the operator key, several turbines per request
   --key KEY             one explicit key for every request (an operator key, or one turbine's)
   --reader-key KEY      the key --verify reads with (default: derived from the secret)
+                        Per-turbine keys are those of each turbine's current key generation, as
+                        the registry holds it (after POST /v1/turbines/ID/keys/rotate)
+  --replace-registrations  overwrite registry entries that are already there (default: the
+                        simulator registers only turbines the registry does not hold, and says
+                        how many it left as they are)
 
 Fleet and weather
   --turbines N          drive the first N projects (default: all 770)
@@ -101,6 +106,7 @@ async function main(): Promise<number> {
       operator: { type: "boolean" },
       key: { type: "string" },
       "reader-key": { type: "string" },
+      "replace-registrations": { type: "boolean" },
       turbines: { type: "string" },
       "per-turbine": { type: "boolean" },
       statistics: { type: "string" },
@@ -174,6 +180,7 @@ async function main(): Promise<number> {
     operator: values.operator,
     key: values.key,
     readerKey: values["reader-key"],
+    replaceRegistrations: values["replace-registrations"],
     verify: values.verify,
     signal: controller.signal,
     out: process.stderr,

@@ -5,14 +5,8 @@ import { parseArgs } from "node:util";
 import { roleKey } from "../api/auth/keys.ts";
 import { existingLocalSecret } from "../api/auth/secret.ts";
 import { toCsv } from "../api/csv.ts";
-import { FLEET_CSV_COLUMNS, loadFleetCsv } from "./fleet-csv.ts";
-import {
-  type ListedTurbine,
-  listFleet,
-  projectEntry,
-  putFleet,
-  RegistryRequestError,
-} from "./fleet-registry.ts";
+import { FLEET_CSV_COLUMNS, loadRegistryCsv } from "./fleet-csv.ts";
+import { type ListedTurbine, listFleet, putFleet, RegistryRequestError } from "./fleet-registry.ts";
 
 const HELP = `Usage: npm run fleet -- <command> [flags]
 
@@ -67,8 +61,7 @@ async function main(): Promise<number> {
   if (command === "import") {
     if (!file || rest.length > 0)
       throw new Error("import takes one file: npm run fleet -- import FILE.csv");
-    const projects = loadFleetCsv(file);
-    const entries = projects.map(projectEntry);
+    const entries = loadRegistryCsv(file);
     console.error(`gust fleet: importing ${entries.length} projects from ${file} into ${target}`);
     try {
       const result = await putFleet(target, key(), entries, (done, total) =>
@@ -83,8 +76,8 @@ async function main(): Promise<number> {
         // Each error names its entry: say which project (row) of the file it is.
         console.error(`gust fleet: the API refused the import: ${error.problem.detail ?? ""}`);
         for (const e of error.problem.errors) {
-          const project = e.index === undefined ? undefined : projects[e.index];
-          const where = project ? `project ${project.id} (entry ${e.index})` : "request";
+          const entry = e.index === undefined ? undefined : entries[e.index];
+          const where = entry ? `project ${entry.turbine_id} (entry ${e.index})` : "request";
           console.error(
             `  ${where}: ${e.pointer.replace(/^\/turbines\/\d+/, "") || "/"}: ${e.detail}`,
           );
@@ -136,7 +129,8 @@ function csvRow(t: ListedTurbine): Record<string, string | number | null> {
     latitude: t.latitude,
     longitude: t.longitude,
     model: t.model,
-    turbines,
+    // Empty when the registry has no count, so that import gives back the same entry.
+    turbines: t.tags.turbines === undefined ? null : turbines,
     rated_kw: t.rated_kw / turbines,
     rotor_diameter_m: t.rotor_diameter_m,
     hub_height_m: t.hub_height_m,

@@ -5,6 +5,7 @@
 // rated_kw is per turbine. Bad rows fail with the line number and what to fix.
 import { readFileSync } from "node:fs";
 import type { Project } from "./fleet.ts";
+import type { TurbineEntryJson } from "./fleet-registry.ts";
 
 export const FLEET_CSV_COLUMNS = [
   "id",
@@ -111,4 +112,81 @@ export function loadFleetCsv(path: string): Project[] {
     throw new Error(`cannot read the fleet file ${path}: ${(error as Error).message}`);
   }
   return parseFleetCsv(text, path);
+}
+
+/**
+ * The registry entries of a fleet CSV, for `npm run fleet -- import`. Unlike the simulator's
+ * fleet, a registry entry needs only its id and rated_kw: an empty cell is a field the turbine
+ * does not have (as `export` writes a turbine registered with rated_kw alone), and the API checks
+ * the ranges. A complete row gives the entry the simulator provisions for that project.
+ */
+export function registryEntriesFromCsv(text: string, source = "fleet CSV"): TurbineEntryJson[] {
+  const lines = text.split(/\r?\n/);
+  const header = splitCsvLine(lines[0] ?? "");
+  const missing = ["id", "rated_kw"].filter((column) => !header.includes(column));
+  if (missing.length > 0) {
+    throw new Error(
+      `${source}:1: missing column(s) ${missing.join(", ")}; the header names ${FLEET_CSV_COLUMNS.join(",")} (only id and rated_kw need a value)`,
+    );
+  }
+  const entries: TurbineEntryJson[] = [];
+  const seen = new Set<string>();
+  lines.slice(1).forEach((line, offset) => {
+    if (line.trim() === "") return;
+    const at = `${source}:${offset + 2}`;
+    const cells = splitCsvLine(line);
+    const get = (column: (typeof FLEET_CSV_COLUMNS)[number]) =>
+      header.includes(column) ? (cells[header.indexOf(column)] ?? "") : "";
+    const number = (column: (typeof FLEET_CSV_COLUMNS)[number]) => {
+      if (get(column) === "") return undefined;
+      const value = Number(get(column));
+      if (!Number.isFinite(value)) {
+        throw new Error(`${at}: ${column} must be a number or empty, not "${get(column)}"`);
+      }
+      return value;
+    };
+    const id = get("id");
+    if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id))
+      throw new Error(`${at}: id "${id}" is not a turbine id (1-64 of A-Z a-z 0-9 . _ : -)`);
+    if (seen.has(id)) throw new Error(`${at}: id "${id}" appears twice`);
+    seen.add(id);
+    const ratedKw = number("rated_kw");
+    if (ratedKw === undefined || ratedKw <= 0) {
+      throw new Error(
+        `${at}: rated_kw must be a number greater than 0 (kW per turbine), not "${get("rated_kw")}"`,
+      );
+    }
+    const count = number("turbines");
+    if (count !== undefined && (!Number.isInteger(count) || count < 1))
+      throw new Error(`${at}: turbines must be a whole number from 1, not "${get("turbines")}"`);
+    const tags: Record<string, string> = {};
+    for (const column of ["municipality", "province"] as const) {
+      if (get(column) !== "") tags[column] = get(column);
+    }
+    if (count !== undefined) tags.turbines = String(count);
+    entries.push({
+      turbine_id: id,
+      name: get("name") || null,
+      project: get("name") || null,
+      model: get("model") || null,
+      rated_kw: ratedKw * (count ?? 1),
+      hub_height_m: number("hub_height_m") ?? null,
+      rotor_diameter_m: number("rotor_diameter_m") ?? null,
+      latitude: number("latitude") ?? null,
+      longitude: number("longitude") ?? null,
+      tags,
+    });
+  });
+  if (entries.length === 0) throw new Error(`${source}: no turbines after the header`);
+  return entries;
+}
+
+export function loadRegistryCsv(path: string): TurbineEntryJson[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read the fleet file ${path}: ${(error as Error).message}`);
+  }
+  return registryEntriesFromCsv(text, path);
 }

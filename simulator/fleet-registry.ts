@@ -178,6 +178,8 @@ export async function putFleet(
 
 export interface ListedTurbine extends TurbineEntryJson {
   registered: boolean;
+  /** The generation of its current key (rotations make a new one); null when unregistered. */
+  key_generation: number | null;
   last_seen: string | null;
   status: string | null;
   readings_24h: number;
@@ -189,6 +191,7 @@ export async function listFleet(
   key: string,
   query: Record<string, string> = {},
   onPage?: (count: number) => void,
+  retry: RetryOptions = {},
 ): Promise<ListedTurbine[]> {
   const turbines: ListedTurbine[] = [];
   let cursor: string | null = null;
@@ -200,6 +203,8 @@ export async function listFleet(
       key,
       "GET",
       `/v1/turbines?${params}`,
+      undefined,
+      retry,
     );
     turbines.push(...page.turbines);
     onPage?.(turbines.length);

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from "../api/time/clock.ts";
 import { type DriveResult, drive, type ReadingCounts } from "./driver.ts";
 import { fleetCapacityKw, generateFleet, type Project } from "./fleet.ts";
 import { loadFleetCsv } from "./fleet-csv.ts";
-import { type ProvisionResult, projectEntry, putFleet } from "./fleet-registry.ts";
+import { listFleet, type ProvisionResult, projectEntry, putFleet } from "./fleet-registry.ts";
 import { progressSink } from "./progress.ts";
 import type { Defect } from "./scada/defects.ts";
 import { ScadaFleet } from "./scada/fleet-scada.ts";
@@ -49,6 +49,8 @@ export interface SimulationOptions {
   operator?: boolean;
   /** One explicit key for every request. */
   key?: string;
+  /** Overwrite registry entries the simulator finds already there (default: leave them). */
+  replaceRegistrations?: boolean;
   readerKey?: string;
   verify?: boolean;
   signal?: AbortSignal;
@@ -71,7 +73,7 @@ export interface SimulationReport {
   readingsPerSecond: number;
   latencyMs: { p50: number; p99: number };
   /** What provisioning the fleet in the registry did; absent without an operator key. */
-  provisioned?: ProvisionResult;
+  provisioned?: ProvisionResult & { kept: number };
   failures: string[];
   /** The API's explanation of each rejection reason seen (the first of each). */
   rejectionDetails: Record<string, string>;
@@ -88,7 +90,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     options.seed ?? 1,
   );
   const batch = options.batch ?? (options.mode === "replay" ? 60 : 1);
-  const keys = chooseKeys(options);
+  // Filled from the registry before the first reading: a rotated turbine's key is not generation 1.
+  const generations = new Map<string, number>();
+  const keys = chooseKeys(options, generations);
   const clock = options.clock ?? systemClock;
   const now = clock.now();
   if (options.statisticsMs !== undefined && !options.perTurbine) {
@@ -105,7 +109,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   out.write(
     `gust simulator: ${options.mode} of ${fleet.length} projects${scada ? ` as ${scada.turbines.length} turbines (per-turbine SCADA${options.statisticsMs ? `, ${options.statisticsMs / 60_000}-minute statistics` : ""})` : ""} (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}\n`,
   );
-  const provisioning = await provision(options, fleet, out, scada);
+  const provisioning = await provision(options, fleet, out, scada, generations);
   const driveOptions = {
     target: options.target,
     fleet,
@@ -220,7 +224,12 @@ async function provision(
   fleet: readonly Project[],
   out: Writable,
   scada?: ScadaFleet,
-): Promise<{ result?: ProvisionResult; retries: number; failures: string[] }> {
+  generations?: Map<string, number>,
+): Promise<{
+  result?: ProvisionResult & { kept: number };
+  retries: number;
+  failures: string[];
+}> {
   const operatorKey = options.key?.startsWith("gust.op.")
     ? options.key
     : options.keySecret
@@ -237,13 +246,31 @@ async function provision(
     const entries = scada
       ? scada.turbines.map((t) => ({ turbine_id: t.turbine_id, ...describeTurbine(t) }))
       : fleet.map(projectEntry);
-    const result = await putFleet(options.target, operatorKey, entries, undefined, {
+    // What the registry holds already: the current key generation of each turbine, and the
+    // entries someone (an operator, another fleet file) registered, which stay as they are.
+    const retry = {
       clock: options.clock,
       maxAttempts: options.maxAttempts ?? 8,
       onRetry: () => retries++,
-    });
+    };
+    const registered = new Set<string>();
+    for (const turbine of await listFleet(options.target, operatorKey, {}, undefined, retry)) {
+      if (!turbine.registered) continue;
+      registered.add(turbine.turbine_id);
+      generations?.set(turbine.turbine_id, turbine.key_generation ?? 1);
+    }
+    const toPut = options.replaceRegistrations
+      ? entries
+      : entries.filter((e) => !registered.has(e.turbine_id));
+    const kept = entries.length - toPut.length;
+    const put = await putFleet(options.target, operatorKey, toPut, undefined, retry);
+    const result = { ...put, kept };
+    const keptNote =
+      kept > 0
+        ? `, ${kept} already registered and left as they are (--replace-registrations overwrites them)`
+        : "";
     out.write(
-      `  registry: ${entries.length} ${scada ? "turbines" : "projects"} provisioned (${result.created} created, ${result.replaced} replaced, ${result.unchanged} unchanged)\n`,
+      `  registry: ${entries.length} ${scada ? "turbines" : "projects"} provisioned (${result.created} created, ${result.replaced} replaced, ${result.unchanged} unchanged${keptNote})\n`,
     );
     return { result, retries, failures: [] };
   } catch (error) {
@@ -277,7 +304,10 @@ function selectFleet(options: SimulationOptions): Project[] {
   return fleet.slice(0, options.turbines);
 }
 
-function chooseKeys(options: SimulationOptions): {
+function chooseKeys(
+  options: SimulationOptions,
+  generations: ReadonlyMap<string, number>,
+): {
   keyFor: (turbineId: string | null) => string;
   onePerRequest: boolean;
 } {
@@ -301,7 +331,7 @@ function chooseKeys(options: SimulationOptions): {
       if (turbineId === null) throw new Error("per-turbine keys need one turbine per request");
       let key = keys.get(turbineId);
       if (!key) {
-        key = turbineKey(secret, turbineId);
+        key = turbineKey(secret, turbineId, generations.get(turbineId) ?? 1);
         keys.set(turbineId, key);
       }
       return key;

@@ -19,7 +19,10 @@ const problem = (description: string) => ({
 const LiveTokenSchema = z.object({
   token: z.string().openapi({ example: "gust.lv.1795430400.Vh3..." }),
   expires_at: z.string().openapi({ example: "2026-11-23T21:10:00.000Z" }),
-  stream_url: z.string().openapi({ description: "Relative URL that opens the stream with it." }),
+  stream_url: z.string().openapi({
+    description: "Root-relative URL that opens the stream with it (resolve it against the API's).",
+    example: "/v1/live?token=gust.lv.1795430400.Vh3...",
+  }),
 });
 
 const FleetSchema = z.object({
@@ -116,7 +119,8 @@ export function registerLiveRoutes(app: GustApp, deps: AppDeps): void {
       {
         token,
         expires_at: new Date(expiresAt).toISOString(),
-        stream_url: `v1/live?token=${encodeURIComponent(token)}`,
+        // Root-relative: resolved against this request's URL, a relative one named /v1/live/v1/live.
+        stream_url: `/v1/live?token=${encodeURIComponent(token)}`,
       },
       201,
     );

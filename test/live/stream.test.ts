@@ -127,7 +127,13 @@ describe("snapshot", () => {
 
 describe("stream", () => {
   it("sends a snapshot, then batched updates as readings are stored", async () => {
-    const client = await openSse(`${server.url}/v1/live?token=${await token()}`);
+    // As a client follows the token's stream_url: resolved against the URL it was answered from.
+    const tokenUrl = `${server.url}/v1/live/tokens`;
+    const minted = await fetch(tokenUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.readerKey}` },
+    }).then((r) => r.json() as Promise<{ stream_url: string }>);
+    const client = await openSse(new URL(minted.stream_url, tokenUrl).href);
     try {
       expect(client.status).toBe(200);
       expect(client.contentType).toContain("text/event-stream");

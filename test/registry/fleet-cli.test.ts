@@ -65,6 +65,31 @@ describe("npm run fleet", () => {
     expect(parseFleetCsv(readFileSync(out, "utf8"))).toEqual(parseFleetCsv(CSV));
   });
 
+  it("exports and imports back a turbine registered with rated_kw alone, unchanged", async () => {
+    await fetch(`${server.url}/v1/turbines/bare-1`, {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${server.operatorKey}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ rated_kw: 2000 }),
+    });
+    const before = await server.registry.get("bare-1");
+    const out = join(dir, "bare.csv");
+    expect((await fleet(["export", "--out", out])).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toContain("bare-1,,,,,,,,2000,,");
+    const imported = await fleet(["import", out]);
+    expect(imported.stderr).toBe(
+      `gust fleet: importing 4 projects from ${out} into ${server.url}\n  4/4 registered\n`,
+    );
+    expect(imported.stdout).toContain("0 created, 0 replaced, 4 unchanged");
+    expect((await server.registry.get("bare-1"))?.etag).toBe(before?.etag);
+    await fetch(`${server.url}/v1/turbines/bare-1`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${server.operatorKey}` },
+    });
+  });
+
   it("lists registered and unregistered turbines with their status, and filters", async () => {
     await server.post(reading("nl-2", 1, { status: "fault" }));
     await server.post(reading("stray-9", 1));

@@ -82,9 +82,40 @@ describe("replay against the local API", () => {
     // A third run (same fleet) changes nothing in the registry.
     const before = new Map(turbines.map((t) => [t.turbine_id, t.etag]));
     const third = await runSimulation({ ...base, target: server.url, out: captured() });
-    expect(third.provisioned).toEqual({ created: 0, replaced: 0, unchanged: 12 });
+    expect(third.provisioned).toEqual({ created: 0, replaced: 0, unchanged: 0, kept: 12 });
     const after = await server.registry.list();
     expect(new Map(after.map((t) => [t.turbine_id, t.etag]))).toEqual(before);
+  });
+
+  it("sends with a rotated turbine's current key, and leaves an operator's registration as it is", async () => {
+    const operator = { authorization: `Bearer ${server.operatorKey}` };
+    // An operator describes nl-0002 by hand and rotates nl-0003's key.
+    await fetch(`${server.url}/v1/turbines/nl-0002`, {
+      method: "PUT",
+      headers: { ...operator, "content-type": "application/json" },
+      body: JSON.stringify({ rated_kw: 1234, name: "hand-registered" }),
+    });
+    const rotated = await fetch(`${server.url}/v1/turbines/nl-0003/keys/rotate`, {
+      method: "POST",
+      headers: operator,
+    });
+    expect(rotated.status).toBe(200);
+    const out = captured();
+    const report = await runSimulation({
+      ...base,
+      target: server.url,
+      turbines: 4,
+      from: to - 6 * HOUR,
+      to: to - 5 * HOUR,
+      out,
+    });
+    expect(report.readings).toMatchObject({ planned: 240, accepted: 240, failed: 0, rejected: {} });
+    expect(report.verification?.ok).toBe(true);
+    expect(report.provisioned).toMatchObject({ created: 0, replaced: 0, kept: 4 });
+    expect(out.text()).toMatch(
+      /4 already registered and left as they are \(--replace-registrations/,
+    );
+    expect((await server.registry.get("nl-0002"))?.rated_kw).toBe(1234);
   });
 });
 
