@@ -6,8 +6,13 @@
 // formula (starting with = + - @, a tab or a carriage return) is prefixed with a single quote and
 // quoted, so it shows as text. Numbers are written as numbers (a negative power stays -12), and
 // only finite ones: NaN and Infinity are not numbers a spreadsheet reads, they become empty.
+// They are rounded to 12 significant digits: binary floating point's noise (2.5231399999999997
+// for 2.52314) sits in the 16th-17th, and no measured quantity gust keeps has 12 true digits.
 
 export type CsvValue = string | number | boolean | bigint | Date | null | undefined;
+
+/** Significant digits of a number in a CSV. */
+export const CSV_DIGITS = 12;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\n\r]/;
@@ -15,7 +20,9 @@ const NEEDS_QUOTES = /[",\n\r]/;
 /** One field, escaped and quoted as needed. */
 export function csvField(value: CsvValue): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? String(Number(value.toPrecision(CSV_DIGITS))) : "";
+  }
   if (typeof value === "bigint" || typeof value === "boolean") return String(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? "" : value.toISOString();
   let text = String(value);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { appDeps, appFor } from "./app.ts";
 import { loadLocalSecret } from "./auth/secret.ts";
+import { chartPng } from "./charts/png.ts";
 import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
 import { duckDbParquetWriter } from "./export/duckdb-parquet.ts";
 import { createServerWithDirectIngest } from "./ingest-listener.ts";
@@ -102,6 +103,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     keySecret: async () => keySecret,
     clock,
     parquet: duckDbParquetWriter(),
+    png: chartPng,
     ...live.deps,
     ...(options.liveHooks === false
       ? { onReadingsStored: undefined, onReadingsRejected: undefined }

@@ -1,5 +1,6 @@
 // What every route needs from its surroundings; createApp (api/app.ts) hands it to each.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { TopLevelSpec } from "vega-lite";
 import type { AlarmEvent } from "../alarms/alarm.ts";
 import type { AlarmQuery, AlarmRecord } from "../alarms/store.ts";
 import type { ParquetWriter } from "../export/parquet.ts";
@@ -20,6 +21,8 @@ export interface AppDeps {
   clock: Clock;
   /** Writes Parquet answers (format=parquet); absent where DuckDB does not run (Lambda). */
   parquet?: ParquetWriter;
+  /** Draws a Vega-Lite chart as PNG (format=png); absent where resvg does not run (Lambda). */
+  png?: (spec: TopLevelSpec) => Promise<Uint8Array>;
   /** Where swagger-ui-dist's files are; defaults to the installed package. */
   docsAssetsDir?: string;
   /**

@@ -1,13 +1,12 @@
 // GET /v1/power: power per time bin, for dashboards and spreadsheets (reader key).
 import { createRoute, z } from "@hono/zod-openapi";
-import { toCsv } from "../csv.ts";
+import { powerChart } from "../charts/power-chart.ts";
 import { PARQUET_MEDIA_TYPE } from "../export/parquet.ts";
 import { problemResponse } from "../problem.ts";
 import {
   binCount,
   POWER_BINS,
   POWER_GROUPS,
-  type PowerBinRow,
   powerRowsFrom,
   renderPowerQuery,
 } from "../queries/power.ts";
@@ -17,7 +16,7 @@ import { itemsThatFit, MAX_ANSWER_BYTES } from "./answer-size.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema, queryRange } from "./query-params.ts";
-import { FormatSchema, tabularResponse } from "./tabular.ts";
+import { parquetUnavailable, TABULAR_FORMATS, tabularResponse } from "./tabular.ts";
 
 /** The most bins one export answers; longer ranges need a coarser `every`. */
 export const MAX_POWER_BINS = 10_000;
@@ -56,7 +55,13 @@ const route = createRoute({
       to: QueryTimeSchema.optional(),
       every: z.enum(POWER_BINS).default("1h"),
       by: z.enum(POWER_GROUPS).default("none"),
-      format: FormatSchema,
+      format: z
+        .enum([...TABULAR_FORMATS, "png"])
+        .default("json")
+        .openapi({
+          description:
+            "json (default), csv (RFC 4180, formula-safe, numbers to 12 significant digits), parquet (Apache Parquet, zstd; time a UTC timestamp; not on Lambda deployments), or png (the bins as a chart, a line per group, drawn without a browser; not on Lambda deployments).",
+        }),
     }),
   },
   responses: {
@@ -74,10 +79,11 @@ const route = createRoute({
         },
         "text/csv": { schema: z.string() },
         [PARQUET_MEDIA_TYPE]: { schema: z.string().openapi({ format: "binary" }) },
+        "image/png": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
     406: {
-      description: "format=parquet where no Parquet writer runs (Lambda).",
+      description: "format=parquet or format=png where no writer for it runs (Lambda).",
       content: { "application/problem+json": { schema: ProblemSchema } },
     },
     401: {
@@ -136,15 +142,20 @@ export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
         { errors: [{ pointer: "/to", detail: `at most ${MAX_POWER_ROWS} rows per answer` }] },
       ) as never;
     }
-    if (format === "csv") {
-      return c.body(powerCsv(rows), 200, { "content-type": "text/csv; charset=utf-8" }) as never;
+    if (format === "png") {
+      if (!deps.png) return parquetUnavailable("format=csv or format=json", "PNG") as never;
+      const png = await deps.png(powerChart(rows, { by, every }));
+      return c.body(png as unknown as ArrayBuffer, 200, {
+        "content-type": "image/png",
+        "content-disposition": 'inline; filename="power.png"',
+      }) as never;
     }
-    if (format === "parquet") {
+    if (format === "csv" || format === "parquet") {
       return (await tabularResponse(
         c,
         deps,
-        "parquet",
-        { name: "power", columns: ["time", "group", "power_kw", "energy_kwh", "turbines"], rows },
+        format,
+        { name: "power", columns: POWER_COLUMNS, rows },
         () => rows,
       )) as never;
     }
@@ -161,6 +172,4 @@ export function registerPowerRoutes(app: GustApp, deps: AppDeps): void {
   });
 }
 
-export function powerCsv(rows: readonly PowerBinRow[]): string {
-  return toCsv(["time", "group", "power_kw", "energy_kwh", "turbines"], rows);
-}
+const POWER_COLUMNS = ["time", "group", "power_kw", "energy_kwh", "turbines"] as const;

@@ -21,7 +21,7 @@ const DEFAULT_RANGE_MS = 24 * 3_600_000;
 // The reading's own columns' Parquet types (the time a timestamp, UTC); measures are DOUBLE.
 const PARQUET_TYPES: Record<string, ParquetType> = {
   turbine_id: "VARCHAR",
-  time: "TIMESTAMP",
+  time: "TIMESTAMPTZ",
   power_kw: "DOUBLE",
   wind_speed_ms: "DOUBLE",
   status: "VARCHAR",

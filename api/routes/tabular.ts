@@ -14,7 +14,7 @@ export type TabularFormat = (typeof TABULAR_FORMATS)[number];
 
 export const FormatSchema = z.enum(TABULAR_FORMATS).default("json").openapi({
   description:
-    "json (default), csv (RFC 4180, formula-safe), or parquet (Apache Parquet, zstd; load it with pandas, Polars, Arquero or DuckDB; not on Lambda deployments).",
+    "json (default), csv (RFC 4180, formula-safe, numbers to 12 significant digits), or parquet (Apache Parquet, zstd; times as UTC timestamps, counts as integers; load it with Polars, hyparquet or DuckDB; not on Lambda deployments).",
 });
 
 /** The 200 content of a route answering all three formats. */
@@ -50,12 +50,16 @@ export async function tabularResponse(
   return c.json(json() as object, 200);
 }
 
-/** The 406 where no Parquet writer runs (Lambda). */
-export function parquetUnavailable(instead = "format=csv or format=json"): Response {
+/** The 406 where no Parquet (or PNG) writer runs (Lambda). */
+export function parquetUnavailable(
+  instead = "format=csv or format=json",
+  what: "Parquet" | "PNG" = "Parquet",
+): Response {
+  const runs = what === "Parquet" ? "DuckDB runs" : "the chart renderer (resvg) runs";
   return problemResponse(
     406,
-    "parquet-unavailable",
-    "Parquet not available here",
-    `This deployment has no Parquet writer (DuckDB runs only in the local server): ask for ${instead}.`,
+    `${what.toLowerCase()}-unavailable`,
+    `${what} not available here`,
+    `This deployment has no ${what} writer (${runs} only in the local server): ask for ${instead}.`,
   );
 }

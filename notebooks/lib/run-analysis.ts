@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import type { TurbineFacts } from "../../api/analyses/scan.ts";
+import { svgToPng } from "../../api/charts/png.ts";
 import { tableCsv } from "../../api/csv.ts";
 import { duckDbParquetWriter } from "../../api/export/duckdb-parquet.ts";
 import { inferColumns } from "../../api/export/parquet.ts";
@@ -59,6 +60,8 @@ export interface AnalysisResult {
   reportPath?: string;
   csvPaths: string[];
   parquetPaths: string[];
+  /** The report's charts as PNG files, one per chart. */
+  pngPaths: string[];
 }
 
 const DAY = 86_400_000;
@@ -150,7 +153,14 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
     out.write(`\n${formatTable(title, table, 10)}\n`);
   }
 
-  const result: AnalysisResult = { range, tables, headline, csvPaths: [], parquetPaths: [] };
+  const result: AnalysisResult = {
+    range,
+    tables,
+    headline,
+    csvPaths: [],
+    parquetPaths: [],
+    pngPaths: [],
+  };
   if (options.outDir) {
     const dir = resolve(options.outDir);
     mkdirSync(dir, { recursive: true });
@@ -178,6 +188,11 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       renderSvg(powerCurveChart(curve)).then((svg) => ({ id: "power-curve", svg })),
       ...(wind ? [windCharts(wind, registered)] : []),
     ]).then((all) => all.flat());
+    for (const { id, svg } of charts) {
+      const path = join(dir, `${id}.png`);
+      writeFileSync(path, svgToPng(svg));
+      result.pngPaths.push(path);
+    }
     result.reportPath = join(dir, "report.html");
     writeFileSync(
       result.reportPath,
@@ -201,7 +216,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       }),
     );
     out.write(
-      `\nCSV: ${result.csvPaths.length} tables in ${dir}${result.parquetPaths.length ? ` (and as Parquet)` : ""}\nreport: ${result.reportPath}\n`,
+      `\nCSV: ${result.csvPaths.length} tables in ${dir}${result.parquetPaths.length ? ` (and as Parquet)` : ""}\ncharts: ${result.pngPaths.length} PNG files there\nreport: ${result.reportPath}\n`,
     );
   }
   return result;

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
+import { parquetMetadata } from "hyparquet";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runAnalysis } from "../../notebooks/lib/run-analysis.ts";
 import { runSimulation } from "../../simulator/run.ts";
@@ -61,6 +62,31 @@ it("writes CSVs and a report whose charts all render offline in Chromium", async
       .subarray(0, 4)
       .toString(),
   ).toBe("PAR1");
+  // As hyparquet reads them: fleet power's time a UTC timestamp, its turbines an integer.
+  const fleetPower = readFileSync(join(outDir, "fleet_power.parquet"));
+  const columns = parquetMetadata(
+    fleetPower.buffer.slice(fleetPower.byteOffset, fleetPower.byteOffset + fleetPower.length),
+  ).schema;
+  expect(columns.find((c) => c.name === "time")?.logical_type).toEqual({
+    type: "TIMESTAMP",
+    isAdjustedToUTC: true,
+    unit: "MICROS",
+  });
+  expect(columns.find((c) => c.name === "turbines")?.type).toBe("INT64");
+  // Every chart of the report also as a PNG file.
+  expect(result.pngPaths.map((p) => p.split("/").pop()).sort()).toEqual([
+    "availability-map.png",
+    "fleet-power.png",
+    "lost-energy.png",
+    "model-power-curves.png",
+    "power-curve.png",
+    "project-map.png",
+    "project-power.png",
+    "underperformance.png",
+  ]);
+  for (const path of result.pngPaths) {
+    expect(readFileSync(path).subarray(1, 4).toString(), path).toBe("PNG");
+  }
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
