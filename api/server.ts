@@ -14,6 +14,8 @@ import { createServerWithDirectIngest } from "./ingest-listener.ts";
 import { type LiveFeed, startLiveFeed } from "./live/feed.ts";
 import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
+import { fleetMinutesFrom, renderFleetMinutesQuery } from "./queries/fleet-minutes.ts";
+import { queryTarget } from "./queries/sql.ts";
 import { openDuckDbRegistry } from "./registry/duckdb-registry.ts";
 import { registerFromReadingTags } from "./registry/from-reading-tags.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
@@ -93,6 +95,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const live = await startLiveFeed({
     connect: () => embedded.connect(),
     listTurbines: () => registry.list(),
+    // The power history after a restart: the embedded file's minutes (InfluxDB's start empty).
+    ...(store === embedded
+      ? {
+          fleetMinutes: async (range: { from: number; to: number }) =>
+            fleetMinutesFrom(
+              await store.select(renderFleetMinutesQuery(queryTarget(store), range)),
+            ),
+        }
+      : {}),
     env: options.env,
     clock,
   });

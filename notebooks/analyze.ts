@@ -2,10 +2,15 @@
 // Locally it opens the DuckDB file under DATA_DIR; with STORE=timestream it queries Timestream.
 import { parseArgs } from "node:util";
 import { MAX_GRID_EMISSION_FACTOR_KG_PER_KWH } from "../api/analyses/emissions.ts";
+import { existingLocalSecret } from "../api/auth/secret.ts";
+import { readLocalConfig } from "../api/config.ts";
+import type { TurbineRegistry } from "../api/registry/port.ts";
+import type { ReadingStore } from "../api/store/port.ts";
 import { systemClock } from "../api/time/clock.ts";
 import { parseTimeFlag } from "../api/time/time-words.ts";
 import { runAnalysis } from "./lib/run-analysis.ts";
 import { openAnalysisRegistry, openAnalysisStore } from "./lib/store.ts";
+import { copyThroughServer, localServerUrl } from "./lib/through-server.ts";
 
 const HELP = `Usage: npm run analyze -- [--from TIME] [--to TIME] [--out DIR] [--parquet]
 
@@ -22,8 +27,43 @@ With turbines in the registry (PUT /v1/turbines, or the simulator's --per-turbin
 report adds the wind analyses: IEC power curves, underperformance, availability and lost
 energy, energy and capacity factor, and the fleet map.
 
-Reads DATA_DIR/gust.duckdb (default ./data). DuckDB lets one process write a file: stop
-\`npm run serve\` first, or run the analysis inside \`npm start\`, which shares the API's store.`;
+Reads DATA_DIR/gust.duckdb (default ./data). While \`npm run serve\` holds that file (DuckDB
+lets one process open it), it reads the period through that server's API instead (HOST and
+PORT as the server's, the reader key from its secret), with progress on stderr.`;
+
+/** The DuckDB file, or, while a running server holds it, a copy of the period read through it. */
+async function openStoreOrServer(
+  from: number | undefined,
+  to: number | undefined,
+): Promise<{ store: ReadingStore; registry?: TurbineRegistry; close(): Promise<void> }> {
+  try {
+    const store = await openAnalysisStore();
+    const registry = await openAnalysisRegistry(store);
+    return {
+      store,
+      registry,
+      close: async () => {
+        await registry?.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    const config = readLocalConfig();
+    const url = localServerUrl(config);
+    const secret = process.env.API_KEY_SECRET || existingLocalSecret(config.dataDir);
+    const held = config.store === "duckdb" && /Only one process may write/.test(String(error));
+    if (!held || !secret || !(await answers(url))) throw error;
+    return copyThroughServer({ url, secret, from, to, err: process.stderr });
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/healthz`)).ok;
+  } catch {
+    return false;
+  }
+}
 
 try {
   const { values } = parseArgs({
@@ -58,8 +98,8 @@ try {
       `--emission-factor takes kg CO2 per kWh from 0 to ${MAX_GRID_EMISSION_FACTOR_KG_PER_KWH}, such as 0.374, not "${factorFlag}"`,
     );
   }
-  const store = await openAnalysisStore();
-  const registry = await openAnalysisRegistry(store);
+  const opened = await openStoreOrServer(from, to);
+  const { store, registry } = opened;
   try {
     await runAnalysis({
       store,
@@ -71,8 +111,7 @@ try {
       registry,
     });
   } finally {
-    await registry?.close();
-    await store.close();
+    await opened.close();
   }
 } catch (error) {
   console.error(`gust analyze: ${(error as Error).message}\nSee npm run analyze -- --help`);

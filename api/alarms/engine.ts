@@ -101,7 +101,15 @@ export class AlarmEngine {
     const changes: AlarmChange[] = [];
     for (const turbine of this.options.hub.allTurbines()) {
       const state = this.state(turbine.turbine_id);
-      this.judge(turbine.turbine_id, turbine, state, now, ["silent", "rejections"], changes);
+      // Fault too: a fault whose turbine stopped reporting closes with time (rules.ts).
+      this.judge(
+        turbine.turbine_id,
+        turbine,
+        state,
+        now,
+        ["silent", "rejections", "fault"],
+        changes,
+      );
     }
     this.commit(changes);
   }

@@ -89,7 +89,11 @@ export function evaluate(
       };
     }
     case "fault": {
-      if (!fresh) return undefined;
+      // A fault is what the turbine says now. Once its last reading is older than the freshness
+      // limit it says nothing now (a replay ended, the gateway stopped): the fault closes, and
+      // the silent rule speaks for a turbine that stopped reporting. So open alarms are the
+      // faults of turbines that report, which the map shows as fault.
+      if (!fresh) return state.faultSince === null ? undefined : null;
       if (state.faultSince === null) return null;
       const lasted = turbine.reading.time - state.faultSince;
       if (lasted < rules.faultMs) return null;

@@ -7,6 +7,7 @@ import { openDuckDbAlarmStore } from "../alarms/duckdb-store.ts";
 import { AlarmEngine } from "../alarms/engine.ts";
 import type { AlarmStore } from "../alarms/store.ts";
 import { WebhookNotifier } from "../alarms/webhook.ts";
+import type { FleetMinute } from "../queries/fleet-minutes.ts";
 import type { AppDeps } from "../routes/deps.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { LiveHub } from "./hub.ts";
@@ -18,6 +19,8 @@ export interface LiveFeedOptions {
   listTurbines?: () => Promise<readonly RegistryEntry[]>;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
+  /** The store's fleet minutes of a period, which the power history starts with. */
+  fleetMinutes?: (range: { from: number; to: number }) => Promise<FleetMinute[]>;
   /** Overrides for tests: batch interval and alarm sweep. */
   batchMs?: number;
   sweepMs?: number;
@@ -45,6 +48,12 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
     batchMs: options.batchMs,
     silentAfterIntervals: rules.silentIntervals,
   });
+  if (options.fleetMinutes) {
+    const at = clock.now();
+    hub.seedHistory(
+      await options.fleetMinutes({ from: at - hub.historySpanMs, to: at + 15 * 60_000 }),
+    );
+  }
   const alarms = await openDuckDbAlarmStore(await options.connect());
   const notifier = webhook ? new WebhookNotifier({ ...webhook, store: alarms, clock }) : null;
   const engine = new AlarmEngine({

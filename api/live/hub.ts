@@ -4,6 +4,7 @@
 // project, readings per second and the fleet power history, and tells the subscribers (the SSE
 // streams and the alarm engine) once per batch.
 import type { AlarmEvent } from "../alarms/alarm.ts";
+import type { FleetMinute } from "../queries/fleet-minutes.ts";
 import type { Reading } from "../store/port.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { FleetPowerHistory } from "./history.ts";
@@ -80,6 +81,16 @@ export class LiveHub {
     this.silentAfterIntervals = options.silentAfterIntervals ?? 5;
     this.defaultIntervalMs = options.defaultIntervalMs ?? 60_000;
     this.history = new FleetPowerHistory((options.historyHours ?? 6) * 3_600_000);
+  }
+
+  /** The power history's span, for seeding it from the store at a start. */
+  get historySpanMs(): number {
+    return this.history.spanMs;
+  }
+
+  /** Starts the power history with the store's minutes (before any reading arrives). */
+  seedHistory(minutes: readonly FleetMinute[]): void {
+    this.history.seed(minutes, this.now());
   }
 
   /** The ingest hook: O(1) per answer, no allocation but the push. */

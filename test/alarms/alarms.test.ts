@@ -130,6 +130,30 @@ describe("rules", () => {
     expect(await alarms("?state=open&turbine_id=s-1")).toEqual([]);
   });
 
+  it("fault: closes once its turbine stops reporting, and the silent alarm speaks for it", async () => {
+    const ownClock = new ManualClock(Date.now());
+    const own = await startTestServer({ env, clock: ownClock });
+    try {
+      await own.post(reading("gone-1", 1, { status: "fault", power_kw: 0 }, ownClock.now()));
+      own.live.hub.flush();
+      own.live.engine.sweep();
+      await own.live.engine.settled();
+      const open = async () =>
+        (await own.get("/v1/alarms?state=open&turbine_id=gone-1")).body.alarms.map(
+          (a: { rule: string }) => a.rule,
+        );
+      expect(await open()).toEqual(["fault"]);
+      // 16 minutes without a reading: past the freshness limit (15 min) and silent.
+      ownClock.set(ownClock.now() + 16 * 60_000);
+      own.live.engine.sweep();
+      await own.live.engine.settled();
+      expect(await open()).toEqual(["silent"]);
+      expect((await own.get("/v1/live/snapshot")).body.fleet.open_alarms).toBe(1);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it("a replayed fault from hours ago opens nothing", async () => {
     await server.post(reading("old-1", 120, { status: "fault", power_kw: 0 }));
     await settle();

@@ -97,12 +97,19 @@ describe("npm run analyze", () => {
       keySecret: server.keySecret,
       out: new Writable({ write: (_c, _e, done) => done() }),
     });
-    // The API is still running: DuckDB lets one process write the file.
-    const locked = await command("notebooks/analyze.ts", ["--no-files"], { DATA_DIR: dataDir });
-    expect(locked.code).toBe(1);
-    expect(locked.stderr).toMatch(
-      /Only one process may write a DuckDB file: stop the other gust server/,
+    // The API is still running and holds the file (DuckDB lets one process open it): the
+    // analysis reads through it, with progress on stderr, and finds what the file holds.
+    const through = await command("notebooks/analyze.ts", ["--no-files"], {
+      DATA_DIR: dataDir,
+      PORT: new URL(server.url).port,
+      API_KEY_SECRET: "cli-secret-0123456789abcdef",
+    });
+    expect(through.stderr).toContain(
+      `reading through the gust server at ${server.url}, which holds the DuckDB file`,
     );
+    expect(through.stderr).toMatch(/[\d,]+ readings read, up to .* \(100%\)/);
+    expect(through.code).toBe(0);
+    expect(through.stdout).toContain("Power per province");
     await server.close();
     const out = join(dir, "report");
     const analysis = await command("notebooks/analyze.ts", ["--out", out], { DATA_DIR: dataDir });

@@ -2,12 +2,14 @@
 // realtime: its numbers move as readings are stored and match /v1/live/snapshot, the turbines
 // that --fail stops show up as alarms, a click shows a turbine's last readings, and nothing is
 // requested from anywhere but the server. The screenshot is kept in test-artifacts/live.png.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { generateFleet } from "../../simulator/fleet.ts";
 import { failingTurbines, runSimulation } from "../../simulator/run.ts";
-import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
+import { reading, startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
 import { launchChromium, watchPage } from "../support/chromium.ts";
 
 const TURBINES = 40;
@@ -99,5 +101,50 @@ it("shows the fleet live, with the stopped turbines' alarms, from its own server
     expect(errors).toEqual([]);
   } finally {
     await browser.close();
+  }
+});
+
+it("after a restart draws the store's power history, with round ticks and tooltips; says it waits for a key", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "gust-live-restart-"));
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
+  const first = await startTestServer({ dataDir });
+  // Two hours of three turbines, a reading a minute, sent before the restart.
+  const readings = [];
+  for (let minute = 120; minute >= 1; minute--) {
+    for (const turbine of ["h-1", "h-2", "h-3"]) {
+      readings.push(reading(turbine, 0, { time: now - minute * 60_000, power_kw: 700 + minute }));
+    }
+  }
+  for (let i = 0; i < readings.length; i += 1000) {
+    expect((await first.post({ readings: readings.slice(i, i + 1000) })).status).toBe(200);
+  }
+  await first.stop();
+  const restarted = await startTestServer({ dataDir });
+  const browser = await launchChromium();
+  try {
+    const history = (await restarted.get("/v1/live/snapshot")).body.history.points;
+    expect(history).toHaveLength(120);
+    expect(history[0]).toMatchObject({ power_kw: 3 * 820, turbines: 3 });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${restarted.url}/live`);
+    await expect
+      .poll(() => page.locator("#connection").textContent(), POLL)
+      .toBe("waiting for a reader key (below)");
+    await page.close();
+    const watching = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await watching.goto(`${restarted.url}/live#key=${restarted.readerKey}`);
+    await watching.locator("#history path.line").waitFor();
+    expect(await watching.locator("#history rect.hover").count()).toBe(120);
+    expect(await watching.locator("#history rect.hover title").first().textContent()).toMatch(
+      /: 2\.5 MW from 3 turbines$/,
+    );
+    // Ticks 0, 1, 2, 3 (MW): a round step, the axis ending on one.
+    const ticks = await watching.locator("#history text.tick").allTextContents();
+    expect(ticks).toEqual(["0", "1", "2", "3"]);
+  } finally {
+    await browser.close();
+    await restarted.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -4,12 +4,15 @@
 // EventSource. Where the stream is not available (Lambda), it polls v1/live/snapshot instead.
 
 const SVG = "http://www.w3.org/2000/svg";
+// Okabe and Ito's colour-blind-safe palette: producing (bluish green) and maintenance (reddish
+// purple) stay apart under deuteranopia and protanopia, as do curtailed (orange) and fault
+// (vermillion), which also differ in lightness.
 const STATUS_COLOURS = {
-  producing: "#2a9d8f",
-  idle: "#a8b3bd",
-  curtailed: "#f4a261",
-  fault: "#d62828",
-  maintenance: "#457b9d",
+  producing: "#009E73",
+  idle: "#999999",
+  curtailed: "#E69F00",
+  fault: "#D55E00",
+  maintenance: "#CC79A7",
   silent: "#1d2630",
 };
 const POLL_MS = 5000;
@@ -53,6 +56,9 @@ async function start() {
 }
 
 function askForKey() {
+  if ($("connection").dataset.state !== "error") {
+    setConnection("waiting", "waiting for a reader key (below)");
+  }
   const form = $("key-form");
   form.hidden = false;
   form.addEventListener("submit", (event) => {
@@ -332,18 +338,21 @@ function drawHistory() {
   const times = points.map((p) => Date.parse(p.time));
   const t0 = Math.min(...times);
   const t1 = Math.max(t0 + 60_000, ...times);
-  const maxMw = Math.max(1, ...points.map((p) => p.power_kw / 1000)) * 1.1;
+  // Round ticks: a step of 1, 2 or 5 times a power of ten, the axis ending on a tick.
+  const peakMw = Math.max(0.001, ...points.map((p) => p.power_kw / 1000));
+  const step = niceStep(peakMw / 3);
+  const maxMw = Math.ceil(peakMw / step) * step;
   const x = (t) => 50 + ((t - t0) / (t1 - t0)) * 540;
   const y = (mw) => 180 - (mw / maxMw) * 165;
   const line = points
     .map((p, i) => `${i ? "L" : "M"}${x(times[i]).toFixed(1)},${y(p.power_kw / 1000).toFixed(1)}`)
     .join("");
   const parts = [];
-  for (const fraction of [0, 0.5, 1]) {
-    const mw = maxMw * fraction;
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  for (let mw = 0; mw <= maxMw + step / 2; mw += step) {
     parts.push(
       `<line class="grid-line" x1="50" x2="590" y1="${y(mw)}" y2="${y(mw)}"></line>`,
-      `<text class="axis" x="44" y="${y(mw) + 4}" text-anchor="end">${number(mw)}</text>`,
+      `<text class="axis tick" x="44" y="${y(mw) + 4}" text-anchor="end">${number(mw, digits)}</text>`,
     );
   }
   const clock = (t) =>
@@ -356,7 +365,20 @@ function drawHistory() {
     // The newest minute as a dot: also what shows while there is only one.
     `<circle class="now" cx="${x(times.at(-1)).toFixed(1)}" cy="${y(points.at(-1).power_kw / 1000).toFixed(1)}" r="3.5"></circle>`,
   );
+  // A tooltip per minute: an invisible column over it that names its time, power and turbines.
+  const width = Math.max(2, 540 / points.length);
+  points.forEach((p, i) => {
+    const tip = `${clock(times[i])}: ${number(p.power_kw / 1000, 1)} MW from ${p.turbines} turbines`;
+    parts.push(
+      `<rect class="hover" x="${(x(times[i]) - width / 2).toFixed(1)}" y="15" width="${width.toFixed(1)}" height="165"><title>${tip}</title></rect>`,
+    );
+  });
   svg.innerHTML = parts.join("");
+}
+
+function niceStep(rough) {
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
 }
 
 function drawProvincePower() {
