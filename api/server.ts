@@ -12,6 +12,7 @@ import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
 import { duckDbParquetWriter } from "./export/duckdb-parquet.ts";
 import { createServerWithDirectIngest } from "./ingest-listener.ts";
 import { type LiveFeed, startLiveFeed } from "./live/feed.ts";
+import type { LiveLimits } from "./live/stream.ts";
 import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { fleetMinutesFrom, renderFleetMinutesQuery } from "./queries/fleet-minutes.ts";
@@ -50,6 +51,8 @@ export interface LocalServerOptions {
    * they saw before). Only for the ingest benchmark's baseline of what those hooks cost ingest.
    */
   liveHooks?: boolean;
+  /** Caps on live streams (default DEFAULT_LIVE_LIMITS); tests lower them. */
+  liveLimits?: Partial<LiveLimits>;
 }
 
 export interface LocalServer {
@@ -106,6 +109,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       : {}),
     env: options.env,
     clock,
+    liveLimits: options.liveLimits,
   });
   const deps = appDeps({
     store,

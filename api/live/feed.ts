@@ -12,6 +12,7 @@ import type { AppDeps } from "../routes/deps.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { LiveHub } from "./hub.ts";
 import { type RegistryEntry, TurbinePlaces } from "./places.ts";
+import { type LiveLimits, LiveStreams } from "./stream.ts";
 
 export interface LiveFeedOptions {
   connect: () => Promise<DuckDBConnection>;
@@ -24,10 +25,13 @@ export interface LiveFeedOptions {
   /** Overrides for tests: batch interval and alarm sweep. */
   batchMs?: number;
   sweepMs?: number;
+  /** Caps on live streams (default DEFAULT_LIVE_LIMITS). */
+  liveLimits?: Partial<LiveLimits>;
 }
 
 export interface LiveFeed {
   hub: LiveHub;
+  streams: LiveStreams;
   engine: AlarmEngine;
   alarms: AlarmStore;
   notifier: WebhookNotifier | null;
@@ -67,8 +71,15 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
   });
   await engine.start();
   notifier?.start();
+  const streams = new LiveStreams(
+    hub,
+    (seq) => alarms.eventsSince(seq),
+    options.liveLimits,
+    () => console.error("gust: dropped a live stream client that could not keep up"),
+  );
   return {
     hub,
+    streams,
     engine,
     alarms,
     notifier,
@@ -76,13 +87,14 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
       onReadingsStored: (readings) => hub.accept(readings),
       onReadingsRejected: (rejections) => engine.rejected(rejections),
       live: {
-        hub,
-        snapshot: async () => hub.snapshot(),
+        streams,
+        snapshot: async () => hub.snapshotJson(),
         alarmEventsSince: (seq) => alarms.eventsSince(seq),
       },
       alarms,
     },
     async close() {
+      streams.close();
       hub.close();
       await engine.stop();
       await notifier?.stop();

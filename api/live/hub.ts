@@ -10,7 +10,7 @@ import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { FleetPowerHistory } from "./history.ts";
 import type { TurbinePlace, TurbinePlaces } from "./places.ts";
 import { isSilent, nextIntervalMs } from "./silence.ts";
-import { fleetJson, groupPower, liveSnapshot, type TurbineJson, turbineJson } from "./snapshot.ts";
+import { type FleetRow, fleetJson, groupPower, liveSnapshotJson, turbineJson } from "./snapshot.ts";
 
 export interface LiveHubOptions {
   places: TurbinePlaces;
@@ -32,6 +32,8 @@ export interface LiveTurbine {
   intervalMs: number | null;
   /** When its last reading arrived (epoch ms), which silence is also judged by (replays). */
   arrivedAt: number;
+  /** Its snapshot row as JSON, while its reading, place and silence are these. */
+  json?: { text: string; silent: boolean; place: TurbinePlace };
 }
 
 export interface LiveUpdate {
@@ -48,6 +50,8 @@ export type LiveEvent = LiveUpdate | { type: "alarm"; event: AlarmEvent } | { ty
 
 /** Readings per second are counted over this many one-second slots. */
 const RATE_WINDOW_S = 10;
+/** A snapshot is served again until the fleet changes, or for this long when it does not. */
+const SNAPSHOT_MAX_AGE_MS = 1_000;
 
 export class LiveHub {
   private readonly now: () => number;
@@ -68,6 +72,11 @@ export class LiveHub {
   /** Each turbine's silence as the streams were last told it. */
   private readonly sentSilent = new Map<string, boolean>();
   private readonly openAlarms = new Map<string, AlarmEvent["alarm"]>();
+  /** Bumped whenever what a snapshot shows changes (an update, an alarm). */
+  private version = 0;
+  private snapshotCache: { version: number; builtAt: number; json: string } | null = null;
+  /** Turbine ids in order, for the snapshot; null when a turbine was added since. */
+  private sortedIds: string[] | null = null;
   readonly batchMs: number;
   readonly silentAfterIntervals: number;
   readonly defaultIntervalMs: number;
@@ -120,6 +129,7 @@ export class LiveHub {
       const intervalMs = known
         ? nextIntervalMs(known.intervalMs, reading.time - known.reading.time)
         : null;
+      if (!known) this.sortedIds = null;
       const turbine: LiveTurbine = {
         turbine_id: reading.turbine_id,
         place: this.places.get(reading.turbine_id),
@@ -131,9 +141,14 @@ export class LiveHub {
       changed.set(reading.turbine_id, turbine);
     }
     if (this.places.version !== this.placesVersion) {
-      // The registry was read again: places may have changed for turbines that sent nothing new.
+      // The registry was read again: the turbines whose place changed go out, even those that
+      // sent nothing new (each load makes new place objects: they are compared by value).
       this.placesVersion = this.places.version;
-      for (const turbine of this.turbines.values()) changed.set(turbine.turbine_id, turbine);
+      for (const turbine of this.turbines.values()) {
+        const place = this.places.get(turbine.turbine_id);
+        if (!samePlace(place, turbine.place)) changed.set(turbine.turbine_id, turbine);
+        turbine.place = place;
+      }
     }
     this.emitUpdate(now, changed, readings);
   }
@@ -153,6 +168,7 @@ export class LiveHub {
   }
 
   private emitUpdate(now: number, changed: Map<string, LiveTurbine>, readings: Reading[]): void {
+    this.version++;
     const turbines = [...changed.values()];
     for (const turbine of turbines) {
       this.sentSilent.set(turbine.turbine_id, this.isSilent(turbine, now));
@@ -164,7 +180,7 @@ export class LiveHub {
       turbines,
       readings,
       json: () => {
-        json ??= JSON.stringify(this.updateJson(now, turbines));
+        json ??= this.updateJson(now, turbines);
         return json;
       },
     };
@@ -174,6 +190,7 @@ export class LiveHub {
   /** Alarm events from the alarm engine, in their sequence, to every stream. */
   publishAlarm(event: AlarmEvent): void {
     this.lastAlarmSeq = Math.max(this.lastAlarmSeq, event.seq);
+    this.version++;
     if (event.kind === "opened") this.openAlarms.set(event.alarm.id, event.alarm);
     else this.openAlarms.delete(event.alarm.id);
     this.emit({ type: "alarm", event });
@@ -183,6 +200,7 @@ export class LiveHub {
   seedAlarms(open: readonly AlarmEvent["alarm"][], lastSeq: number): void {
     for (const alarm of open) this.openAlarms.set(alarm.id, alarm);
     this.lastAlarmSeq = Math.max(this.lastAlarmSeq, lastSeq);
+    this.version++;
   }
 
   get alarmSeq(): number {
@@ -221,33 +239,75 @@ export class LiveHub {
     return Math.round((count / (RATE_WINDOW_S - 1)) * 10) / 10;
   }
 
-  /** Everything a client needs to draw the live view, as JSON. */
-  snapshot(now = this.now()) {
-    const turbines = [...this.turbines.values()];
-    for (const turbine of turbines) turbine.place = this.places.get(turbine.turbine_id);
-    return liveSnapshot({
+  /**
+   * Everything a client needs to draw the live view, as JSON: built once for every client that
+   * asks until the fleet changes (at most once a batch), and from each turbine's kept row.
+   */
+  snapshotJson(now = this.now()): string {
+    const cached = this.snapshotCache;
+    if (cached && cached.version === this.version && now - cached.builtAt < SNAPSHOT_MAX_AGE_MS) {
+      return cached.json;
+    }
+    this.sortedIds ??= [...this.turbines.keys()].sort();
+    const rows: FleetRow[] = [];
+    const rowJson: string[] = [];
+    for (const id of this.sortedIds) {
+      const turbine = this.turbines.get(id) as LiveTurbine;
+      const silent = this.isSilent(turbine, now);
+      rows.push(this.fleetRow(turbine, silent));
+      rowJson.push(this.rowJson(turbine, silent));
+    }
+    const json = liveSnapshotJson({
       now,
       lastEventId: this.eventId(),
-      turbines,
-      isSilent: (turbine) => this.isSilent(turbine, now),
+      rows,
+      rowJson,
       history: { bucket_seconds: this.history.bucketMs / 1000, points: this.history.points(now) },
       readingsPerSecond: this.readingsPerSecond(now),
       readingsTotal: this.readingsTotal,
       readingsSince: this.startedAt,
       openAlarms: [...this.openAlarms.values()],
     });
+    this.snapshotCache = { version: this.version, builtAt: now, json };
+    return json;
   }
 
   /** An update event's body: the fleet now, and the turbines that changed in the batch. */
-  private updateJson(now: number, changed: LiveTurbine[]) {
-    const rows = [...this.turbines.values()].map((turbine) => this.turbineJson(turbine, now));
-    return {
+  private updateJson(now: number, changed: LiveTurbine[]): string {
+    const rows: FleetRow[] = [];
+    for (const turbine of this.turbines.values()) {
+      rows.push(this.fleetRow(turbine, this.isSilent(turbine, now)));
+    }
+    const head = JSON.stringify({
       time: new Date(now).toISOString(),
       fleet: this.fleetJson(rows, now),
       provinces: groupPower(rows, "province"),
       history: this.history.points(now).slice(-2),
-      turbines: changed.map((turbine) => this.turbineJson(turbine, now)),
+    });
+    const turbines = changed.map((turbine) => this.rowJson(turbine, this.isSilent(turbine, now)));
+    return `${head.slice(0, -1)},"turbines":[${turbines.join(",")}]}`;
+  }
+
+  /** What the fleet's sums need of a turbine, without building its row. */
+  private fleetRow(turbine: LiveTurbine, silent: boolean): FleetRow {
+    const place = this.places.get(turbine.turbine_id);
+    return {
+      silent,
+      power_kw: turbine.reading.power_kw,
+      rated_kw: place.rated_kw,
+      province: place.province,
+      project: place.project,
     };
+  }
+
+  /** The turbine's row as JSON, made again only when its reading, place or silence changed. */
+  private rowJson(turbine: LiveTurbine, silent: boolean): string {
+    const place = this.places.get(turbine.turbine_id);
+    const kept = turbine.json;
+    if (kept && kept.silent === silent && kept.place === place) return kept.text;
+    const text = JSON.stringify(turbineJson({ ...turbine, place }, silent));
+    turbine.json = { text, silent, place };
+    return text;
   }
 
   /** The SSE id: the sequence number of the last alarm event the client has been sent. */
@@ -255,18 +315,13 @@ export class LiveHub {
     return String(this.lastAlarmSeq);
   }
 
-  private fleetJson(rows: TurbineJson[], now: number) {
+  private fleetJson(rows: FleetRow[], now: number) {
     return fleetJson(rows, {
       readingsPerSecond: this.readingsPerSecond(now),
       readingsTotal: this.readingsTotal,
       readingsSince: this.startedAt,
       openAlarms: this.openAlarms.size,
     });
-  }
-
-  private turbineJson(turbine: LiveTurbine, now: number): TurbineJson {
-    turbine.place = this.places.get(turbine.turbine_id);
-    return turbineJson(turbine, this.isSilent(turbine, now));
   }
 
   private emit(event: LiveEvent): void {
@@ -288,4 +343,16 @@ export class LiveHub {
     this.flush();
     this.listeners.clear();
   }
+}
+
+function samePlace(a: TurbinePlace, b: TurbinePlace): boolean {
+  return (
+    a === b ||
+    (a.project === b.project &&
+      a.province === b.province &&
+      a.model === b.model &&
+      a.rated_kw === b.rated_kw &&
+      a.latitude === b.latitude &&
+      a.longitude === b.longitude)
+  );
 }

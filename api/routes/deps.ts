@@ -4,7 +4,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { AlarmEvent } from "../alarms/alarm.ts";
 import type { AlarmQuery, AlarmRecord } from "../alarms/store.ts";
 import type { ParquetWriter } from "../export/parquet.ts";
-import type { LiveHub } from "../live/hub.ts";
+import type { LiveStreams } from "../live/stream.ts";
 import type { TurbineRegistry } from "../registry/port.ts";
 import type { Reading, ReadingStore } from "../store/port.ts";
 import type { Clock } from "../time/clock.ts";
@@ -47,8 +47,9 @@ export interface AppDeps {
 }
 
 export interface LiveDeps {
-  /** The in-process hub that streams; absent on Lambda, where the snapshot comes from the store. */
-  hub?: LiveHub;
+  /** The in-process streams (Node); absent on Lambda, where the snapshot comes from the store. */
+  streams?: LiveStreams;
+  /** The snapshot as an object (Lambda) or as its JSON already (the local hub's shared copy). */
   snapshot(): Promise<unknown>;
   /** Alarm events after a sequence number, oldest first, for a resumed stream. */
   alarmEventsSince(seq: number): Promise<AlarmEvent[]>;

@@ -1,10 +1,12 @@
 // The live view's API: POST /v1/live/tokens (a short-lived token for EventSource), GET /v1/live
 // (Server-Sent Events) and GET /v1/live/snapshot (the same state as JSON, for clients that poll
 // and for Lambda, where API Gateway's HTTP API cannot hold a stream open).
+
+import type { HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
-import { runLiveStream } from "../live/stream.ts";
+import { LIVE_RETRY_AFTER_S, type LiveStreams } from "../live/stream.ts";
 import { checkLiveToken, LIVE_TOKEN_PREFIX, mintLiveToken } from "../live/token.ts";
 import { problemResponse } from "../problem.ts";
 import { ProblemSchema } from "../readings/schema.ts";
@@ -128,20 +130,24 @@ export function registerLiveRoutes(app: GustApp, deps: AppDeps): void {
 
   app.openapi(snapshotRoute, async (c) => {
     const denied = await authorizeLive(c, deps);
-    if (denied) return denied as never;
+    if (denied instanceof Response) return denied as never;
     const live = deps.live;
     if (!live) return liveUnavailable() as never;
     c.header("cache-control", "no-store");
-    return c.json(await live.snapshot(), 200);
+    const snapshot = await live.snapshot();
+    if (typeof snapshot === "string") {
+      return c.body(snapshot, 200, { "content-type": "application/json" }) as never;
+    }
+    return c.json(snapshot, 200);
   });
 
   documentStream(app);
   app.get("/v1/live", async (c) => {
-    const denied = await authorizeLive(c, deps);
-    if (denied) return denied;
-    const hub = deps.live?.hub;
-    const live = deps.live;
-    if (!hub || !live) {
+    const access = await authorizeLive(c, deps);
+    if (access instanceof Response) return access;
+    const streams = deps.live?.streams;
+    const outgoing = (c.env as HttpBindings | undefined)?.outgoing;
+    if (!streams || !outgoing) {
       return problemResponse(
         501,
         "no-stream",
@@ -149,27 +155,49 @@ export function registerLiveRoutes(app: GustApp, deps: AppDeps): void {
         "This deployment cannot hold a stream open (API Gateway's HTTP API on Lambda): poll GET /v1/live/snapshot instead.",
       );
     }
+    const refused = refuseStream(streams, access.key);
+    if (refused) return refused;
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("last_event_id");
-    c.header("x-accel-buffering", "no");
-    return streamSSE(c, (stream) =>
-      runLiveStream(stream, {
-        hub,
-        lastEventId,
-        alarmEventsSince: live.alarmEventsSince,
-        onDropped: () => console.error("gust: dropped a live stream client that could not keep up"),
-      }),
-    );
+    streams.open(outgoing, { key: access.key, lastEventId });
+    return RESPONSE_ALREADY_SENT;
   });
 }
 
-/** A reader or operator key, or a live token (query or bearer); the problem to answer otherwise. */
-async function authorizeLive(c: Context, deps: AppDeps): Promise<Response | null> {
+/** 429 when the key holds as many streams as one key may, 503 when the server holds its most. */
+function refuseStream(streams: LiveStreams, key: string): Response | null {
+  const why = streams.refusal(key);
+  if (why === null) return null;
+  const headers = { "retry-after": String(LIVE_RETRY_AFTER_S) };
+  const { maxClients, maxClientsPerKey } = streams.limits;
+  return why === "per-key"
+    ? problemResponse(
+        429,
+        "too-many-streams",
+        "Too many live streams for this key",
+        `This key already holds ${maxClientsPerKey} live streams, the most one key may (live tokens count as one key): close one (each open page holds one), or poll GET /v1/live/snapshot.`,
+        { headers },
+      )
+    : problemResponse(
+        503,
+        "live-streams-full",
+        "Live streams full",
+        `This server holds ${maxClients} live streams, the most it serves at once: retry after ${LIVE_RETRY_AFTER_S} s, or poll GET /v1/live/snapshot.`,
+        { headers },
+      );
+}
+
+/**
+ * A reader or operator key, or a live token (query or bearer): the key its streams count
+ * against, or the problem to answer. Live tokens are not tied to the key that minted them, so
+ * they count as one key together.
+ */
+async function authorizeLive(c: Context, deps: AppDeps): Promise<{ key: string } | Response> {
   const bearer = c.req.header("authorization")?.match(/^Bearer[ ]+(\S+)\s*$/i)?.[1];
   const token =
     c.req.query("token") ?? (bearer?.startsWith(LIVE_TOKEN_PREFIX) ? bearer : undefined);
   if (token !== undefined) {
     const check = checkLiveToken(await deps.keySecret(), token, deps.clock.now());
-    if (check === "ok") return null;
+    if (check === "ok") return { key: "live-token" };
     return problemResponse(
       401,
       "unauthorized",
@@ -181,7 +209,7 @@ async function authorizeLive(c: Context, deps: AppDeps): Promise<Response | null
   }
   const principal = await authenticateFleetReader(c, deps, "watch the fleet");
   if (principal instanceof Response) return principal;
-  return null;
+  return { key: principal.role };
 }
 
 function liveUnavailable(): Response {
@@ -205,8 +233,10 @@ function documentStream(app: GustApp): void {
       "most four a second (fleet, provinces, the last history points, the turbines that sent",
       "readings) and an `alarm` event as each alarm opens or closes. Every event's id is the",
       "sequence number of the last alarm event sent: reconnecting with `Last-Event-ID` (or",
-      "`last_event_id=`) sends the alarm events missed since. A client whose backlog exceeds 64",
-      "events is disconnected. Not on Lambda (HTTP API cannot stream): 501, poll the snapshot.",
+      "`last_event_id=`) sends the alarm events missed since. A client that does not read is",
+      "disconnected: more than 64 events behind while it takes its snapshot, or more than 1 MiB",
+      "unsent after it. Streams are capped per key (429) and in total (503), both with",
+      "Retry-After. Not on Lambda (HTTP API cannot stream): 501, poll the snapshot.",
     ].join(" "),
     security: [{ bearerAuth: [] }, { liveToken: [] }],
     request: {
@@ -219,7 +249,9 @@ function documentStream(app: GustApp): void {
       },
       401: problem("No key or token, or an unknown or expired one."),
       403: problem("A turbine key."),
+      429: problem("This key holds as many live streams as one key may; close one."),
       501: problem("This deployment cannot stream (Lambda): poll GET /v1/live/snapshot."),
+      503: problem("The server holds as many live streams as it serves; retry later."),
     },
   });
 }
