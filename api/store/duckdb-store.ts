@@ -161,7 +161,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   // Queries join the registry's table (api/queries/sql.ts), so it exists in every file.
   await createTurbinesTable(writer);
   const clock = options.clock ?? systemClock;
-  const log = await IngestLog.open(`${options.path}.ingest-log`, clock);
+  const logDir = `${options.path}.ingest-log`;
+  const log = await IngestLog.open(logDir, clock);
   const quarantine = Quarantine.open(`${options.path}.quarantine.jsonl`, clock.now);
   const recovery = await applyLeftoverLog(log, tables, writer, quarantine);
   const store = new DuckDbStore({
@@ -178,6 +179,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     quarantine,
     file: { path: options.path, identity: fileIdentity(options.path) },
     clock,
+    logDir: { path: logDir, identity: fileIdentity(logDir) },
   });
   return store;
 }
@@ -251,6 +253,8 @@ interface DuckDbStoreParts {
   /** The DuckDB file and its identity (device and inode) when opened. */
   file: { path: string; identity: string | null };
   clock: Clock;
+  /** The ingest log's directory and its identity when opened, watched like the file. */
+  logDir: { path: string; identity: string | null };
 }
 
 export class DuckDbStore implements ReadingStore {
@@ -263,6 +267,8 @@ export class DuckDbStore implements ReadingStore {
   readonly recovery: LogRecovery;
   /** Set once the DuckDB file is gone or replaced: nothing is acknowledged any more. */
   private fileLost: string | null = null;
+  /** Set once the log's directory is: nothing is acknowledged, but applies go on. */
+  private logDirLost: string | null = null;
   /** What opening the file migrated from an earlier release's layout, if anything. */
   readonly migration: LayoutMigration | null;
   /** What opening did to a status column that an earlier release stored as text. */
@@ -415,10 +421,24 @@ export class DuckDbStore implements ReadingStore {
   }
 
   /**
-   * Throws once the DuckDB file is deleted or replaced under the running server: whatever it
-   * acknowledged after that would be lost on restart, so it acknowledges nothing any more.
+   * Throws once the DuckDB file or the ingest log's directory is deleted or replaced under the
+   * running server: whatever it acknowledged after that would be lost on restart, so it
+   * acknowledges nothing any more.
    */
   private checkFile(): void {
+    this.checkDuckDbFile();
+    if (this.logDirLost) throw new StoreUnavailableError(this.logDirLost, 60);
+    const { path, identity } = this.parts.logDir;
+    const now = fileIdentity(path);
+    if (now === identity) return;
+    // What was logged there and not applied yet is still in memory: a clean stop applies it.
+    this.logDirLost = `the ingest log directory ${path} was ${now === null ? "deleted" : "replaced"} while the server ran; nothing more is acknowledged. Stop gust cleanly (Ctrl-C or SIGTERM, not kill -9: the stop puts every acknowledged reading into the DuckDB file), then start it again`;
+    console.error(`gust: ${this.logDirLost}`);
+    throw new StoreUnavailableError(this.logDirLost, 60);
+  }
+
+  /** The DuckDB file alone: applies go on without the log's directory, never without the file. */
+  private checkDuckDbFile(): void {
     if (this.fileLost) throw new StoreUnavailableError(this.fileLost, 60);
     const { path, identity } = this.parts.file;
     const now = fileIdentity(path);
@@ -715,7 +735,7 @@ export class DuckDbStore implements ReadingStore {
       }
     };
     try {
-      this.checkFile();
+      this.checkDuckDbFile();
       // One insert for all; when the file refuses it for the readings' sake, halves and so on
       // down to the readings that fail alone, which are quarantined so the others get in.
       await applySplittingFailures(

@@ -241,6 +241,38 @@ describe("the DuckDB file deleted under a running server", () => {
     }
   });
 
+  it("notices the ingest log's directory deleted too, and a clean stop keeps what it took", async () => {
+    const dataDir = mkdtempSync(join(dir, "log-dir-"));
+    const server = await startTestServer({ dataDir });
+    const errors = quietly();
+    try {
+      const first = await server.post({ turbine_id: "logdir-1", power_kw: 1, wind_speed_ms: 1 });
+      expect(first.status).toBe(200);
+      rmSync(join(dataDir, "gust.duckdb.ingest-log"), { recursive: true, force: true });
+      const write = await server.post({ turbine_id: "logdir-1", power_kw: 2, wind_speed_ms: 1 });
+      expect(write.status).toBe(503);
+      expect(write.headers.get("retry-after")).toBe("60");
+      const health = await server.get("/healthz");
+      expect(health.status).toBe(503);
+      expect(errors.mock.calls.flat().join(" ")).toMatch(
+        /ingest log directory .* was deleted .* Stop gust cleanly/,
+      );
+    } finally {
+      errors.mockRestore();
+      await server.stop();
+    }
+    // The acknowledged reading was still in memory: the clean stop put it in the file.
+    const again = await startTestServer({ dataDir });
+    try {
+      expect((await again.stored("logdir-1")).map((r) => r.power_kw)).toEqual([1]);
+      expect(
+        (await again.post({ turbine_id: "logdir-1", power_kw: 3, wind_speed_ms: 1 })).status,
+      ).toBe(200);
+    } finally {
+      await again.stop();
+    }
+  });
+
   it("notices a replaced file as well", async () => {
     const path = join(dir, "replaced", "gust.duckdb");
     const store = await openDuckDbStore({ path, writeWindow: WINDOW });
