@@ -142,6 +142,8 @@ export interface DuckDbStoreOptions {
   writeWindow: WriteWindow;
   /** Times the background apply and the log's segments (default: the machine's clock). */
   clock?: Clock;
+  /** How long a log sync may take before writes answer 503 (default SYNC_DEADLINE_MS). */
+  logSyncDeadlineMs?: number;
 }
 
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
@@ -162,7 +164,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   await createTurbinesTable(writer);
   const clock = options.clock ?? systemClock;
   const logDir = `${options.path}.ingest-log`;
-  const log = await IngestLog.open(logDir, clock);
+  const log = await IngestLog.open(logDir, clock, { syncDeadlineMs: options.logSyncDeadlineMs });
   const quarantine = Quarantine.open(`${options.path}.quarantine.jsonl`, clock.now);
   const recovery = await applyLeftoverLog(log, tables, writer, quarantine);
   const store = new DuckDbStore({
@@ -797,6 +799,8 @@ export class DuckDbStore implements ReadingStore {
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError("the store is closing");
     this.checkFile();
+    const stalled = this.parts.log.stalled;
+    if (stalled) throw stalled;
     await this.select("SELECT 1 AS ok");
   }
 

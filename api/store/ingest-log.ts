@@ -19,7 +19,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from "../private-files.ts";
 import { READING_STATUSES } from "../readings/limits.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { makeSpare, spareBytes, syncDirectory } from "./ingest-log-spare.ts";
-import type { Reading } from "./port.ts";
+import { type Reading, StoreUnavailableError } from "./port.ts";
 
 const SEGMENT = /^segment-(\d{10})\.jsonl$/;
 const datasync = promisify(fdatasync);
@@ -38,6 +38,16 @@ export const LOOP_SYNC_MAX_MS = 2;
 export const POOL_AFTER_SLOW_SYNCS_MS = 1000;
 /** The weight of the latest sync in the average: a single slow one moves it by an eighth. */
 const LATEST_WEIGHT = 1 / 8;
+/**
+ * A sync in the thread pool that has not answered after this long means a stalled disk: the
+ * groups waiting for it are answered 503, and so is every append until it answers (the log is
+ * "stalled"; see docs/adr for why the watchdog, and what it cannot bound).
+ */
+export const SYNC_DEADLINE_MS = 2_000;
+/** After a sync that stalled, the log syncs in the pool for this long before trying the loop. */
+export const POOL_AFTER_STALL_MS = 60_000;
+/** What a write refused on a stalled disk is told to wait (Retry-After, seconds). */
+export const STALLED_RETRY_AFTER_S = 5;
 
 /**
  * Where the log's next fdatasync runs. On the event loop, the loop waits for the disk (a tenth
@@ -54,11 +64,24 @@ const LATEST_WEIGHT = 1 / 8;
 export class SyncPlacement {
   private poolUntil = 0;
   private averageMs = 0;
+  /** Syncs under way in the pool: while one is, the disk may be stuck, so none goes on the loop. */
+  private inPool = 0;
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
   onLoop(): boolean {
-    return this.now() >= this.poolUntil;
+    return this.inPool === 0 && this.now() >= this.poolUntil;
+  }
+
+  /** A sync went to the pool; the function returned notes that it answered. */
+  startedInPool(): () => void {
+    this.inPool++;
+    const began = this.now();
+    return () => {
+      this.inPool--;
+      if (this.now() - began < SYNC_DEADLINE_MS) return;
+      this.poolUntil = Math.max(this.poolUntil, this.now() + POOL_AFTER_STALL_MS);
+    };
   }
 
   /** Notes how long a sync on the loop took. */
@@ -129,20 +152,39 @@ export class IngestLog {
   /** Set once an fdatasync failed: the log takes nothing more (see append). */
   private syncFailure: Error | undefined;
   private readonly placement = new SyncPlacement();
+  /** The syncs under way in the pool, each with when it began and how to fail its waiters. */
+  private readonly poolSyncs = new Set<PoolSync>();
+  /** Set while a sync in the pool is past SYNC_DEADLINE_MS: appends are refused (503). */
+  private stalledError: StoreUnavailableError | undefined;
 
   private constructor(
     private readonly dir: string,
     lastSegment: number,
     private readonly clock: Clock,
+    private readonly syncDeadlineMs: number,
   ) {
     this.segment = lastSegment + 1;
   }
 
   /** Opens the log directory; `recover` answers what earlier processes logged and left. */
-  static async open(dir: string, clock: Clock = systemClock): Promise<IngestLog> {
+  static async open(
+    dir: string,
+    clock: Clock = systemClock,
+    options: { syncDeadlineMs?: number } = {},
+  ): Promise<IngestLog> {
     ensurePrivateDir(dir);
     const numbers = await segmentNumbers(dir);
-    return new IngestLog(dir, numbers.at(-1) ?? 0, clock);
+    return new IngestLog(
+      dir,
+      numbers.at(-1) ?? 0,
+      clock,
+      options.syncDeadlineMs ?? SYNC_DEADLINE_MS,
+    );
+  }
+
+  /** Why the log takes nothing now (a stalled disk), or undefined while it does. */
+  get stalled(): StoreUnavailableError | undefined {
+    return this.stalledError;
   }
 
   /**
@@ -208,6 +250,10 @@ export class IngestLog {
    */
   async append(groupJson: string): Promise<{ synced: Promise<void> }> {
     if (this.syncFailure) throw this.syncFailure;
+    // A sync still in the pool may be a stuck disk, whose writes would block the event loop
+    // too: the line is written after it answers, or refused once it is past its deadline.
+    if (this.poolSyncs.size > 0) await this.poolQuiet();
+    if (this.stalledError) throw this.stalledError;
     if (this.fd === undefined) {
       // Made ahead (a segment lasts a second or more, a spare takes milliseconds), and synced
       // with its directory entry; were it still being made, this group waits for it.
@@ -236,15 +282,16 @@ export class IngestLog {
       ftruncateSync(fd, this.size);
       throw error;
     }
-    const sync = this.placement.onLoop() ? this.syncOnLoop(fd) : datasync(fd);
-    const synced = sync.catch((error: Error) => {
-      this.syncFailure ??= new Error(
-        `the ingest log could not be synced to disk (${error.message}); nothing more is acknowledged: check the disk, then restart gust`,
-      );
-      throw this.syncFailure;
+    const { answered, done } = this.placement.onLoop()
+      ? { answered: this.syncOnLoop(fd), done: undefined }
+      : this.syncInPool(fd);
+    const synced = answered.catch((error: Error) => {
+      if (error === this.stalledError) throw error; // the sync goes on; it has not failed
+      throw this.syncFailed(error);
     });
     // Two syncs may be under way at once and end in either order: wait for both.
-    this.syncing = Promise.all([this.syncing, synced.catch(() => undefined)]).then(() => undefined);
+    const finished = done ?? synced.catch(() => undefined);
+    this.syncing = Promise.all([this.syncing, finished]).then(() => undefined);
     return { synced };
   }
 
@@ -275,6 +322,58 @@ export class IngestLog {
   private async discard(spare: Spare): Promise<void> {
     closeSync(spare.fd);
     await rm(join(this.dir, segmentName(spare.number)), { force: true });
+  }
+
+  /**
+   * fdatasync in the thread pool, watched: past the deadline the log is stalled and the sync's
+   * waiters are answered 503 (their readings may still reach the disk: a retry is a duplicate).
+   */
+  private syncInPool(fd: number): { answered: Promise<void>; done: Promise<void> } {
+    const ended = this.placement.startedInPool();
+    const real = datasync(fd);
+    let fail: (error: Error) => void = () => undefined;
+    const watched = new Promise<void>((resolve, reject) => {
+      fail = reject;
+      real.then(resolve, (error: Error) => reject(this.syncFailed(error)));
+    });
+    const entry: PoolSync = { fail, settled: real.then(() => undefined, () => undefined) };
+    this.poolSyncs.add(entry);
+    const timer = this.clock.setTimeout(() => this.stall(), this.syncDeadlineMs);
+    void entry.settled.then(() => {
+      this.clock.clear(timer);
+      ended();
+      this.poolSyncs.delete(entry);
+      if (this.poolSyncs.size === 0 && this.stalledError) {
+        console.error("gust: the ingest log's disk answers again; writes are taken again");
+        this.stalledError = undefined;
+      }
+    });
+    return { answered: watched, done: entry.settled };
+  }
+
+  /** After a failed sync the log takes nothing more (see append), even one answered 503 before. */
+  private syncFailed(error: Error): Error {
+    this.syncFailure ??= new Error(
+      `the ingest log could not be synced to disk (${error.message}); nothing more is acknowledged: check the disk, then restart gust`,
+    );
+    return this.syncFailure;
+  }
+
+  /** A sync is past its deadline: its waiters and every append until it answers get a 503. */
+  private stall(): void {
+    this.stalledError ??= new StoreUnavailableError(
+      `the disk under the ingest log has not finished a sync in ${this.syncDeadlineMs / 1000} s (stalled or frozen); nothing is acknowledged until it does. Reads still answer; check the disk (df, dmesg, a frozen or remounted filesystem)`,
+      STALLED_RETRY_AFTER_S,
+    );
+    console.error(`gust: ${this.stalledError.message}`);
+    for (const sync of this.poolSyncs) sync.fail(this.stalledError);
+  }
+
+  /** Resolves once no sync is under way in the pool, or the log is stalled. */
+  private async poolQuiet(): Promise<void> {
+    while (this.poolSyncs.size > 0 && !this.stalledError) {
+      await Promise.race([...this.poolSyncs].map((sync) => sync.settled));
+    }
   }
 
   /** fdatasync on the event loop (see SyncPlacement), answered as the pool's is. */
@@ -327,6 +426,14 @@ export class IngestLog {
     this.spare = undefined;
     if (spare) await this.discard(spare);
   }
+}
+
+/** A sync under way in the thread pool. */
+interface PoolSync {
+  /** Answers its waiters with this error now (the sync itself goes on). */
+  fail: (error: Error) => void;
+  /** Settles when the sync itself answers. */
+  settled: Promise<void>;
 }
 
 /** A segment file made ahead: its number and its open descriptor. */
