@@ -43,7 +43,7 @@ const LATEST_WEIGHT = 1 / 8;
  * groups waiting for it are answered 503, and so is every append until it answers (the log is
  * "stalled"; see docs/adr for why the watchdog, and what it cannot bound).
  */
-export const SYNC_DEADLINE_MS = 2_000;
+export const SYNC_DEADLINE_MS = 10_000;
 /** After a sync that stalled, the log syncs in the pool for this long before trying the loop. */
 export const POOL_AFTER_STALL_MS = 60_000;
 /** What a write refused on a stalled disk is told to wait (Retry-After, seconds). */

@@ -37,7 +37,9 @@ export const bench: Benchmark = async (log) => {
     await fill(pool, log);
     const figures: BenchFigure[] = [];
     const alone = await steadyIngest(pool, () => wait(SECONDS * 1000));
-    log(`ingest alone: p50 ${alone.p50.toFixed(1)} ms, p99 ${alone.p99.toFixed(1)} ms`);
+    log(
+      `ingest alone: p50 ${alone.p50.toFixed(1)} ms, p99 ${alone.p99.toFixed(1)} ms, ${alone.failures} of ${alone.requests} not 200`,
+    );
     figures.push(
       { name: "single-reading ingest alone, p50", value: alone.p50, unit: "ms" },
       { name: "single-reading ingest alone, p99", value: alone.p99, unit: "ms" },
@@ -75,7 +77,7 @@ export const bench: Benchmark = async (log) => {
       });
       const readMs = times.reduce((a, b) => a + b, 0) / times.length;
       log(
-        `${name}: ${readMs.toFixed(0)} ms a read (${times.length}x); ingest p50 ${during.p50.toFixed(1)} ms, p99 ${during.p99.toFixed(1)} ms`,
+        `${name}: ${readMs.toFixed(0)} ms a read (${times.length}x); ingest p50 ${during.p50.toFixed(1)} ms, p99 ${during.p99.toFixed(1)} ms, ${during.failures} of ${during.requests} not 200`,
       );
       figures.push(
         { name: `${name}, time a read`, value: readMs, unit: "ms" },
@@ -129,6 +131,7 @@ async function fill(pool: Pool, log: (line: string) => void): Promise<void> {
 /** Runs `during` while single readings go out at RATE a second; their latencies' p50 and p99. */
 async function steadyIngest(pool: Pool, during: () => Promise<void>) {
   const latencies: number[] = [];
+  let failures = 0;
   const inFlight = new Set<Promise<void>>();
   let n = 0;
   let running = true;
@@ -137,16 +140,25 @@ async function steadyIngest(pool: Pool, during: () => Promise<void>) {
     while (running) {
       const k = n++;
       const sent = performance.now();
-      const request = send(pool, "POST", "/v1/measurements", {
-        turbine_id: id(k % TURBINES),
-        time: now + k,
-        power_kw: 1500,
-        wind_speed_ms: 9,
-        status: "producing",
-      }).then(() => {
-        latencies.push(performance.now() - sent);
-        inFlight.delete(request);
-      });
+      const request = pool
+        .request({
+          method: "POST",
+          path: "/v1/measurements",
+          headers: { ...operator, ...json },
+          body: JSON.stringify({
+            turbine_id: id(k % TURBINES),
+            time: now + k,
+            power_kw: 1500,
+            wind_speed_ms: 9,
+            status: "producing",
+          }),
+        })
+        .then(async (answer) => {
+          await answer.body.dump();
+          if (answer.statusCode !== 200) failures++;
+          latencies.push(performance.now() - sent);
+          inFlight.delete(request);
+        });
       inFlight.add(request);
       // The next one is due on the schedule, not after this answer.
       await wait(Math.max(0, began + (k + 1) * (1000 / RATE) - performance.now()));
@@ -159,7 +171,7 @@ async function steadyIngest(pool: Pool, during: () => Promise<void>) {
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { p50: at(0.5), p99: at(0.99), requests: latencies.length };
+  return { p50: at(0.5), p99: at(0.99), requests: latencies.length, failures };
 }
 
 async function pages(pool: Pool, count: number): Promise<void> {
