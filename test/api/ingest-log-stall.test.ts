@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, expect, it, vi } from "vitest";
 import { openDuckDbStore } from "../../api/store/duckdb-store.ts";
 import type { Reading } from "../../api/store/port.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 import { storeReading } from "../support/store-reading.ts";
 
 /**
@@ -37,15 +38,16 @@ const dir = mkdtempSync(join(tmpdir(), "gust-stall-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const WINDOW = { maxAgeMs: 86_400_000, maxFutureMs: 900_000 };
-const NOW = Date.now() - 3_600_000;
+const NOW = Date.parse("2026-06-01T12:00:00Z");
 const reading = (offsetMs: number): Reading =>
-  storeReading({ turbine_id: "stall-1", time: NOW + offsetMs });
+  storeReading({ turbine_id: "stall-1", time: NOW - 3_600_000 + offsetMs });
 
 it("answers 503 with Retry-After past the sync deadline, reads and ping go on, then recovers", async () => {
+  const clock = new ManualClock(NOW);
   const store = await openDuckDbStore({
     path: join(dir, "gust.duckdb"),
     writeWindow: WINDOW,
-    logSyncDeadlineMs: 50,
+    clock,
   });
   try {
     // A slow disk first: the log's next syncs go to the thread pool (SyncPlacement).
@@ -55,7 +57,13 @@ it("answers 503 with Retry-After past the sync deadline, reads and ping go on, t
     // Then the disk stops answering.
     disk.stuck = true;
     const stalled = { name: "StoreUnavailableError", retryAfterSeconds: 5 };
-    await expect(store.write([reading(1000)])).rejects.toMatchObject({
+    const refused = store.write([reading(1000)]);
+    // The test's clock passes the sync's deadline (and any timer before it).
+    await clock.runUntil(
+      refused.catch(() => undefined),
+      { what: "the stalled write's answer" },
+    );
+    await expect(refused).rejects.toMatchObject({
       ...stalled,
       message: expect.stringMatching(/has not finished a sync .* Reads still answer/),
     });
