@@ -95,6 +95,8 @@ export class LiveStreams {
   private refused = 0;
   private peakBufferedBytes = 0;
   private snapshotsBuilt = 0;
+  /** Set once the server stops: a stream opened after that would hold its close up. */
+  private closed = false;
   private readonly keepalive: TimerHandle;
   private readonly unsubscribe: () => void;
   readonly limits: LiveLimits;
@@ -118,8 +120,9 @@ export class LiveStreams {
 
   /** Why a new stream of this key is refused now, or null when it may open. */
   refusal(key: string): "per-key" | "total" | null {
-    const why =
-      (this.perKey.get(key) ?? 0) >= this.limits.maxClientsPerKey
+    const why = this.closed
+      ? "total"
+      : (this.perKey.get(key) ?? 0) >= this.limits.maxClientsPerKey
         ? "per-key"
         : this.clients.size >= this.limits.maxClients
           ? "total"
@@ -171,6 +174,7 @@ export class LiveStreams {
 
   /** Ends every stream (the server is stopping; EventSource reconnects to the next one). */
   close(): void {
+    this.closed = true;
     this.hub.clock.clear(this.keepalive);
     this.unsubscribe();
     for (const client of [...this.clients]) {
