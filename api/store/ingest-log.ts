@@ -336,7 +336,13 @@ export class IngestLog {
       fail = reject;
       real.then(resolve, (error: Error) => reject(this.syncFailed(error)));
     });
-    const entry: PoolSync = { fail, settled: real.then(() => undefined, () => undefined) };
+    const entry: PoolSync = {
+      fail,
+      settled: real.then(
+        () => undefined,
+        () => undefined,
+      ),
+    };
     this.poolSyncs.add(entry);
     const timer = this.clock.setTimeout(() => this.stall(), this.syncDeadlineMs);
     void entry.settled.then(() => {
