@@ -80,13 +80,14 @@ export class AlarmSchedule extends Construct {
       Validations.of(secret).acknowledge({
         id: "AwsSolutions::AwsSolutions-SMG4",
         reason:
-          "The receiver checks signatures with this same secret: rotating it here would break every delivery until the receiver is changed too; rotate both by hand (README, Alarms).",
+          "The receiver checks signatures with this same secret: rotating it here would break every delivery until the receiver is changed too; rotate both by hand (docs/live-and-alarms.md).",
       });
       secret.grantRead(this.fn);
       this.fn.addEnvironment("ALARM_WEBHOOK_SECRET_ARN", secret.secretArn);
       new CfnOutput(scope, "AlarmWebhookSecretName", {
         value: secret.secretName,
-        description: "The alarm webhook's HMAC secret: give it to the receiver (README, Alarms)",
+        description:
+          "The alarm webhook's HMAC secret: give it to the receiver (docs/live-and-alarms.md)",
       });
     }
 

@@ -1,5 +1,5 @@
 // What a deployment may choose, read from CDK context (cdk.json, or `-c key=value`), with the
-// defaults the README documents.
+// defaults docs/aws.md documents.
 import type { Node } from "constructs";
 import { type InfluxDbVariantConfig, influxDbConfigFromContext } from "./influxdb-variant.ts";
 

@@ -48,7 +48,7 @@ import { bundledCode } from "./lambda-code.ts";
 import { TurbineRegistryTable } from "./registry-table.ts";
 
 const MAINTENANCE_MODE =
-  "Timestream for LiveAnalytics is closed to new customers (2025-06-20) but keeps running for existing ones, who are this stack's users; gust also runs on InfluxDB (README, Deploy).";
+  "Timestream for LiveAnalytics is closed to new customers (2025-06-20) but keeps running for existing ones, who are this stack's users; gust also runs on InfluxDB (docs/aws.md).";
 
 /**
  * The routes the app serves on Lambda; API Gateway answers anything else itself (404).
@@ -103,7 +103,7 @@ export class GustStack extends Stack {
     const databaseName = config.existingDatabase ?? config.databaseName;
     const tableName = config.existingTable ?? config.tableName;
     // LiveAnalytics is closed to new AWS customers (2025-06-20): synth warns that the service
-    // is in maintenance mode. Existing customers keep using it; see the README.
+    // is in maintenance mode. Existing customers keep using it; see docs/aws.md.
     if (!config.existingDatabase && !influx) {
       const database = new CfnDatabase(this, "Database", { databaseName });
       database.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -128,7 +128,7 @@ export class GustStack extends Stack {
         // after answering success; such writes also become queryable only after hours, so the
         // duplicate lookup could not see them. The app's write window is the memory store's
         // retention instead (WRITE_WINDOW_HOURS below): an older reading is answered too_old,
-        // never accepted and lost. README, "What holds on Timestream".
+        // never accepted and lost. docs/aws.md, "What holds on Timestream".
         magneticStoreWriteProperties: { EnableMagneticStoreWrites: false },
       });
       table.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -152,7 +152,7 @@ export class GustStack extends Stack {
     acknowledge(
       secret,
       "AwsSolutions::AwsSolutions-SMG4",
-      "Rotating this secret would change every turbine's key at once and lock the fleet out; keys are rotated per turbine by the app instead (README, Keys).",
+      "Rotating this secret would change every turbine's key at once and lock the fleet out; keys are rotated per turbine by the app instead (docs/registry.md).",
     );
 
     const storeEnvironment = influx?.environment ?? {
@@ -196,7 +196,7 @@ export class GustStack extends Stack {
       // Store retries stop one second before this, so a slow Timestream becomes a 503 the
       // client retries, not a timeout; API Gateway's own limit is 30 s.
       timeout: Duration.seconds(15),
-      // A ceiling on concurrent executions, by default (README, Deploy): a flood of requests
+      // A ceiling on concurrent executions, by default (docs/aws.md): a flood of requests
       // (the stage admits bursts of throttleBurstLimit) cannot take the account's whole
       // concurrency from its other functions, nor run up Timestream writes and queries beyond
       // what the fleet needs. 50 executions at ~50-100 ms a request serve 500-1000 requests a
@@ -226,7 +226,7 @@ export class GustStack extends Stack {
     grantStore(fn, ["timestream:WriteRecords", "timestream:Select"]);
 
     // Alarms: their table, read by the API; the rules evaluated every minute by a function of
-    // their own that only reads the store (README, "What differs on Lambda").
+    // their own that only reads the store (docs/live-and-alarms.md, "What differs on Lambda").
     const alarms = new AlarmTable(this, "Alarms");
     alarms.attachReader(fn);
     const schedule = new AlarmSchedule(this, "AlarmSchedule", {
@@ -311,7 +311,7 @@ export class GustStack extends Stack {
       },
     });
 
-    // Alarms reach whoever subscribes to this topic (its ARN is an output; README, Deploy).
+    // Alarms reach whoever subscribes to this topic (its ARN is an output; docs/aws.md).
     const alarmTopic = new Topic(this, "AlarmTopic", {
       displayName: "gust alarms",
       enforceSSL: true,
@@ -356,11 +356,11 @@ export class GustStack extends Stack {
     if (!influx) new CfnOutput(this, "TimestreamTable", { value: `${databaseName}.${tableName}` });
     new CfnOutput(this, "AlarmTopicArn", {
       value: alarmTopic.topicArn,
-      description: "Subscribe an email or pager to receive gust's alarms (README, Deploy)",
+      description: "Subscribe an email or pager to receive gust's alarms (docs/aws.md)",
     });
     new CfnOutput(this, "ApiKeySecretName", {
       value: secret.secretName,
-      description: "Keys derive from this secret: see README, Deploy",
+      description: "Keys derive from this secret: see docs/aws.md",
     });
   }
 }

@@ -9,7 +9,7 @@
 //   a new instance         gust:influxdbCreate=true with subnets and security groups: an
 //                          AWS::Timestream::InfluxDBInstance (Timestream for InfluxDB, InfluxDB 2)
 //                          in those subnets, and an empty token secret to fill after deploy
-//                          (README, Which cloud store).
+//                          (docs/aws.md).
 import { CfnOutput, RemovalPolicy, Stack } from "aws-cdk-lib";
 import { ManagedPolicy } from "aws-cdk-lib/aws-iam";
 import type { CfnFunction, Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
@@ -148,10 +148,10 @@ export class InfluxDbReadingStore extends Construct {
     });
     // Readings outlive the stack: deleting it must not delete the database.
     instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    // InfluxDB 2 issues tokens itself: create one after deploy and put it here (README).
+    // InfluxDB 2 issues tokens itself: create one after deploy and put it here (docs/aws.md).
     const token = new Secret(this, "ApiToken", {
       description:
-        "gust: InfluxDB API token (write and read on the gust bucket); set it after deploy, see README",
+        "gust: InfluxDB API token (write and read on the gust bucket); set it after deploy, see docs/aws.md",
     });
     new CfnOutput(Stack.of(this), "InfluxDbTokenSecret", { value: token.secretName });
     new CfnOutput(Stack.of(this), "InfluxDbAdminSecret", { value: admin.secretName });
