@@ -11,6 +11,9 @@ export const POWER_CURVE_COLUMNS = [
   "data_minutes",
   "thin",
   "density_normalised",
+  "curve_hours",
+  "curve_bins_missing",
+  "iec_complete",
 ] as const;
 
 export const UNDERPERFORMANCE_COLUMNS = [

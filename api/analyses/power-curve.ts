@@ -1,15 +1,18 @@
 // Power curves by the IEC 61400-12-1 method of bins: producing readings only, wind normalised to
 // 1.225 kg/m3 when temperature and pressure were measured, 0.5 m/s bins, in each bin the mean
 // normalised wind and the mean power, the readings it holds, and bins with less than 30 minutes
-// of data (IEC: three 10-minute readings) marked thin. Per turbine and per model: the model's rows
+// of data (IEC: three 10-minute readings) marked thin; bins are centred on multiples of 0.5 m/s,
+// and every curve's rows carry its database completeness check (iec-completeness.ts). Stall-
+// regulated rows (registry tag control=stall) have their power normalised instead of their wind. Per turbine and per model: the model's rows
 // pooled per kW of rated power (a farm of 66 turbines weighs as much per reading as one turbine,
 // and does not raise the curve), shown in kW of one turbine of the model.
+
+import { WIND_BIN_MS } from "../queries/scada.ts";
 import { matches, type TurbineFilter } from "./filter.ts";
+import { type CurveCompleteness, curveCompleteness, THIN_BIN_MINUTES } from "./iec-completeness.ts";
 import { binCentre, type ScadaScan, unitRatedKw } from "./scan.ts";
 
-export const THIN_BIN_MINUTES = 30;
-
-export interface PowerCurveBin {
+export interface PowerCurveBin extends CurveCompleteness {
   /** "model" rows pool the model's turbines; "turbine" rows are one turbine's. */
   level: "model" | "turbine";
   model: string | null;
@@ -26,6 +29,19 @@ export interface PowerCurveBin {
   data_minutes: number;
   thin: boolean;
   density_normalised: boolean;
+}
+
+/** Each curve's bins get its completeness check (IEC 61400-12-1, iec-completeness.ts). */
+function withCompleteness(rows: Omit<PowerCurveBin, keyof CurveCompleteness>[]): PowerCurveBin[] {
+  const check = curveCompleteness(
+    rows.map((r) => ({
+      bin: Math.round(r.bin_ms / WIND_BIN_MS),
+      hours: r.data_minutes / 60,
+      perUnit: r.power_per_rated,
+    })),
+    WIND_BIN_MS,
+  );
+  return rows.map((r) => ({ ...r, ...check }));
 }
 
 interface Sum {
@@ -46,7 +62,7 @@ function row(
   /** One turbine's rating (model rows) or the row's; null when the registry gives none. */
   ratedKw: number | null,
   densityNormalised: boolean,
-): PowerCurveBin {
+): Omit<PowerCurveBin, keyof CurveCompleteness> {
   const rated = ratedKw !== null;
   const minutes = sum.hours * 60;
   const perUnit = sum.perUnitKwh / sum.hours;
@@ -97,18 +113,19 @@ export function powerCurves(
       }
       counts.set(unit, (counts.get(unit) ?? 0) + 1);
     }
+    const own: Omit<PowerCurveBin, keyof CurveCompleteness>[] = [];
     for (const b of bins) {
       if (b.hours <= 0) continue;
       const sum = {
         n: b.n,
         wind: b.windSum,
         hours: b.hours,
-        energyKwh: b.energyKwh,
-        perUnitKwh: b.energyKwh / rated,
+        energyKwh: b.energyNKwh,
+        perUnitKwh: b.energyNKwh / rated,
       };
       if (turbineWanted && levels.includes("turbine")) {
-        const own = unit === null ? null : rated;
-        turbineRows.push(row("turbine", model, id, b.bin, sum, own, scan.densityNormalised));
+        const rating = unit === null ? null : rated;
+        own.push(row("turbine", model, id, b.bin, sum, rating, scan.densityNormalised));
       }
       if (modelWanted && model !== null) {
         let modelBins = perModel.get(model);
@@ -131,6 +148,7 @@ export function powerCurves(
         modelBins.set(b.bin, total);
       }
     }
+    if (own.length > 0) turbineRows.push(...withCompleteness(own));
   }
   const modelRows: PowerCurveBin[] = [];
   if (levels.includes("model") && filter.turbine_id === undefined && filter.project === undefined) {
@@ -139,11 +157,12 @@ export function powerCurves(
       // Shown in kW of one turbine of the model: the rating most of its rows have per turbine.
       const counts = [...(unitRatings.get(model) ?? new Map<number, number>())];
       const [rating] = counts.sort((a, b) => b[1] - a[1] || b[0] - a[0])[0] ?? [1];
-      for (const bin of [...bins.keys()].sort((a, b) => a - b)) {
-        modelRows.push(
+      const curve = [...bins.keys()]
+        .sort((a, b) => a - b)
+        .map((bin) =>
           row("model", model, null, bin, bins.get(bin) as Sum, rating, scan.densityNormalised),
         );
-      }
+      modelRows.push(...withCompleteness(curve));
     }
   }
   return [...modelRows, ...turbineRows];

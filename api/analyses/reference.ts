@@ -34,7 +34,7 @@ export class ReferenceCurves {
       for (const b of turbine.byStatus.get("producing") ?? []) {
         const sum = bins.get(b.bin) ?? { hours: 0, perUnitKwh: 0 };
         sum.hours += b.hours;
-        sum.perUnitKwh += b.energyKwh / rated;
+        sum.perUnitKwh += b.energyNKwh / rated;
         bins.set(b.bin, sum);
       }
     }

@@ -29,7 +29,7 @@ export interface AnalysisSource {
 }
 
 export interface WindBin {
-  /** floor(v_n / 0.5): bin i covers [0.5 i, 0.5 (i + 1)) m/s. */
+  /** IEC 61400-12-1's bins, centred on multiples of 0.5 m/s: bin i covers [0.5 i - 0.25, 0.5 i + 0.25). */
   bin: number;
   n: number;
   powerSum: number;
@@ -38,6 +38,11 @@ export interface WindBin {
   hours: number;
   /** Their energy: each reading's power times its time, kWh. */
   energyKwh: number;
+  /**
+   * The same with power normalised to 1.225 kg/m3 (stall-regulated rows; the others' power is
+   * as measured, their wind normalised): what power curves and references use.
+   */
+  energyNKwh: number;
 }
 
 /** What one turbine_id of the store is: a turbine, or a whole project reporting as one. */
@@ -117,7 +122,10 @@ export async function scanReadings(
   range: ScadaRange,
 ): Promise<ScadaScan> {
   const measures = (await source.measureColumns?.()) ?? new Set<string>();
-  const bins = await source.select(renderScadaBinsQuery(queryTarget(source), range, measures));
+  const stall = turbines.filter(isStall).map((t) => t.turbine_id);
+  const bins = await source.select(
+    renderScadaBinsQuery(queryTarget(source), range, measures, stall),
+  );
   return buildScan(range, canNormaliseDensity(measures), turbines, bins);
 }
 
@@ -156,6 +164,7 @@ export function buildScan(
       windSum: Number(row.wind_sum),
       hours: Number(row.hours),
       energyKwh: Number(row.energy_kwh),
+      energyNKwh: Number(row.energy_n_kwh ?? row.energy_kwh),
     };
     list.push(bin);
     scan.readings += bin.n;
@@ -164,9 +173,18 @@ export function buildScan(
   return { range, densityNormalised, turbines: scans };
 }
 
-/** The centre of a wind bin, m/s. */
+/** The centre of a wind bin, m/s: a multiple of 0.5. */
 export function binCentre(bin: number): number {
-  return (bin + 0.5) * WIND_BIN_MS;
+  return bin * WIND_BIN_MS;
+}
+
+/**
+ * A stall-regulated turbine (registry tag `control` = `stall`): IEC 61400-12-1 normalises its
+ * power for air density, not its wind. Every other row is taken as pitch-regulated, as every
+ * model of the simulated Dutch fleet is.
+ */
+export function isStall(facts: TurbineFacts | null | undefined): boolean {
+  return facts?.tags.control === "stall";
 }
 
 export function hours(ms: number): number {

@@ -39,7 +39,8 @@ export function underperformance(
     let actual = 0;
     for (const b of bins) {
       producingHours += b.hours;
-      actual += b.energyKwh;
+      // At standard density, as the reference (stall rows' power normalised, scan.ts).
+      actual += b.energyNKwh;
     }
     const expected = reference.expectedKwh(turbine.facts, bins);
     if (expected <= 0) continue;

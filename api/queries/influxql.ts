@@ -328,6 +328,7 @@ export function renderInfluxScadaBinsQuery(
     binMs: number;
     gasConstant: number;
     referenceDensity: number;
+    stall: readonly string[];
   } | null,
   binMs: number,
   loneMs: number,
@@ -348,7 +349,9 @@ function finishScadaBins(answers: InfluxSeries[][], params: Record<string, unkno
     densityMeasures: [string, string];
     gasConstant: number;
     referenceDensity: number;
+    stall: string[];
   } | null;
+  const stall = new Set(normalise?.stall ?? []);
   const perTurbine = new Map<string, { time: number; row: QueryRow }[]>();
   for (const row of seriesRows(answers[0] ?? [])) {
     const id = String(row.turbine_id);
@@ -370,21 +373,28 @@ function finishScadaBins(answers: InfluxSeries[][], params: Record<string, unkno
       wind_sum: number;
       hours: number;
       energy_kwh: number;
+      energy_n_kwh: number;
     }
   >();
   for (const [id, list] of perTurbine) {
     list.sort((a, b) => a.time - b.time);
     for (const [i, { time, row }] of list.entries()) {
       let wind = Number(row.wind_speed_ms);
+      const power = Number(row.power_kw);
+      let powerN = power;
       if (normalise) {
-        // As the SQL: v cbrt(rho / 1.225), rho = p / (R T); the measured wind when either is missing.
+        // As the SQL: pitch v cbrt(rho / 1.225), stall P 1.225 / rho, rho = p / (R T); the
+        // measured values when either measure is missing.
         const [temperatureName, pressureName] = normalise.densityMeasures;
         const temperature = row[temperatureName];
         const pressure = row[pressureName];
         if (typeof temperature === "number" && typeof pressure === "number") {
           const density = (pressure * 100) / (normalise.gasConstant * (temperature + 273.15));
-          const factor = Math.cbrt(density / normalise.referenceDensity);
-          if (Number.isFinite(factor)) wind *= factor;
+          const ratio = density / normalise.referenceDensity;
+          if (Number.isFinite(ratio) && ratio > 0) {
+            if (stall.has(id)) powerN = power / ratio;
+            else wind *= Math.cbrt(ratio);
+          }
         }
       }
       // As the SQL: the shorter of the steps to the previous and the next reading.
@@ -395,7 +405,8 @@ function finishScadaBins(answers: InfluxSeries[][], params: Record<string, unkno
       );
       const dt = steps.length === 0 ? loneMs : Math.min(longestMs, ...steps);
       const status = row.status === "" || row.status === null ? null : String(row.status);
-      const bin = Math.floor(wind / binMs);
+      // Centred on multiples of the bin width (IEC 61400-12-1), as the SQL.
+      const bin = Math.floor((wind + binMs / 2) / binMs);
       const key = `${id}\u0000${status}\u0000${bin}`;
       const entry = groups.get(key) ?? {
         turbine_id: id,
@@ -406,14 +417,15 @@ function finishScadaBins(answers: InfluxSeries[][], params: Record<string, unkno
         wind_sum: 0,
         hours: 0,
         energy_kwh: 0,
+        energy_n_kwh: 0,
       };
-      const power = Number(row.power_kw);
       entry.n += 1;
       entry.power_sum += power;
       entry.wind_sum += wind;
       // Summed in ms and kW ms and divided once, as the SQL does, so both stores agree to the bit.
       entry.hours += dt;
       entry.energy_kwh += power * dt;
+      entry.energy_n_kwh += powerN * dt;
       groups.set(key, entry);
     }
   }
@@ -421,6 +433,7 @@ function finishScadaBins(answers: InfluxSeries[][], params: Record<string, unkno
     ...g,
     hours: g.hours / 3_600_000,
     energy_kwh: g.energy_kwh / 3_600_000,
+    energy_n_kwh: g.energy_n_kwh / 3_600_000,
   }));
 }
 

@@ -23,15 +23,41 @@ export function canNormaliseDensity(measureColumns: ReadonlySet<string>): boolea
   return DENSITY_MEASURES.every((name) => measureColumns.has(name));
 }
 
-/**
- * Wind speed normalised to 1.225 kg/m3 (IEC 61400-12-1, pitch-regulated turbines):
- * v_n = v (rho / 1.225)^(1/3), rho = p / (R T). A reading without temperature or pressure keeps
- * its measured wind; a store that never stored them is not asked for them (no such column).
- */
-export function sqlNormalisedWind(measureColumns: ReadonlySet<string>): string {
-  if (!canNormaliseDensity(measureColumns)) return "wind_speed_ms";
+/** The density ratio rho / 1.225 of a reading, rho = p / (R T); 1 without both measures. */
+function sqlDensityRatio(): string {
   const density = `(ambient_pressure_hpa * 100 / (${GAS_CONSTANT_DRY_AIR} * (ambient_temperature_c + 273.15)))`;
-  return `wind_speed_ms * coalesce(cbrt(${density} / ${REFERENCE_AIR_DENSITY}), 1.0)`;
+  return `coalesce(${density} / ${REFERENCE_AIR_DENSITY}, 1.0)`;
+}
+
+/** A list of turbine ids as SQL (checked: an id is a registry id, quotes doubled anyway). */
+function sqlIdList(ids: readonly string[]): string {
+  return ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(", ");
+}
+
+/**
+ * Wind speed normalised to 1.225 kg/m3 as IEC 61400-12-1 does for pitch-regulated turbines:
+ * v_n = v (rho / 1.225)^(1/3), rho = p / (R T). Stall-regulated turbines (`stall`) keep their
+ * measured wind and have their power normalised instead (sqlNormalisedPower). A reading without
+ * temperature or pressure keeps its measured values; a store that never stored them is not asked
+ * for them (no such column).
+ */
+export function sqlNormalisedWind(
+  measureColumns: ReadonlySet<string>,
+  stall: readonly string[] = [],
+): string {
+  if (!canNormaliseDensity(measureColumns)) return "wind_speed_ms";
+  const pitch = `wind_speed_ms * cbrt(${sqlDensityRatio()})`;
+  if (stall.length === 0) return pitch;
+  return `CASE WHEN turbine_id IN (${sqlIdList(stall)}) THEN wind_speed_ms ELSE ${pitch} END`;
+}
+
+/** Power normalised to 1.225 kg/m3 for stall-regulated turbines: P_n = P 1.225 / rho. */
+export function sqlNormalisedPower(
+  measureColumns: ReadonlySet<string>,
+  stall: readonly string[] = [],
+): string {
+  if (!canNormaliseDensity(measureColumns) || stall.length === 0) return "power_kw";
+  return `CASE WHEN turbine_id IN (${sqlIdList(stall)}) THEN power_kw / ${sqlDensityRatio()} ELSE power_kw END`;
 }
 
 /** What a lone reading (the only one of its turbine in the period) stands for: SCADA's 10 minutes. */
@@ -50,6 +76,8 @@ export function renderScadaBinsQuery(
   target: QueryTarget,
   range: ScadaRange,
   measureColumns: ReadonlySet<string>,
+  /** Stall-regulated turbines: their power is normalised for density, not their wind. */
+  stall: readonly string[] = [],
 ): string {
   const { dialect, tableRef } = target;
   if (dialect === "influxdb") {
@@ -64,32 +92,36 @@ export function renderScadaBinsQuery(
     return renderInfluxScadaBinsQuery(
       tableRef,
       range,
-      normalise,
+      normalise && { ...normalise, stall },
       WIND_BIN_MS,
       LONE_READING_MS,
       LONGEST_READING_MS,
     );
   }
   const ms = sqlEpochMs(dialect, "time");
+  // IEC 61400-12-1 bins are centred on multiples of 0.5 m/s: bin i covers [0.5 i - 0.25, 0.5 i + 0.25).
+  const bin = `CAST(floor((v_n + ${WIND_BIN_MS / 2}) / ${WIND_BIN_MS}) AS BIGINT)`;
   const window = "OVER (PARTITION BY turbine_id ORDER BY time)";
   return [
-    `SELECT turbine_id, status, CAST(floor(v_n / ${WIND_BIN_MS}) AS BIGINT) AS bin,`,
+    `SELECT turbine_id, status, ${bin} AS bin,`,
     "  count(*) AS n, sum(power_kw) AS power_sum, sum(v_n) AS wind_sum,",
-    "  sum(dt) / 3600000.0 AS hours, sum(power_kw * dt) / 3600000.0 AS energy_kwh",
+    "  sum(dt) / 3600000.0 AS hours, sum(power_kw * dt) / 3600000.0 AS energy_kwh,",
+    "  sum(p_n * dt) / 3600000.0 AS energy_n_kwh",
     "FROM (",
-    "  SELECT turbine_id, status, power_kw, v_n, CASE",
+    "  SELECT turbine_id, status, power_kw, p_n, v_n, CASE",
     `    WHEN prev_step IS NULL AND next_step IS NULL THEN ${LONE_READING_MS}`,
     `    WHEN prev_step IS NULL OR (next_step IS NOT NULL AND next_step < prev_step) THEN least(next_step, ${LONGEST_READING_MS})`,
     `    ELSE least(prev_step, ${LONGEST_READING_MS})`,
     "  END AS dt",
     "  FROM (",
-    `    SELECT turbine_id, status, power_kw, ${sqlNormalisedWind(measureColumns)} AS v_n,`,
+    `    SELECT turbine_id, status, power_kw, ${sqlNormalisedPower(measureColumns, stall)} AS p_n,`,
+    `      ${sqlNormalisedWind(measureColumns, stall)} AS v_n,`,
     `      ${ms} - lag(${ms}) ${window} AS prev_step,`,
     `      lead(${ms}) ${window} - ${ms} AS next_step`,
     `    FROM ${tableRef}`,
     `    WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
     "  ) AS s",
     ") AS r",
-    `GROUP BY turbine_id, status, CAST(floor(v_n / ${WIND_BIN_MS}) AS BIGINT)`,
+    `GROUP BY turbine_id, status, ${bin}`,
   ].join("\n");
 }

@@ -127,6 +127,15 @@ const PowerCurveRow = z.object({
   data_minutes: n,
   thin: z.boolean().openapi({ description: "Under 30 minutes of data (IEC 61400-12-1)." }),
   density_normalised: z.boolean(),
+  curve_hours: n.openapi({ description: "The whole curve's hours of data (IEC asks for 180)." }),
+  curve_bins_missing: nn.openapi({
+    description:
+      "Bins from the measured cut-in to 1.5 x the wind at 85% of rated power with under 30 minutes; null when the curve never reaches 85%.",
+  }),
+  iec_complete: z.boolean().openapi({
+    description:
+      "The IEC 61400-12-1 database completeness check is met: 180 h in all and every bin of that range filled.",
+  }),
 });
 const UnderperformanceRow = z.object({
   rank: n,
@@ -182,7 +191,7 @@ const ROUTES = [
       "/v1/analyses/power-curve",
       "getPowerCurve",
       "IEC 61400-12-1 power curves per model and turbine",
-      "Producing readings only, wind normalised to 1.225 kg/m3 where ambient temperature and pressure were stored, 0.5 m/s bins with the readings in each and bins under 30 minutes of data marked thin. Model rows pool all the model's turbines; a turbine or project filter leaves only turbine rows.",
+      "Producing readings only, wind normalised to 1.225 kg/m3 where ambient temperature and pressure were stored (power instead for rows tagged control=stall), bins centred on multiples of 0.5 m/s with the readings in each, bins under 30 minutes of data marked thin, and every curve's IEC database completeness check on its rows. Model rows pool all the model's turbines; a turbine or project filter leaves only turbine rows.",
       PowerCurveRow,
     ),
     run: powerCurveAnalysis,

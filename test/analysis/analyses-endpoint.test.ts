@@ -106,7 +106,7 @@ describe("GET /v1/analyses/*", () => {
     const curve = await server.get(`/v1/analyses/power-curve?${range}&model=M`);
     const model = curve.body.rows.filter((r: any) => r.level === "model");
     expect(model).toEqual([
-      expect.objectContaining({ model: "M", bin_ms: 8.25, power_kw: 450, readings: 24 }),
+      expect.objectContaining({ model: "M", bin_ms: 8, power_kw: 450, readings: 24 }),
     ]);
     const availability = await server.get(`/v1/analyses/availability?${range}&turbine_id=B`);
     expect(availability.body.rows.map((r: any) => [r.level, r.turbine_id ?? r.project])).toEqual([

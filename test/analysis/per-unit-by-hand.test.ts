@@ -76,7 +76,7 @@ describe("references per kW of rated power, and readings of mixed intervals", ()
   it("draws the model's curve per kW rated, in kW of one turbine", () => {
     const model = all.powerCurves.filter((r) => r.level === "model");
     expect(model).toHaveLength(1);
-    expect(model[0]).toMatchObject({ bin_ms: 8.25, readings: 27, data_minutes: 180 });
+    expect(model[0]).toMatchObject({ bin_ms: 8, readings: 27, data_minutes: 180 });
     expect(model[0]?.power_per_rated).toBeCloseTo(0.4778, 4);
     expect(model[0]?.power_kw).toBeCloseTo(955.56, 2);
     const t2 = all.powerCurves.find((r) => r.turbine_id === "T2");

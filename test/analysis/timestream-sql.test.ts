@@ -138,9 +138,10 @@ describe("analysis queries in Timestream's dialect", () => {
     const density = ["ambient_temperature_c", "ambient_pressure_hpa"];
     const normalised = renderScadaBinsQuery(timestream, range, new Set(density));
     expect(normalised).toContain(
-      "wind_speed_ms * coalesce(cbrt((ambient_pressure_hpa * 100 / (287.05 * (ambient_temperature_c + 273.15))) / 1.225), 1.0) AS v_n",
+      "wind_speed_ms * cbrt(coalesce((ambient_pressure_hpa * 100 / (287.05 * (ambient_temperature_c + 273.15))) / 1.225, 1.0)) AS v_n",
     );
-    expect(normalised).toContain("CAST(floor(v_n / 0.5) AS BIGINT) AS bin");
+    // IEC bins centred on multiples of 0.5 m/s.
+    expect(normalised).toContain("CAST(floor((v_n + 0.25) / 0.5) AS BIGINT) AS bin");
     // One of the two never stored: the column does not exist, so it is never named.
     const partial = renderScadaBinsQuery(timestream, range, new Set([density[0] as string]));
     expect(partial).not.toContain("ambient_");

@@ -12,12 +12,13 @@
 //                              slot 5     curtailed 500 kW, wind 10.1 (bin 20)
 //                              slots 6-11 nothing (one hour unknown)
 //   C (project P2, Groningen)  slots 0-1  idle, wind 2.0, 0 kW
-//                              slots 2-11 producing 900 kW, wind 10.3 (bin 20)
+//                              slots 2-11 producing 900 kW, wind 10.1 (bin 20)
 //   D (project P2, Groningen)  registered, never reported
 //
+//   Bins are centred on multiples of 0.5 m/s (IEC 61400-12-1): bin i is [0.5 i - 0.25, 0.5 i + 0.25).
 //   Reference curve of M (producing readings pooled):
 //     bin 15: A 6 x 400 + B 4 x 300 = 3600 kW over 10 -> 360 kW; wind (6 x 7.56 + 4 x 7.6)/10 = 7.576
-//     bin 20: A 3 x 800 + C 10 x 900 = 11400 over 13 -> 876.923 kW; wind (30 + 103)/13 = 10.2308
+//     bin 20: A 3 x 800 + C 10 x 900 = 11400 over 13 -> 876.923 kW; wind (30 + 101)/13 = 10.0769
 //     bin 24: A 1 x 1000 -> 1000 kW, 10 minutes of data: thin (< 30 minutes)
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,7 +72,7 @@ put("B", [0, 1, 2, 3], "producing", 300, 7.6);
 put("B", [4], "maintenance", 0, 10.2);
 put("B", [5], "curtailed", 500, 10.1);
 put("C", [0, 1], "idle", 0, 2.0);
-put("C", [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], "producing", 900, 10.3);
+put("C", [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], "producing", 900, 10.1);
 
 let instance: DuckDBInstance;
 let withMeasures: AnalysisSource;
@@ -104,7 +105,7 @@ afterAll(() => instance?.closeSync());
 describe("IEC power curve", () => {
   it("normalises wind to 1.225 kg/m3 where temperature and pressure were measured", () => {
     expect(all.densityNormalised).toBe(true);
-    const a15 = all.powerCurves.find((r) => r.turbine_id === "A" && r.bin_ms === 7.75);
+    const a15 = all.powerCurves.find((r) => r.turbine_id === "A" && r.bin_ms === 7.5);
     // 7.2 x 1.05 = 7.56 lands in [7.5, 8.0); without the normalisation it would be [7.0, 7.5).
     expect(a15?.wind_ms).toBeCloseTo(7.56, 3);
     expect(a15?.power_kw).toBe(400);
@@ -113,12 +114,12 @@ describe("IEC power curve", () => {
 
   it("pools the model's producing readings per 0.5 m/s bin and marks thin bins", () => {
     const model = all.powerCurves.filter((r) => r.level === "model");
-    expect(model.map((r) => r.bin_ms)).toEqual([7.75, 10.25, 12.25]);
+    expect(model.map((r) => r.bin_ms)).toEqual([7.5, 10, 12]);
     const [b15, b20, b24] = model;
     expect(b15).toMatchObject({ power_kw: 360, readings: 10, data_minutes: 100, thin: false });
     expect(b15?.wind_ms).toBeCloseTo(7.576, 3);
     expect(b20?.power_kw).toBeCloseTo(876.92, 2);
-    expect(b20?.wind_ms).toBeCloseTo(10.2308, 3);
+    expect(b20?.wind_ms).toBeCloseTo(10.0769, 3);
     expect(b20).toMatchObject({ readings: 13, data_minutes: 130, thin: false });
     expect(b24).toMatchObject({ power_kw: 1000, readings: 1, data_minutes: 10, thin: true });
     // Fault, maintenance, curtailed and idle readings never enter a curve.
@@ -128,10 +129,10 @@ describe("IEC power curve", () => {
   it("filters by turbine, and without the measure columns uses the measured wind", async () => {
     const b = await powerCurveAnalysis(withMeasures, REGISTRY, { ...range, turbine_id: "B" });
     expect(b.map((r) => [r.level, r.turbine_id, r.bin_ms, r.power_kw])).toEqual([
-      ["turbine", "B", 7.75, 300],
+      ["turbine", "B", 7.5, 300],
     ]);
     const bare = await powerCurveAnalysis(withoutMeasures, REGISTRY, { ...range, turbine_id: "A" });
-    expect(bare[0]).toMatchObject({ bin_ms: 7.25, wind_ms: 7.2, density_normalised: false });
+    expect(bare[0]).toMatchObject({ bin_ms: 7, wind_ms: 7.2, density_normalised: false });
   });
 });
 
