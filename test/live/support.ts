@@ -67,6 +67,7 @@ export async function openSse(
       const seen = events.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
+        // A guard that fails the test with what arrived, not a wait: the event settles it first.
         const timer = setTimeout(
           () =>
             reject(

@@ -75,6 +75,7 @@ export async function startInfluxDb(): Promise<InfluxDbServer> {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
+      // A real grace period: influxd is another process, on the machine's clock, not the test's.
       await Promise.race([exited, sleep(5000)]);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
@@ -95,6 +96,8 @@ export async function startInfluxDb(): Promise<InfluxDbServer> {
       await stop();
       throw new Error(`influxd did not answer /ping within 30 s:\n${log}`);
     }
+    // influxd says nothing on stdout when it listens: asking /ping again is the only readiness
+    // signal it gives, and it answers on the machine's clock, not the test's.
     await sleep(50);
   }
   return {
