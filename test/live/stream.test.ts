@@ -52,14 +52,16 @@ async function register(
 
 describe("snapshot", () => {
   it("sums the fleet's last readings now, per province and project", async () => {
-    const now = Date.now();
-    // A server of its own whose live view starts with these turbines in the registry.
+    // A server of its own whose live view starts with these turbines in the registry, on a clock
+    // the test moves.
+    const clock = new ManualClock(Date.now());
+    const now = clock.now();
     const dataDir = mkdtempSync(join(tmpdir(), "gust-live-snap-"));
-    const first = await startTestServer({ dataDir });
+    const first = await startTestServer({ dataDir, clock });
     await register(first, "snap-1", "Flevoland", "A");
     await register(first, "snap-2", "Groningen", "B");
     await first.stop();
-    const server = await startTestServer({ dataDir });
+    const server = await startTestServer({ dataDir, clock });
     onTestFinished(async () => {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -78,7 +80,7 @@ describe("snapshot", () => {
     for (let i = 0; i < 50; i++) {
       const known = snapshot.body.turbines.filter((t: any) => t.turbine_id.startsWith("snap-"));
       if (known.length === 2 && known.every((t: any) => t.province !== null)) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await clock.advance(100);
       server.live.hub.flush();
       snapshot = await server.get("/v1/live/snapshot");
     }
