@@ -2,31 +2,23 @@
 // the v1 `/query` (influxdb-client.ts), so it runs on Amazon Timestream for InfluxDB, InfluxDB 3
 // and a self-hosted 1.x alike.
 //
-// InfluxDB has no notion of gust's identity: a second point with the same series (measurement +
-// tags) and time overwrites the first, merging fields, and a `version` field does not make
-// points unique. So, as the Timestream store does, one query looks up the stored readings that
-// share an identity with the request's, and the contract's rules (identity.ts) classify each.
-//
-// Concurrency. Within one process, a write holds its identities (KeyedLock) from the lookup
-// until its points are written, so two racing requests on one reading are classified in turn:
-// the second sees the first's reading (duplicate, conflict or a higher version). Across
-// processes (several Lambda containers, several servers) nothing is held: two different
-// readings for one identity arriving at the same instant in two processes may both be
-// "accepted" and the later write wins. An identical resend is harmless everywhere (the same
-// point overwrites itself). InfluxDB offers no conditional write to close that gap.
+// No read before a write: InfluxDB's own rule decides. A point with the same series (measurement
+// + tags) and time as a stored one overwrites it, merging fields, and nothing in InfluxDB makes
+// a write conditional. So every reading inside the write window is written and answered
+// `accepted`: across requests, a resend is counted as accepted (it overwrites itself with the
+// same values), and a different reading for a stored identity, whatever its version, replaces
+// the stored one (the last write wins; there is no `conflict` across requests here). Within one
+// request the contract's rules (identity.ts) still tell duplicates and conflicts apart and write
+// each identity once, in its highest version. A correction (version above 1) first deletes the
+// stored point by turbine and time, so that a field it drops does not survive the merge (on
+// InfluxDB 1.x; 2.x and 3.x refuse DELETE, and the dropped field keeps its old value there).
+// docs/aws.md, "What the counts mean".
 
 import { answerInfluxQuery } from "../queries/influxql.ts";
-import type { ReadingStatus } from "../readings/schema.ts";
 import { turbineDimensions } from "../registry/dimensions.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
 import { currentDeadline } from "./deadline.ts";
-import {
-  classifyReadings,
-  type KnownReading,
-  readingIdentity,
-  storedByIdentity,
-  timeSpan,
-} from "./identity.ts";
+import { classifyReadings, type KnownReading } from "./identity.ts";
 import {
   type InfluxDbClient,
   InfluxDbError,
@@ -35,7 +27,6 @@ import {
   seriesRows,
 } from "./influxdb-client.ts";
 import { encodePoint, pointTags, READING_FIELDS } from "./influxdb-line-protocol.ts";
-import { KeyedLock } from "./keyed-lock.ts";
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.ts";
 
@@ -52,14 +43,6 @@ export interface InfluxDbStoreOptions {
   budgetMs?: number;
 }
 
-/** A stored reading and the tags of the series it lives in (a correction must reuse them). */
-interface StoredPoint {
-  reading: Reading;
-  tags: Record<string, string>;
-  /** Field names the stored point carries (an overwrite keeps any it does not repeat). */
-  fields: Set<string>;
-}
-
 export class InfluxDbStore implements ReadingStore {
   readonly kind = "influxdb" as const;
   readonly tableRef: string;
@@ -67,7 +50,6 @@ export class InfluxDbStore implements ReadingStore {
   readonly measurement: string;
   private readonly retry: RetryPolicy;
   private readonly budgetMs: number;
-  private readonly locks = new KeyedLock();
   private warnedNoDelete = false;
 
   constructor(private readonly options: InfluxDbStoreOptions) {
@@ -84,49 +66,18 @@ export class InfluxDbStore implements ReadingStore {
     turbines?: ReadonlyMap<string, RegisteredTurbine>,
   ): Promise<WriteOutcome[]> {
     if (readings.length === 0) return [];
-    const release = await this.locks.acquire(readings.map(readingIdentity));
-    try {
-      return await this.writeHeld(readings, turbines);
-    } finally {
-      release();
-    }
-  }
-
-  private async writeHeld(
-    readings: Reading[],
-    turbines: ReadonlyMap<string, RegisteredTurbine> | undefined,
-  ): Promise<WriteOutcome[]> {
     const deadline = currentDeadline(this.budgetMs);
-    const stored = await this.lookUpStored(readings, deadline);
     const known = new Map<string, KnownReading>();
-    const sentTags = new Map(readings.map((r) => [readingIdentity(r), r.tags] as const));
-    for (const [identity, point] of stored) {
-      // A registered turbine's points carry the registry's dimensions, not the sender's tags:
-      // those cannot tell a duplicate from a conflict then, so they are not compared.
-      const registered = turbines?.has(point.reading.turbine_id) === true;
-      const reading = registered
-        ? { ...point.reading, tags: sentTags.get(identity) ?? {} }
-        : point.reading;
-      known.set(identity, { reading, stored: true, changed: false });
-    }
     const outcomes = classifyReadings(readings, known);
     const lines: string[] = [];
-    const replaced: StoredPoint[] = [];
-    for (const [identity, entry] of known) {
-      if (!entry.changed) continue;
-      const previous = stored.get(identity);
-      // A correction keeps the stored point's tags: the same series and time overwrite it,
-      // so queries see exactly one reading per identity.
-      const tags =
-        previous?.tags ?? pointTags(entry.reading, dimensionsOf(entry.reading, turbines));
-      lines.push(encodePoint(this.measurement, tags, entry.reading));
-      if (previous && dropsFields(previous, entry.reading)) replaced.push(previous);
+    const corrections: Reading[] = [];
+    for (const { reading } of known.values()) {
+      lines.push(
+        encodePoint(this.measurement, pointTags(reading, dimensionsOf(reading, turbines)), reading),
+      );
+      if (reading.version > 1) corrections.push(reading);
     }
-    // An overwrite merges fields: a correction without a field the old point had (a status
-    // code, a measure) would inherit it, so such old points go first. If the write then fails
-    // the client gets a 503 and resends; the resend finds nothing stored and writes afresh.
-    if (replaced.length > 0) await this.deletePoints(replaced, deadline);
-
+    if (corrections.length > 0) await this.deletePoints(corrections, deadline);
     for (let start = 0; start < lines.length; start += POINTS_PER_WRITE) {
       const batch = lines.slice(start, start + POINTS_PER_WRITE);
       await withRetries("InfluxDB write", deadline, this.retry, (signal) =>
@@ -136,37 +87,11 @@ export class InfluxDbStore implements ReadingStore {
     return outcomes;
   }
 
-  /** Stored readings sharing an identity with `readings`, in one query over their time span. */
-  private async lookUpStored(
-    readings: Reading[],
-    deadline: number,
-  ): Promise<Map<string, StoredPoint>> {
-    const turbines = [...new Set(readings.map((r) => r.turbine_id))];
-    const { earliest, latest } = timeSpan(readings);
-    const [series = []] = await withRetries("InfluxDB query", deadline, this.retry, (signal) =>
-      this.options.client.query(
-        [
-          `SELECT * FROM ${this.tableRef}`,
-          `WHERE time >= ${earliest}ms AND time <= ${latest}ms`,
-          // One anchored regex, not an OR per turbine: on influxd 1.6 a 500-turbine lookup takes
-          // 14 ms this way and 240 ms as ORs (measured).
-          `AND "turbine_id" =~ ${exactlyOneOf(turbines)}`,
-          "GROUP BY *",
-        ].join(" "),
-        signal,
-      ),
-    );
-    const points = series.flatMap((one) =>
-      seriesRows([{ ...one, tags: {} }]).map((row) => storedPoint(row, one.tags)),
-    );
-    return storedByIdentity(readings, points);
-  }
-
   /**
    * InfluxQL DELETE is InfluxDB 1.x's; the 2.x and 3.x v1 APIs refuse it. There the correction
    * is still written, and the fields it dropped stay as they were (said once in the log).
    */
-  private async deletePoints(points: StoredPoint[], deadline: number): Promise<void> {
+  private async deletePoints(points: Reading[], deadline: number): Promise<void> {
     try {
       await this.deletePointsOnce(points, deadline);
     } catch (error) {
@@ -180,10 +105,10 @@ export class InfluxDbStore implements ReadingStore {
     }
   }
 
-  private async deletePointsOnce(points: StoredPoint[], deadline: number): Promise<void> {
+  private async deletePointsOnce(points: Reading[], deadline: number): Promise<void> {
     // By identity (turbine and time), whatever series the old point lives in.
     const statements = points.map(
-      ({ reading }) =>
+      (reading) =>
         `DELETE FROM ${this.tableRef} WHERE "turbine_id" = ${influxString(reading.turbine_id)} AND time = ${reading.time}ms`,
     );
     await withRetries("InfluxDB delete", deadline, this.retry, (signal) =>
@@ -231,12 +156,6 @@ export class InfluxDbStore implements ReadingStore {
   }
 }
 
-/** An InfluxQL regex literal matching exactly these strings. */
-export function exactlyOneOf(values: readonly string[]): string {
-  const escaped = values.map((value) => value.replace(/[\\^$.|?*+()[\]{}/-]/g, (c) => `\\${c}`));
-  return `/^(?:${escaped.join("|")})$/`;
-}
-
 /**
  * The tags a new point gets beside turbine_id: the registry's dimensions of its turbine
  * (project, model, its tags), or, for a turbine the registry does not know, the reading's tags.
@@ -247,45 +166,4 @@ function dimensionsOf(
 ): Record<string, string> {
   const turbine = turbines?.get(reading.turbine_id);
   return turbine ? turbineDimensions(turbine) : (reading.tags ?? {});
-}
-
-/** A row of `SELECT * ... GROUP BY *` (fields as columns, tags of its series) as a reading. */
-function storedPoint(row: QueryRow, tags: Record<string, string>): StoredPoint {
-  const fields = new Set<string>();
-  const measures: Record<string, number> = {};
-  for (const [name, value] of Object.entries(row)) {
-    if (name === "time" || value === null) continue;
-    fields.add(name);
-    if (!READING_FIELDS.includes(name) && typeof value === "number") measures[name] = value;
-  }
-  // GROUP BY * names every tag key of the measurement; a series without one has it empty.
-  const own = Object.fromEntries(Object.entries(tags).filter(([, value]) => value !== ""));
-  const { turbine_id, ...dimensions } = own;
-  const status = row.status === "" || row.status === null ? null : (row.status as ReadingStatus);
-  const reading = {
-    turbine_id: String(turbine_id),
-    time: Number(row.time),
-    power_kw: Number(row.power_kw),
-    wind_speed_ms: Number(row.wind_speed_ms),
-    status,
-    status_code: row.status_code == null ? null : Number(row.status_code),
-    version: Number(row.version ?? 1),
-    measures,
-    tags: dimensions,
-  } as Reading;
-  return { reading, tags: own, fields };
-}
-
-/** True when overwriting `stored` with `next` would leave one of the stored fields behind. */
-function dropsFields(stored: StoredPoint, next: Reading): boolean {
-  const kept = next as Reading & { status_code?: number | null; measures?: Record<string, number> };
-  for (const field of stored.fields) {
-    if (
-      field === "status_code"
-        ? kept.status_code == null
-        : !READING_FIELDS.includes(field) && !(field in (kept.measures ?? {}))
-    )
-      return true;
-  }
-  return false;
 }

@@ -1,15 +1,18 @@
 // The cloud store: Amazon Timestream for LiveAnalytics, one multi-measure record per reading.
 //
-// Answers match the embedded store's: before writing, one query fetches the stored readings
-// that share an identity with the request's, and the contract's rules (identity.ts) classify
-// each reading. Timestream alone would take an identical re-send silently, so without that query
-// a duplicate could not be told from a new reading. Timestream still guards the truth: a record
-// it rejects (a race with another writer, its retention window, its limits) is mapped back to
-// its reading, by the documented fields (ExistingVersion), never by the wording of the reason.
+// No read before a write: Timestream's own write rules are the contract's (identity = every
+// dimension + time + measure name, the reading's version as the record's Version), so each
+// reading is written and Timestream's answer classifies it. An identical record is a no-op
+// (answered `accepted`: a resend across requests is counted as accepted here, not as a
+// duplicate); a different value at the same or a lower version is rejected with ExistingVersion
+// (`conflict`); a higher version replaces (`accepted`). Within one request the contract's rules
+// (identity.ts) still tell duplicates and conflicts apart exactly. A record Timestream rejects for
+// another reason (its retention window, its limits) is mapped back to its reading by the
+// documented fields, never by the wording of the reason. docs/aws.md, "What the counts mean".
 //
-// What holds here and not on DuckDB (docs/aws.md, "What holds on Timestream"): reads are eventually
-// consistent, so a re-send that arrives before the first write is visible to queries counts as
-// accepted again (Timestream keeps one record: an identical record is a no-op).
+// One exception reads: a correction (a version above 1, sent deliberately and rarely) must carry
+// the stored record's dimensions to replace it, and the turbine's description (its dimensions)
+// may have changed since; one query finds them. Plain readings never query.
 
 import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import {
@@ -23,13 +26,7 @@ import { readingFromRow } from "../queries/readings.ts";
 import { sqlString, sqlTime } from "../queries/sql.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
 import { currentDeadline } from "./deadline.ts";
-import {
-  classifyReadings,
-  type KnownReading,
-  readingIdentity,
-  storedByIdentity,
-  timeSpan,
-} from "./identity.ts";
+import { classifyReadings, readingIdentity, storedByIdentity, timeSpan } from "./identity.ts";
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.ts";
 import { runTimestreamQuery } from "./timestream-query.ts";
@@ -87,24 +84,27 @@ export class TimestreamStore implements ReadingStore {
     turbines?: ReadonlyMap<string, RegisteredTurbine>,
   ): Promise<WriteOutcome[]> {
     if (readings.length === 0) return [];
-    const { known, dimensions } = await this.lookUpStored(readings);
-    const outcomes = classifyReadings(readings, known);
+    // Readings of one request meet each other by the contract's rules; stored ones are
+    // Timestream's to judge.
+    const outcomes = classifyReadings(readings, new Map());
     // Write each changed identity once, in its final (highest) version.
     const finalIndex = new Map<string, number>();
     readings.forEach((reading, i) => {
       if (outcomes[i] === "accepted") finalIndex.set(readingIdentity(reading), i);
     });
     const toWrite = [...finalIndex.values()].sort((a, b) => a - b);
-    // A correction replaces the stored record only if it has the stored record's dimensions
-    // (Timestream's identity is every dimension + time + measure name): write it with those.
+    // A registered turbine's record carries the registry's description as dimensions
+    // (api/registry); a correction replaces the stored record only with the same dimensions.
+    const corrections = toWrite.map((i) => readings[i] as Reading).filter((r) => r.version > 1);
+    const stored = corrections.length > 0 ? await this.storedDimensions(corrections) : new Map();
     const override = new Map<number, Dimension[]>();
     for (const i of toWrite) {
-      const stored = dimensions.get(readingIdentity(readings[i] as Reading));
-      // A new record carries the registry's description as dimensions (api/registry).
-      const turbine = turbines?.get((readings[i] as Reading).turbine_id);
-      if (stored) override.set(i, stored);
-      else if (turbine) override.set(i, registryDimensions(turbine));
-      for (const name in (readings[i] as Reading).measures) this.writtenMeasures.add(name);
+      const reading = readings[i] as Reading;
+      const turbine = turbines?.get(reading.turbine_id);
+      const dimensions =
+        stored.get(readingIdentity(reading)) ?? (turbine ? registryDimensions(turbine) : undefined);
+      if (dimensions) override.set(i, dimensions);
+      for (const name in reading.measures) this.writtenMeasures.add(name);
     }
     const deadline = currentDeadline(this.budgetMs);
     await Promise.all(
@@ -150,14 +150,10 @@ export class TimestreamStore implements ReadingStore {
   }
 
   /**
-   * Stored readings sharing an identity with `readings`, and the dimensions each was stored
-   * with, in one query bounded to each turbine's own time span (Timestream bills the data a
-   * query scans: a gateway's request for two turbines an hour apart does not scan the hour).
+   * The dimensions the stored records sharing an identity with `readings` were written with, in
+   * one query bounded to each turbine's own time span (Timestream bills the data a query scans).
    */
-  private async lookUpStored(readings: Reading[]): Promise<{
-    known: Map<string, KnownReading>;
-    dimensions: Map<string, Dimension[]>;
-  }> {
+  private async storedDimensions(readings: Reading[]): Promise<Map<string, Dimension[]>> {
     const byTurbine = new Map<string, Reading[]>();
     for (const reading of readings) {
       const list = byTurbine.get(reading.turbine_id);
@@ -175,17 +171,14 @@ export class TimestreamStore implements ReadingStore {
         `  AND (${spans.join("\n    OR ")})`,
       ].join("\n"),
     );
-    const records = rows.map((row) => {
-      const stored = readingFromRow(row);
-      return { reading: { ...stored, time: Date.parse(stored.time) }, row };
-    });
-    const known = new Map<string, KnownReading>();
+    const found = rows.map((row) => ({
+      reading: { ...readingFromRow(row), time: Number(row.time_ms) } as Reading,
+      row,
+    }));
     const dimensions = new Map<string, Dimension[]>();
-    for (const [identity, { reading, row }] of storedByIdentity(readings, records)) {
-      known.set(identity, { reading, stored: true, changed: false });
+    for (const [identity, { row }] of storedByIdentity(readings, found))
       dimensions.set(identity, storedDimensions(row));
-    }
-    return { known, dimensions };
+    return dimensions;
   }
 
   /**

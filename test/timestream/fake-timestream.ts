@@ -33,8 +33,6 @@ export interface FakeTimestream {
   pageSize: number;
   /** The ingestion window: older than this many ms before now is rejected. */
   retentionMs: number;
-  /** Answer the next query with no rows, as if another writer had not committed yet. */
-  blindNextQuery: boolean;
   /** The clock the ingestion window is judged on: the app under test's clock. */
   now: () => number;
 }
@@ -63,7 +61,6 @@ export function createFakeTimestream(options: { now?: () => number } = {}): Fake
     records: new Map(),
     pageSize: 2,
     retentionMs: 24 * 3_600_000,
-    blindNextQuery: false,
     now: options.now ?? Date.now,
   };
   fake.writeMock.on(WriteRecordsCommand).callsFake((input: WriteRecordsCommandInput) => {
@@ -127,8 +124,7 @@ export function createFakeTimestream(options: { now?: () => number } = {}): Fake
 
 function answerQuery(fake: FakeTimestream, input: QueryCommandInput) {
   const sql = input.QueryString ?? "";
-  let rows = fake.blindNextQuery ? [] : [...fake.records.values()];
-  fake.blindNextQuery = false;
+  let rows = [...fake.records.values()];
   const timeMs = (name: string) =>
     Number(sql.match(new RegExp(`${name}\\s*from_milliseconds\\((\\d+)\\)`))?.[1]);
   const between = sql.match(

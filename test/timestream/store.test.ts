@@ -90,17 +90,18 @@ describe("writes", () => {
     ]);
   });
 
-  it("answers duplicates, conflicts and version replacements as the contract says", async () => {
+  it("answers as docs/aws.md says: a resend accepted, conflicts and corrections exact", async () => {
     const fake = createFakeTimestream();
     const store = storeOn(fake);
     const first = reading("v", 5);
     expect(await store.write([first], NOW)).toEqual(["accepted"]);
     expect(
       await store.write(
-        [first, { ...first, power_kw: 1 }, { ...first, power_kw: 2, version: 2 }],
+        [first, first, { ...first, power_kw: 1 }, { ...first, power_kw: 2, version: 2 }],
         NOW,
       ),
-    ).toEqual(["duplicate", "conflict", "accepted"]);
+    ).toEqual(["accepted", "duplicate", "conflict", "accepted"]);
+    expect(await store.write([{ ...first, power_kw: 9 }], NOW)).toEqual(["conflict"]);
     expect([...fake.records.values()].map((r) => r.measures.power_kw?.value)).toEqual(["2"]);
   });
 
@@ -119,8 +120,7 @@ describe("writes", () => {
       },
       "accepted",
     ]);
-    // Another writer stores a different value between our lookup and our write.
-    fake.blindNextQuery = true;
+    // A different value for a stored reading: Timestream rejects it with ExistingVersion.
     expect(await store.write([{ ...(readings[0] as Reading), power_kw: 5 }], NOW)).toEqual([
       "conflict",
     ]);

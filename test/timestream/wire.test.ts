@@ -55,15 +55,12 @@ afterEach(async () => {
 });
 
 describe("a fresh table", () => {
-  it("takes the first write although the lookup names columns that do not exist yet", async () => {
+  it("writes without a query: a resend is accepted again and stored once", async () => {
     const first = reading("fresh", 1);
     expect(await store.write([first], Date.now())).toEqual(["accepted"]);
-    const lookup = wire.calls.find((c) => c.operation === "Query");
-    expect(lookup).toBeDefined();
-    expect(wire.calls.map((c) => c.operation)).toEqual(["Query", "WriteRecords"]);
+    expect(await store.write([first], Date.now())).toEqual(["accepted"]);
+    expect(wire.calls.map((c) => c.operation)).toEqual(["WriteRecords", "WriteRecords"]);
     expect(wire.records.size).toBe(1);
-    // Now the columns exist: the same reading again is a duplicate, found by the lookup.
-    expect(await store.write([first], Date.now())).toEqual(["duplicate"]);
   });
 
   it("reads as empty, not as an error", async () => {
@@ -111,7 +108,7 @@ describe("a fresh table", () => {
 });
 
 describe("rejected records, by their documented fields", () => {
-  it("a conflict that raced past the lookup (not yet visible) carries ExistingVersion: conflict", async () => {
+  it("a different value at the stored version, not yet visible to queries, carries ExistingVersion: conflict", async () => {
     wire.visibilityDelayMs = 60_000;
     const first = reading("race", 2);
     expect(await store.write([first], Date.now())).toEqual(["accepted"]);
@@ -186,19 +183,16 @@ describe("corrections", () => {
   });
 });
 
-describe("eventual consistency (what holds on Timestream)", () => {
-  it("a re-send before the first write is visible counts as accepted again, yet is stored once", async () => {
-    // Visibility is judged on the fake's clock, which the test moves.
-    const clock = new ManualClock(Date.now());
-    wire.now = clock.now;
-    wire.visibilityDelayMs = 300;
+describe("corrections before the first write is visible", () => {
+  it("a correction the query cannot see yet is still written, with the registry's dimensions", async () => {
+    wire.visibilityDelayMs = 60_000;
     const first = reading("eventual", 7);
-    expect(await store.write([first], clock.now())).toEqual(["accepted"]);
-    expect(await store.write([first], clock.now())).toEqual(["accepted"]);
+    expect(await store.write([first], Date.now())).toEqual(["accepted"]);
+    expect(await store.write([{ ...first, power_kw: 3, version: 2 }], Date.now())).toEqual([
+      "accepted",
+    ]);
     expect(wire.records.size).toBe(1);
-    clock.set(clock.now() + 300);
-    expect(await store.write([first], clock.now())).toEqual(["duplicate"]);
-    expect(wire.records.size).toBe(1);
+    expect(await store.write([first], Date.now())).toEqual(["conflict"]);
   });
 });
 
@@ -206,7 +200,7 @@ describe("failures in time", () => {
   it("retries ThrottlingException on the wire, then succeeds", async () => {
     wire.throttleNext = 2;
     expect(await store.write([reading("throttled", 1)], Date.now())).toEqual(["accepted"]);
-    expect(wire.calls.length).toBe(4); // two throttled, the lookup, the write
+    expect(wire.calls.length).toBe(3); // two throttled, the write
   });
 
   it("a call that never answers is aborted at the deadline: StoreUnavailableError, not a hang", async () => {
