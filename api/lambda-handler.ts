@@ -60,6 +60,7 @@ export async function createLambdaHandler(
     requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
     keySecret: async () => secret,
     clock,
+    failedKeys: "refuse",
     ...(alarms
       ? {
           alarms,

@@ -126,6 +126,9 @@ const RESERVED_MEASURE_NAMES: ReadonlySet<string> = new Set([
   "measure_name",
   "project",
   "model",
+  "rated_kw",
+  "latitude",
+  "longitude",
   "municipality",
   "province",
 ]);

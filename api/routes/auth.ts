@@ -75,7 +75,11 @@ function remember(cacheKey: string, principal: Principal): void {
 // One count per app (a test's servers do not share it), kept beside the app's dependencies.
 const failedKeys = new WeakMap<AppDeps, FailedKeyThrottle>();
 
-/** A 401 for a wrong key, answered late once its address has failed too often. */
+/**
+ * A 401 for a wrong key; once its address has failed too often, answered late on a server, or
+ * at once with a 429 and Retry-After on Lambda, where a sleeping invocation would hold one of the
+ * function's reserved executions and be billed (docs/adr/015-failed-keys-on-lambda.md).
+ */
 async function failedAttempt(request: AuthRequest, deps: AppDeps, why: string): Promise<Response> {
   let throttle = failedKeys.get(deps);
   if (!throttle) {
@@ -83,8 +87,20 @@ async function failedAttempt(request: AuthRequest, deps: AppDeps, why: string): 
     failedKeys.set(deps, throttle);
   }
   const delay = throttle.fail(clientAddress(request.env));
+  if (delay > 0 && deps.failedKeys === "refuse") return tooManyFailures(delay);
   if (delay > 0) await sleep(deps.clock, delay);
   return unauthorized(why);
+}
+
+function tooManyFailures(delayMs: number): Response {
+  const seconds = Math.max(1, Math.ceil(delayMs / 1000));
+  return problemResponse(
+    429,
+    "too-many-failed-keys",
+    "Too many failed keys",
+    `Too many requests with a wrong API key from this address: wait ${seconds} s (Retry-After) before the next one, and check the key (keys come from \`npm run keys\` on the server; a rotated turbine key needs the new one).`,
+    { headers: { "retry-after": String(seconds) } },
+  );
 }
 
 function unauthorized(why: string): Response {

@@ -19,6 +19,12 @@ export interface AppDeps {
   keySecret: () => Promise<string>;
   /** The one clock (api/time/clock.ts): "now" and timers; tests hand in their own. */
   clock: Clock;
+  /**
+   * Past the failed-key threshold an address's wrong keys are answered late ("delay", the
+   * default: a server's waiting costs nothing), or at once with 429 and Retry-After ("refuse":
+   * Lambda, where a sleeping invocation holds a reserved execution and is billed).
+   */
+  failedKeys?: "delay" | "refuse";
   /** Writes Parquet answers (format=parquet); absent where DuckDB does not run (Lambda). */
   parquet?: ParquetWriter;
   /** Draws a Vega-Lite chart as PNG (format=png); absent where resvg does not run (Lambda). */

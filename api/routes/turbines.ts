@@ -17,7 +17,7 @@ import { readingFromRow } from "../queries/readings.ts";
 import { queryTarget } from "../queries/sql.ts";
 import { renderTurbineStatusQuery } from "../queries/turbine-status.ts";
 import { ProblemSchema, READING_STATUSES, TurbineIdSchema } from "../readings/schema.ts";
-import { dimensionProblems } from "../registry/dimensions.ts";
+import { dimensionProblems, turbineDimensions } from "../registry/dimensions.ts";
 import { PreconditionFailedError, type RegisteredTurbine } from "../registry/port.ts";
 import {
   MAX_TURBINES_PER_PUT,
@@ -256,7 +256,8 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
     const { turbine_id } = c.req.valid("param");
     const input = c.req.valid("json");
     const description = toDescription(input);
-    const limits = dimensionProblems(turbine_id, description);
+    const { fleet, measures } = await storeSchema(deps, new Set([turbine_id]));
+    const limits = dimensionProblems(turbine_id, description, fleet, measures);
     if (limits.length > 0) return limitProblem(limits) as never;
     try {
       const { turbine, outcome } = await deps.registry.put(turbine_id, description, {
@@ -273,6 +274,7 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(putManyRoute, async (c) => {
     const { turbines } = c.req.valid("json");
     const errors: { path: (string | number)[]; message: string }[] = [];
+    const { fleet, measures } = await storeSchema(deps, new Set(turbines.map((t) => t.turbine_id)));
     const firstIndex = new Map<string, number>();
     const entries = turbines.map((entry, index) => {
       const { turbine_id, ...input } = entry;
@@ -284,9 +286,11 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
         });
       } else firstIndex.set(turbine_id, index);
       const description = toDescription(input);
-      for (const p of dimensionProblems(turbine_id, description)) {
+      for (const p of dimensionProblems(turbine_id, description, fleet, measures)) {
         errors.push({ path: ["turbines", index, ...p.path], message: p.message });
       }
+      // The import's own names count towards the table's limit for the entries after it.
+      for (const name of Object.keys(turbineDimensions(description))) fleet.add(name);
       return { turbine_id, description };
     });
     if (errors.length > 0) return limitProblem(errors, "import") as never;
@@ -471,6 +475,22 @@ function preconditionFailed(error: PreconditionFailedError): Response {
       : `Turbine "${error.turbineId}" was changed by someone else: its ETag is now "${error.currentEtag}". GET it, reapply your change, and put it again with that ETag.`,
     error.currentEtag === null ? {} : { headers: { etag: `"${error.currentEtag}"` } },
   );
+}
+
+/**
+ * What a description is checked against besides itself: the dimension names of every other
+ * registered turbine (a table's 128 are the fleet's), and the store's measure names.
+ */
+async function storeSchema(
+  deps: AppDeps,
+  replaced: ReadonlySet<string>,
+): Promise<{ fleet: Set<string>; measures: ReadonlySet<string> }> {
+  const fleet = new Set<string>(["turbine_id"]);
+  for (const turbine of await deps.registry.list()) {
+    if (replaced.has(turbine.turbine_id)) continue;
+    for (const name of Object.keys(turbineDimensions(turbine))) fleet.add(name);
+  }
+  return { fleet, measures: await deps.store.measureColumns() };
 }
 
 function limitProblem(

@@ -4,9 +4,11 @@ import { readdirSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../api/app.ts";
 import { FAILED_KEY_THRESHOLD, FailedKeyThrottle } from "../../api/auth/failed-keys.ts";
 import { turbineKey, verifyKey } from "../../api/auth/keys.ts";
 import { loadLocalSecret } from "../../api/auth/secret.ts";
+import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import { call } from "../registry/client.ts";
 import { reading, startTestServer, TEST_SECRET, type TestServer } from "./fixture.ts";
 
@@ -402,5 +404,32 @@ describe("failed key attempts", () => {
     } finally {
       await local.stop();
     }
+  });
+
+  it("on Lambda answers 429 with Retry-After at once past the threshold, never sleeping", async () => {
+    const app = createApp({
+      store: { measureColumns: async () => new Set() } as never,
+      registry: new MemoryRegistry(),
+      keySecret: async () => TEST_SECRET,
+      now: () => 0,
+      failedKeys: "refuse",
+    });
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    const wrong = { authorization: `Bearer ${turbineKey("another-secret-0123456789", "l-1")}` };
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < FAILED_KEY_THRESHOLD + 3; i++) {
+      last = await app.request("/v1/turbines/l-1/measurements", { headers: wrong });
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, FAILED_KEY_THRESHOLD).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(FAILED_KEY_THRESHOLD)).toEqual([429, 429, 429]);
+    expect(last?.headers.get("retry-after")).toBe("1");
+    expect(await last?.json()).toMatchObject({
+      status: 429,
+      detail: expect.stringMatching(/wait 1 s/),
+    });
+    expect(timers.mock.calls.filter(([, ms]) => Number(ms) >= 250)).toEqual([]);
+    timers.mockRestore();
   });
 });

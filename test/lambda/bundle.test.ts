@@ -29,7 +29,8 @@ beforeAll(async () => {
     bundleLambda(dir),
     // The scheduled alarm evaluation's asset, built apart as the stack builds it.
     bundleLambda(join(dir, "schedule"), { name: "schedule", docsAssets: false }),
-    startWireTimestream(),
+    // Reads right after writes: this test is about the bundle, not consistency.
+    startWireTimestream({ visibilityDelayMs: 0 }),
     startWireDynamoDb("turbines", { "gust-alarms": ["pk", "sk"] }),
   ]);
 }, 60_000);

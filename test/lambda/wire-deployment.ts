@@ -66,7 +66,9 @@ export interface WireDeployment {
 /** `clock`: the app's clock, which the fakes judge time on too (default: the machine's). */
 export async function startWireDeployment(clock: Clock = systemClock): Promise<WireDeployment> {
   const [timestream, dynamodb] = await Promise.all([
-    startWireTimestream({ now: clock.now }),
+    // Reads right after writes: these tests are about the deployment's parts, not consistency
+    // (test/timestream/wire.test.ts covers the delay).
+    startWireTimestream({ now: clock.now, visibilityDelayMs: 0 }),
     startWireDynamoDb("turbines", { [ALARM_TABLE]: ["pk", "sk"] }),
   ]);
   const store = new TimestreamStore({

@@ -206,7 +206,7 @@ describe("DynamoDB registry", () => {
     wire.failNext = 1;
     await expect(r.get("x-1")).rejects.toThrow(RegistryUnavailableError);
     const app = createApp({
-      store: undefined as never,
+      store: { measureColumns: async () => new Set() } as never,
       registry: r,
       keySecret: async () => "dynamo-secret-0123456789",
     });

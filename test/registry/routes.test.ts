@@ -90,18 +90,19 @@ describe("PUT /v1/turbines/{turbine_id}", () => {
     expect((await call(server, "GET", "/v1/turbines/bad-1")).status).toBe(404);
   });
 
-  it("refuses dimensions over Timestream's 2 KB per series, counted in UTF-8 bytes", async () => {
-    // 16 tags of 2 + 128 bytes ("é" is two bytes in UTF-8): over 2048 bytes with turbine_id.
+  it("refuses dimensions over their share of Timestream's 2 KB record, counted in UTF-8 bytes", async () => {
+    // 16 tags of 2 + 80 bytes ("é" is two bytes in UTF-8): over the 921 bytes a record leaves
+    // dimensions beside the reading's fields and its measures' 1024.
     const tags = Object.fromEntries(
-      Array.from({ length: 16 }, (_, i) => [`t${i.toString(16)}`, "é".repeat(64)]),
+      Array.from({ length: 16 }, (_, i) => [`t${i.toString(16)}`, "é".repeat(40)]),
     );
     const big = await call(server, "PUT", "/v1/turbines/big-1", {
       body: { rated_kw: 1, project: "p", model: "m", tags },
     });
     expect(big.status).toBe(422);
-    expect(big.body.errors[0].detail).toMatch(/bytes .*at most 2048/);
+    expect(big.body.errors[0].detail).toMatch(/1350 bytes .*at most 921, Timestream's 2 KB record/);
     // The same count of ASCII characters fits.
-    const ascii = Object.fromEntries(Object.keys(tags).map((k) => [k, "e".repeat(64)]));
+    const ascii = Object.fromEntries(Object.keys(tags).map((k) => [k, "e".repeat(40)]));
     const fits = await call(server, "PUT", "/v1/turbines/big-1", {
       body: { rated_kw: 1, project: "p", model: "m", tags: ascii },
     });
@@ -111,6 +112,51 @@ describe("PUT /v1/turbines/{turbine_id}", () => {
     });
     expect(reserved.status).toBe(422);
     expect(reserved.body.errors[0].pointer).toBe("/tags/measure_value_x");
+    // A tag may not take a measure's name: a table's column is one or the other.
+    const measureNamed = await call(server, "PUT", "/v1/turbines/big-2", {
+      body: { rated_kw: 1, tags: { rotor_speed_rpm: "1", pitch_angle_deg_mean: "2" } },
+    });
+    expect(measureNamed.status).toBe(422);
+    expect(measureNamed.body.errors.map((e: any) => e.pointer)).toEqual([
+      "/tags/pitch_angle_deg_mean",
+      "/tags/rotor_speed_rpm",
+    ]);
+    expect(measureNamed.body.errors[0].detail).toMatch(/is a measure's name/);
+  });
+
+  it("refuses a 129th dimension name in the fleet (Timestream's 128 per table), one turbine or many", async () => {
+    // Turbines of 16 tag names each, all different: the fleet passes 128 names on the 8th or
+    // sooner (the names of turbines registered by earlier tests count too).
+    const tagsOf = (n: number) =>
+      Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`f${n}_${i}`, "x"]));
+    let over: any;
+    let n = 0;
+    for (; n < 9; n++) {
+      over = await call(server, "PUT", `/v1/turbines/fleet-${n}`, {
+        body: { rated_kw: 1, tags: tagsOf(n) },
+      });
+      if (over.status !== 201) break;
+    }
+    expect(n).toBeGreaterThan(3);
+    expect(over.status).toBe(422);
+    expect(over.body.errors[0].detail).toMatch(
+      /fleet would use 1[34]\d dimension names.*at most 128/,
+    );
+    // Reusing names other turbines use is fine.
+    const reuse = await call(server, "PUT", `/v1/turbines/fleet-${n}`, {
+      body: { rated_kw: 1, tags: tagsOf(3) },
+    });
+    expect(reuse.status).toBe(201);
+    const bulk = await call(server, "PUT", "/v1/turbines", {
+      body: {
+        turbines: [
+          { turbine_id: "fleet-x", rated_kw: 1, tags: tagsOf(10) },
+          { turbine_id: "fleet-y", rated_kw: 1, tags: tagsOf(11) },
+        ],
+      },
+    });
+    expect(bulk.status).toBe(422);
+    for (let i = 0; i <= n; i++) await call(server, "DELETE", `/v1/turbines/fleet-${i}`);
   });
 });
 

@@ -45,7 +45,9 @@ beforeAll(async () => {
     queryClient: fake.queryClient,
     writeWindow: WINDOW,
   });
-  wire = await startWireTimestream();
+  // The suite reads right after it writes, as DuckDB allows: Timestream's delay before a write
+  // is visible is asserted in wire.test.ts.
+  wire = await startWireTimestream({ now: () => NOW, visibilityDelayMs: 0 });
   timestreamOnTheWire = new TimestreamStore({
     database: "gust",
     table: "readings",

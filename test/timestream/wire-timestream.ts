@@ -7,11 +7,18 @@
 // - WriteRecords: identity = every dimension + time + measure name; an identical record is a
 //   no-op; a higher Version replaces; other values with a version not higher are rejected WITH
 //   ExistingVersion; a time outside [now - memory retention, now + 15 min] or a record over the
-//   limits (2 KB a record, 2 KB of dimensions, 128 dimensions, 256 measures, 100 records a call)
-//   is rejected WITHOUT it (RejectedRecordsException, HTTP 419, RecordIndex per record).
+//   limits is rejected WITHOUT it (RejectedRecordsException, HTTP 419, RecordIndex per record).
+//   The limits as the quotas page states them: a record at most 2 KB sized as metered (8 bytes
+//   of time; names and string values in UTF-8 bytes; 8 bytes a BIGINT, DOUBLE or TIMESTAMP, 1 a
+//   BOOLEAN), 2 KB of dimension names and values per series, 128 dimension names PER TABLE
+//   (every name any record has written), 256 measures a record, 100 records a call, and a name
+//   is a dimension or a measure in a table, never both.
 // - Query: a column no record has written yet is a ValidationException "line 1:N: Column 'x'
 //   does not exist"; writes become visible to queries only `visibilityDelayMs` after they are
-//   acknowledged (eventual consistency); rows come in pages (NextToken).
+//   acknowledged (eventual consistency, ON by default: a test that reads right after a write
+//   says why it may turn it off); rows come in pages (NextToken); `DESCRIBE` lists the columns.
+// - `billing` counts what AWS bills: WriteRecords calls, write units (each call's size, common
+//   attributes once, in 1 KiB units, as the metering page computes them), records and queries.
 // - `throttleNext` calls answer ThrottlingException (429); `hangNext` calls never answer.
 // - It runs the lookup and readings queries (SELECT *, by turbine and time) and the turbine
 //   status query (each turbine's latest record and its count since a time); queries it cannot
@@ -36,6 +43,19 @@ export interface CannedAnswer {
   rows: (string | null)[][];
 }
 
+/** What AWS bills, counted per call (the cost benchmark multiplies it by the prices). */
+export interface WireBilling {
+  writeCalls: number;
+  /** Write units: each call's metered size in 1 KiB units, rounded up. */
+  writeUnits: number;
+  writeBytes: number;
+  records: number;
+  queries: number;
+}
+
+/** Default delay before a write is visible to queries (Timestream documents no bound). */
+export const DEFAULT_VISIBILITY_DELAY_MS = 1_000;
+
 export interface WireTimestream {
   url: string;
   records: Map<string, WireRecord>;
@@ -49,6 +69,10 @@ export interface WireTimestream {
   answerQuery?: (sql: string) => CannedAnswer | undefined;
   /** The clock the ingestion window and visibility are judged on: the app under test's clock. */
   now: () => number;
+  /** The table's columns by kind: a name is a dimension or a measure, never both. */
+  dimensionNames: Set<string>;
+  measureNames: Set<string>;
+  billing: WireBilling;
   writeClient(): TimestreamWriteClient;
   queryClient(): TimestreamQueryClient;
   close(): Promise<void>;
@@ -64,13 +88,16 @@ const MAX_FUTURE_MS = 15 * 60_000;
 const BARE_COLUMNS = ["turbine_id", "power_kw", "wind_speed_ms", "status", "version"];
 
 export async function startWireTimestream(
-  options: { now?: () => number } = {},
+  options: { now?: () => number; visibilityDelayMs?: number } = {},
 ): Promise<WireTimestream> {
   const fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close"> = {
     now: options.now ?? Date.now,
     records: new Map(),
     calls: [],
-    visibilityDelayMs: 0,
+    dimensionNames: new Set(),
+    measureNames: new Set(),
+    billing: { writeCalls: 0, writeUnits: 0, writeBytes: 0, records: 0, queries: 0 },
+    visibilityDelayMs: options.visibilityDelayMs ?? DEFAULT_VISIBILITY_DELAY_MS,
     memoryRetentionMs: 24 * 3_600_000,
     pageSize: 1000,
     throttleNext: 0,
@@ -128,6 +155,7 @@ function writeRecords(
   const common = body.CommonAttributes ?? {};
   const rejected: { RecordIndex: number; Reason: string; ExistingVersion?: number }[] = [];
   const now = fake.now();
+  let writeBytes = 0;
   records.forEach((record, index) => {
     const dimensionList: { Name: string; Value: string }[] = [
       ...(common.Dimensions ?? []),
@@ -135,26 +163,36 @@ function writeRecords(
     ];
     const measureList: { Name: string; Value: string; Type: string }[] =
       record.MeasureValues ?? common.MeasureValues ?? [];
-    const dimensionBytes = dimensionList.reduce(
-      (sum, d) => sum + Buffer.byteLength(d.Name) + Buffer.byteLength(d.Value),
+    const nameBytes = (list: { Name: string; Value: string }[]) =>
+      list.reduce((sum, d) => sum + Buffer.byteLength(d.Name) + Buffer.byteLength(d.Value), 0);
+    const dimensionBytes = nameBytes(dimensionList);
+    const measureName: string = record.MeasureName ?? common.MeasureName ?? "";
+    const measureBytes = measureList.reduce(
+      (sum, m) => sum + Buffer.byteLength(m.Name) + valueBytes(m.Type, m.Value),
       0,
     );
-    const recordBytes =
-      dimensionBytes +
-      measureList.reduce(
-        (sum, m) => sum + Buffer.byteLength(m.Name) + Buffer.byteLength(m.Value),
-        0,
-      );
+    const recordBytes = 8 + dimensionBytes + Buffer.byteLength(measureName) + measureBytes;
+    // Billed once per call: the record's own part, and common dimensions once (below).
+    writeBytes += recordBytes - nameBytes(common.Dimensions ?? []);
+    const newDimensions = dimensionList.filter((d) => !fake.dimensionNames.has(d.Name));
+    const clash =
+      dimensionList.find((d) => fake.measureNames.has(d.Name))?.Name ??
+      measureList.find(
+        (m) => fake.dimensionNames.has(m.Name) || dimensionList.some((d) => d.Name === m.Name),
+      )?.Name;
     const limit =
-      dimensionList.length > MAX_DIMENSIONS
-        ? `The record has more than ${MAX_DIMENSIONS} dimensions.`
-        : measureList.length > MAX_MEASURES
-          ? `The record has more than ${MAX_MEASURES} measures.`
-          : dimensionBytes > MAX_DIMENSION_BYTES
-            ? `The dimensions of the record exceed the maximum size of ${MAX_DIMENSION_BYTES} bytes.`
-            : recordBytes > MAX_RECORD_BYTES
-              ? `The record exceeds the maximum record size of ${MAX_RECORD_BYTES} bytes.`
-              : undefined;
+      measureList.length > MAX_MEASURES
+        ? `The record has more than ${MAX_MEASURES} measures.`
+        : dimensionBytes > MAX_DIMENSION_BYTES
+          ? `The dimensions of the record exceed the maximum size of ${MAX_DIMENSION_BYTES} bytes.`
+          : recordBytes > MAX_RECORD_BYTES
+            ? `The record exceeds the maximum record size of ${MAX_RECORD_BYTES} bytes.`
+            : fake.dimensionNames.size + new Set(newDimensions.map((d) => d.Name)).size >
+                MAX_DIMENSIONS
+              ? `The table would have more than ${MAX_DIMENSIONS} dimensions.`
+              : clash !== undefined
+                ? `The attribute name ${clash} is used both as a dimension and as a measure.`
+                : undefined;
     if (limit) {
       rejected.push({ RecordIndex: index, Reason: limit });
       return;
@@ -169,8 +207,9 @@ function writeRecords(
       });
       return;
     }
+    for (const d of dimensionList) fake.dimensionNames.add(d.Name);
+    for (const m of measureList) fake.measureNames.add(m.Name);
     const dimensions = Object.fromEntries(dimensionList.map((d) => [d.Name, d.Value]));
-    const measureName = record.MeasureName ?? common.MeasureName;
     const measures = Object.fromEntries(
       measureList.map((m) => [m.Name, { value: m.Value, type: m.Type }]),
     );
@@ -199,6 +238,15 @@ function writeRecords(
       visibleAt: now + fake.visibilityDelayMs,
     });
   });
+  writeBytes += [...(common.Dimensions ?? [])].reduce(
+    (sum: number, d: { Name: string; Value: string }) =>
+      sum + Buffer.byteLength(d.Name) + Buffer.byteLength(d.Value),
+    0,
+  );
+  fake.billing.writeCalls++;
+  fake.billing.records += records.length;
+  fake.billing.writeBytes += writeBytes;
+  fake.billing.writeUnits += Math.max(1, Math.ceil(writeBytes / 1024));
   if (rejected.length > 0) {
     throw new AwsError(419, "RejectedRecordsException", "One or more records have been rejected.", {
       RejectedRecords: rejected,
@@ -209,11 +257,20 @@ function writeRecords(
   };
 }
 
+/** A measure value's metered size: 8 bytes a number or time, 1 a boolean, a string its bytes. */
+function valueBytes(type: string, value: string): number {
+  if (type === "BOOLEAN") return 1;
+  if (type === "VARCHAR") return Buffer.byteLength(value);
+  return 8;
+}
+
 function query(
   fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close">,
   body: any,
 ) {
   const sql: string = body.QueryString ?? "";
+  if (!body.NextToken) fake.billing.queries++;
+  if (/^DESCRIBE /.test(sql)) return describe(fake);
   const now = fake.now();
   const visible = [...fake.records.values()].filter((r) => r.visibleAt <= now);
   // Columns exist once any record (visible or not: the schema is updated on write) has them.
@@ -268,6 +325,29 @@ function query(
     ColumnInfo: answer.columns.map(({ Name, ScalarType }) => ({ Name, Type: { ScalarType } })),
     Rows: data.slice(offset, offset + fake.pageSize),
     ...(next ? { NextToken: next } : {}),
+  };
+}
+
+/** DESCRIBE "db"."table": one row per column, with its type and Timestream attribute type. */
+function describe(fake: Omit<WireTimestream, "url" | "writeClient" | "queryClient" | "close">) {
+  const types = new Map<string, string>();
+  for (const r of fake.records.values())
+    for (const [name, m] of Object.entries(r.measures)) types.set(name, m.type);
+  const rows: string[][] = [
+    ...[...fake.dimensionNames].sort().map((name) => [name, "varchar", "DIMENSION"]),
+    ["measure_name", "varchar", "MEASURE_NAME"],
+    ["time", "timestamp", "TIMESTAMP"],
+    ...[...fake.measureNames]
+      .sort()
+      .map((name) => [name, (types.get(name) ?? "DOUBLE").toLowerCase(), "MULTI"]),
+  ];
+  return {
+    QueryId: `q${fake.calls.length}`,
+    ColumnInfo: ["Column", "Type", "Timestream attribute type"].map((Name) => ({
+      Name,
+      Type: { ScalarType: "VARCHAR" },
+    })),
+    Rows: rows.map((row) => ({ Data: row.map((ScalarValue) => ({ ScalarValue })) })),
   };
 }
 

@@ -168,6 +168,8 @@ describe("rejected records, by their documented fields", () => {
 
 describe("corrections", () => {
   it("a higher version with other dimensions replaces the one record, keeping its dimensions", async () => {
+    // Once the first write is visible, the correction's query finds its dimensions.
+    wire.visibilityDelayMs = 0;
     const first = reading("moved", 6, { tags: { province: "Flevoland" } });
     expect(await store.write([first], Date.now())).toEqual(["accepted"]);
     const correction = { ...first, power_kw: 5, version: 2, tags: { province: "Drenthe" } };
