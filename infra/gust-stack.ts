@@ -223,7 +223,8 @@ export class GustStack extends Stack {
     secret.grantRead(fn);
     const registry = new TurbineRegistryTable(this, "Registry");
     registry.attach(fn);
-    grantStore(fn, ["timestream:WriteRecords", "timestream:Select"]);
+    // DescribeTable: the write window follows the table's memory retention (timestream-store.ts).
+    grantStore(fn, ["timestream:WriteRecords", "timestream:Select", "timestream:DescribeTable"]);
 
     // Alarms: their table, read by the API; the rules evaluated every minute by a function of
     // their own that only reads the store (docs/live-and-alarms.md, "What differs on Lambda").

@@ -114,6 +114,7 @@ export async function ingest(
     if (missing.length > 0) return forbidden(unregisteredDetail(missing));
   }
 
+  await deps.store.refreshWriteWindow?.();
   const now = deps.clock.now();
   const readings = batch.readings.map((incoming) => toStoredReading(incoming, now));
   // Each reading's outcome at its index in the request: the write window's rejections first,

@@ -50,6 +50,11 @@ export type QueryRow = Record<string, string | number | boolean | null>;
 export interface ReadingStore {
   readonly kind: QueryDialect;
   readonly writeWindow: WriteWindow;
+  /**
+   * Brings writeWindow up to date with the store's own (Timestream: the deployed table's memory
+   * store retention, read with DescribeTable and cached), before the window is checked.
+   */
+  refreshWriteWindow?(): Promise<void>;
   /** The table to name in rendered queries, already quoted for the dialect. */
   readonly tableRef: string;
   /**

@@ -16,6 +16,7 @@
 
 import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import {
+  DescribeTableCommand,
   type Dimension,
   type RejectedRecord,
   RejectedRecordsException,
@@ -46,7 +47,11 @@ export interface TimestreamStoreOptions {
   table: string;
   writeClient: TimestreamWriteClient;
   queryClient: TimestreamQueryClient;
+  /** The configured window; its age is narrowed to the table's memory retention when shorter. */
   writeWindow: WriteWindow;
+  /** How long the table's retention, once read, is trusted (default an hour). */
+  retentionCacheMs?: number;
+  now?: () => number;
   retry?: RetryPolicy;
   /** Time a request may spend on retries when no Lambda deadline is set. */
   budgetMs?: number;
@@ -65,8 +70,9 @@ const WINDOW_EDGE_MS = 60_000;
 export class TimestreamStore implements ReadingStore {
   readonly kind = "timestream" as const;
   readonly tableRef: string;
-  readonly writeWindow: WriteWindow;
+  writeWindow: WriteWindow;
   private readonly retry: RetryPolicy;
+  private retentionReadAt = Number.NEGATIVE_INFINITY;
   private readonly budgetMs: number;
   /** Measure names this container has written (DESCRIBE may lag behind a fresh write). */
   private readonly writtenMeasures = new Set<string>();
@@ -76,6 +82,37 @@ export class TimestreamStore implements ReadingStore {
     this.writeWindow = options.writeWindow;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.budgetMs = options.budgetMs ?? 10_000;
+  }
+
+  /**
+   * The deployed table's memory store retention (DescribeTable, once an hour a container: the
+   * API allows 5 Describe calls a second per account): Timestream refuses older records, so the
+   * window's age is at most that, and readings beyond it are answered too_old, not
+   * store_rejected. If the table cannot be described, the configured window stays.
+   */
+  async refreshWriteWindow(): Promise<void> {
+    const now = (this.options.now ?? Date.now)();
+    if (now - this.retentionReadAt < (this.options.retentionCacheMs ?? 3_600_000)) return;
+    this.retentionReadAt = now;
+    try {
+      const { Table } = await this.options.writeClient.send(
+        new DescribeTableCommand({
+          DatabaseName: this.options.database,
+          TableName: this.options.table,
+        }),
+        { abortSignal: AbortSignal.timeout(2_000) },
+      );
+      const hours = Table?.RetentionProperties?.MemoryStoreRetentionPeriodInHours;
+      if (hours === undefined || hours <= 0) return;
+      this.writeWindow = {
+        ...this.writeWindow,
+        maxAgeMs: Math.min(this.options.writeWindow.maxAgeMs, hours * 3_600_000),
+      };
+    } catch (error) {
+      console.warn(
+        `gust: DescribeTable failed (${(error as Error).name}); the write window stays ${this.writeWindow.maxAgeMs / 3_600_000} h until the next try`,
+      );
+    }
   }
 
   async write(

@@ -176,7 +176,7 @@ describe("the API function", () => {
     );
   });
 
-  it("may write and select on its table only, and describe endpoints; nothing wider", () => {
+  it("may write, select and describe its table only, and describe endpoints; nothing wider", () => {
     const policies = template.findResources("AWS::IAM::Policy");
     const statements = Object.values(policies).flatMap(
       (policy: any) => policy.Properties.PolicyDocument.Statement,
@@ -186,7 +186,7 @@ describe("the API function", () => {
     );
     // The API function's, then the scheduled alarm evaluation's (it only selects).
     expect(timestream.map((s: any) => [s.Action].flat().sort())).toEqual([
-      ["timestream:Select", "timestream:WriteRecords"],
+      ["timestream:DescribeTable", "timestream:Select", "timestream:WriteRecords"],
       ["timestream:DescribeEndpoints"],
       ["timestream:Select"],
       ["timestream:DescribeEndpoints"],

@@ -17,6 +17,7 @@
 //   does not exist"; writes become visible to queries only `visibilityDelayMs` after they are
 //   acknowledged (eventual consistency, ON by default: a test that reads right after a write
 //   says why it may turn it off); rows come in pages (NextToken); `DESCRIBE` lists the columns.
+// - DescribeTable answers the table's retention (memoryRetentionMs, in whole hours).
 // - `billing` counts what AWS bills: WriteRecords calls, write units (each call's size, common
 //   attributes once, in 1 KiB units, as the metering page computes them), records and queries.
 // - `throttleNext` calls answer ThrottlingException (429); `hangNext` calls never answer.
@@ -51,6 +52,7 @@ export interface WireBilling {
   writeBytes: number;
   records: number;
   queries: number;
+  describeTable: number;
 }
 
 /** Default delay before a write is visible to queries (Timestream documents no bound). */
@@ -96,7 +98,14 @@ export async function startWireTimestream(
     calls: [],
     dimensionNames: new Set(),
     measureNames: new Set(),
-    billing: { writeCalls: 0, writeUnits: 0, writeBytes: 0, records: 0, queries: 0 },
+    billing: {
+      writeCalls: 0,
+      writeUnits: 0,
+      writeBytes: 0,
+      records: 0,
+      queries: 0,
+      describeTable: 0,
+    },
     visibilityDelayMs: options.visibilityDelayMs ?? DEFAULT_VISIBILITY_DELAY_MS,
     memoryRetentionMs: 24 * 3_600_000,
     pageSize: 1000,
@@ -118,6 +127,20 @@ export async function startWireTimestream(
       }
       if (operation === "WriteRecords") return writeRecords(fake, body);
       if (operation === "Query") return query(fake, body);
+      if (operation === "DescribeTable") {
+        fake.billing.describeTable++;
+        return {
+          Table: {
+            DatabaseName: body.DatabaseName,
+            TableName: body.TableName,
+            TableStatus: "ACTIVE",
+            RetentionProperties: {
+              MemoryStoreRetentionPeriodInHours: Math.round(fake.memoryRetentionMs / 3_600_000),
+              MagneticStoreRetentionPeriodInDays: 73_000,
+            },
+          },
+        };
+      }
       throw new AwsError(400, "ValidationException", `unknown operation ${operation}`);
     },
   });

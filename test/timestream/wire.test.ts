@@ -166,6 +166,34 @@ describe("rejected records, by their documented fields", () => {
   });
 });
 
+describe("the table's retention", () => {
+  it("narrows the write window to the table's memory retention: too_old, not store_rejected", async () => {
+    wire.memoryRetentionMs = 2 * HOUR;
+    const app = createApp({ store, keySecret: async () => SECRET });
+    const post = async (hoursAgo: number) => {
+      const answer = await app.request("/v1/measurements", {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${roleKey(SECRET, "operator")}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          turbine_id: "retained",
+          time: Date.now() - hoursAgo * HOUR,
+          power_kw: 1,
+          wind_speed_ms: 1,
+        }),
+      });
+      return (await answer.json()) as { accepted: number; rejected: { reason: string }[] };
+    };
+    expect(await post(3)).toMatchObject({ accepted: 0, rejected: [{ reason: "too_old" }] });
+    expect(await post(1)).toMatchObject({ accepted: 1, rejected: [] });
+    expect(store.writeWindow.maxAgeMs).toBe(2 * HOUR);
+    // Read once, then cached.
+    expect(wire.calls.filter((c) => c.operation === "DescribeTable")).toHaveLength(1);
+  });
+});
+
 describe("corrections", () => {
   it("a higher version with other dimensions replaces the one record, keeping its dimensions", async () => {
     // Once the first write is visible, the correction's query finds its dimensions.
