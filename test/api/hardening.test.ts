@@ -10,6 +10,7 @@ import { turbineKey, verifyKey } from "../../api/auth/keys.ts";
 import { loadLocalSecret } from "../../api/auth/secret.ts";
 import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import { call } from "../registry/client.ts";
+import { fixedClock } from "../support/manual-clock.ts";
 import { reading, startTestServer, TEST_SECRET, type TestServer } from "./fixture.ts";
 
 let server: TestServer;
@@ -411,7 +412,7 @@ describe("failed key attempts", () => {
       store: { measureColumns: async () => new Set() } as never,
       registry: new MemoryRegistry(),
       keySecret: async () => TEST_SECRET,
-      now: () => 0,
+      clock: fixedClock(0),
       failedKeys: "refuse",
     });
     const timers = vi.spyOn(globalThis, "setTimeout");

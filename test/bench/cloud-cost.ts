@@ -19,6 +19,7 @@ import { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
 import { ALARM_TABLE, httpApiEvent } from "../lambda/wire-deployment.ts";
 import { startWireDynamoDb } from "../registry/wire-dynamodb.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 import { startWireTimestream } from "../timestream/wire-timestream.ts";
 import type { Benchmark } from "./figure.ts";
 
@@ -92,9 +93,8 @@ interface Tally {
 export const bench: Benchmark = async (log) => {
   const minutes = Number(process.env.CLOUD_COST_MINUTES ?? 10);
   const scale = MONTH_MINUTES / minutes;
-  let clock = Date.UTC(2026, 10, 2, 8);
-  const now = () => clock;
-  const timestream = await startWireTimestream({ now, visibilityDelayMs: 0 });
+  const clock = new ManualClock(Date.UTC(2026, 10, 2, 8));
+  const timestream = await startWireTimestream({ now: clock.now, visibilityDelayMs: 0 });
   // The schedule's and the snapshot's analysis queries: counted, answered empty.
   timestream.answerQuery = () => ({ columns: [], rows: [] });
   const dynamodb = await startWireDynamoDb("turbines", { [ALARM_TABLE]: ["pk", "sk"] });
@@ -106,7 +106,7 @@ export const bench: Benchmark = async (log) => {
     writeWindow: { maxAgeMs: MEMORY_RETENTION_HOURS * 3_600_000, maxFutureMs: 900_000 },
   });
   const registryOn = () =>
-    new DynamoDbRegistry({ client: dynamodb.client(), table: "turbines", now });
+    new DynamoDbRegistry({ client: dynamodb.client(), table: "turbines", clock });
   const ids = Array.from({ length: TURBINES }, (_, i) => `nl-${String(i).padStart(4, "0")}`);
   await registryOn().putMany(
     ids.map((turbine_id, i) => ({
@@ -139,14 +139,14 @@ export const bench: Benchmark = async (log) => {
         store,
         registry: registryOn(),
         alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE),
-        now,
+        clock,
       },
     );
     const start = Date.UTC(2026, 10, 2, 8) + minute * 60_000;
     for (let next = 0; next < ids.length; next += 10) {
       await Promise.all(
         ids.slice(next, next + 10).map(async (id, j) => {
-          clock = start + Math.floor(((next + j) * 60_000) / TURBINES);
+          clock.set(start + Math.floor(((next + j) * 60_000) / TURBINES));
           const event = httpApiEvent("POST", "/v1/measurements", {
             headers: {
               authorization: `Bearer ${turbineKey(SECRET, id)}`,
@@ -154,7 +154,7 @@ export const bench: Benchmark = async (log) => {
             },
             body: JSON.stringify({
               turbine_id: id,
-              time: clock - 2_000,
+              time: clock.now() - 2_000,
               power_kw: 1200 + (next % 900),
               wind_speed_ms: 8.5,
               status: "producing",
@@ -194,7 +194,7 @@ export const bench: Benchmark = async (log) => {
       store,
       registry: registryOn(),
       alarms: new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE),
-      now,
+      clock,
     },
   );
   await schedule(
@@ -204,7 +204,7 @@ export const bench: Benchmark = async (log) => {
       "detail-type": "Scheduled Event",
       source: "aws.events",
       account: "123456789012",
-      time: new Date(clock).toISOString(),
+      time: new Date(clock.now()).toISOString(),
       region: "eu-west-1",
       resources: [],
       detail: {},
@@ -221,7 +221,7 @@ export const bench: Benchmark = async (log) => {
       store,
       registry: registryOn(),
       alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE),
-      now,
+      clock,
     },
   );
   const snapshot = (await viewer(
