@@ -93,7 +93,9 @@ interface Tally {
 export const bench: Benchmark = async (log) => {
   const minutes = Number(process.env.CLOUD_COST_MINUTES ?? 10);
   const scale = MONTH_MINUTES / minutes;
-  const clock = new ManualClock(Date.UTC(2026, 10, 2, 8));
+  // Near the machine's time: the handlers' deadlines are the clock's now plus the time left.
+  const clock = new ManualClock(Date.now());
+  const begin = clock.now();
   const timestream = await startWireTimestream({ now: clock.now, visibilityDelayMs: 0 });
   // The schedule's and the snapshot's analysis queries: counted, answered empty.
   timestream.answerQuery = () => ({ columns: [], rows: [] });
@@ -142,7 +144,7 @@ export const bench: Benchmark = async (log) => {
         clock,
       },
     );
-    const start = Date.UTC(2026, 10, 2, 8) + minute * 60_000;
+    const start = begin + minute * 60_000;
     for (let next = 0; next < ids.length; next += 10) {
       await Promise.all(
         ids.slice(next, next + 10).map(async (id, j) => {
@@ -224,12 +226,16 @@ export const bench: Benchmark = async (log) => {
       clock,
     },
   );
-  const snapshot = (await viewer(
-    httpApiEvent("GET", "/v1/live/snapshot", {
-      headers: { authorization: `Bearer ${roleKey(SECRET, "reader")}` },
-    }) as never,
-    context,
-  )) as { statusCode: number };
+  // A 503 (a query past its deadline on a loaded machine) is asked again, as a browser polls.
+  let snapshot = { statusCode: 503 };
+  for (let attempt = 0; attempt < 3 && snapshot.statusCode === 503; attempt++) {
+    snapshot = (await viewer(
+      httpApiEvent("GET", "/v1/live/snapshot", {
+        headers: { authorization: `Bearer ${roleKey(SECRET, "reader")}` },
+      }) as never,
+      context,
+    )) as { statusCode: number };
+  }
   if (snapshot.statusCode !== 200) throw new Error(`snapshot answered ${snapshot.statusCode}`);
   const snapshotQueries = timestream.billing.queries - snapshotMark.ts;
   const snapshotDynamo = tally(dynamodb.calls.slice(snapshotMark.ddb));
