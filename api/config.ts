@@ -15,6 +15,8 @@ export interface LocalConfig {
   store: StoreKind;
   writeWindowDays: number;
   requireRegistered: boolean;
+  /** MQTT_PORT: gust's own MQTT broker on this port (on HOST); unset: no broker (docs/mqtt.md). */
+  mqttPort?: number;
 }
 
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -29,6 +31,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     store: store as StoreKind,
     writeWindowDays: positiveInteger(env, "WRITE_WINDOW_DAYS", DEFAULT_WRITE_WINDOW_DAYS),
     requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
+    ...(env.MQTT_PORT ? { mqttPort: portNumber(env, "MQTT_PORT", 1883) } : {}),
   };
 }
 

@@ -78,6 +78,7 @@ try {
     writeWindowDays: config.writeWindowDays,
     ...(influx ? { readingStore: influx } : {}),
     requireRegistered: config.requireRegistered,
+    ...(config.mqttPort === undefined ? {} : { mqttPort: config.mqttPort }),
   });
   console.log(
     influx
@@ -119,6 +120,11 @@ try {
   if (server.recovery.quarantined > 0) {
     console.log(
       `  quarantined: ${server.recovery.quarantined} recovered readings the DuckDB file refused (see ${config.dataDir}/gust.duckdb.quarantine.jsonl)`,
+    );
+  }
+  if (server.mqtt) {
+    console.log(
+      `  mqtt:  ${server.mqtt.url} (publish readings to gust/v1/turbines/<id>/readings; docs/mqtt.md)`,
     );
   }
   console.log(`  docs:  ${server.url}/docs`);

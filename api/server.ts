@@ -13,6 +13,7 @@ import { duckDbParquetWriter } from "./export/duckdb-parquet.ts";
 import { createServerWithDirectIngest } from "./ingest-listener.ts";
 import { type LiveFeed, startLiveFeed } from "./live/feed.ts";
 import type { LiveLimits } from "./live/stream.ts";
+import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
 import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { fleetMinutesFrom, renderFleetMinutesQuery } from "./queries/fleet-minutes.ts";
@@ -53,6 +54,8 @@ export interface LocalServerOptions {
   liveHooks?: boolean;
   /** Caps on live streams (default DEFAULT_LIVE_LIMITS); tests lower them. */
   liveLimits?: Partial<LiveLimits>;
+  /** Run gust's own MQTT broker on this port (MQTT_PORT; 0 picks a free one); see docs/mqtt.md. */
+  mqttPort?: number;
 }
 
 export interface LocalServer {
@@ -73,6 +76,8 @@ export interface LocalServer {
   keySecret: string;
   /** The live hub, alarm engine and webhook notifier of this server. */
   live: LiveFeed;
+  /** gust's own MQTT broker, when mqttPort was given. */
+  mqtt?: EmbeddedBroker;
   close(): Promise<void>;
 }
 
@@ -146,6 +151,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
+  const mqtt =
+    options.mqttPort === undefined
+      ? undefined
+      : await startEmbeddedBroker(deps, { port: options.mqttPort, host });
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     store,
@@ -157,7 +166,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     registeredFromTags,
     keySecret,
     live,
+    ...(mqtt ? { mqtt } : {}),
     async close() {
+      await mqtt?.close();
       // Stop taking requests, let in-flight ones finish their commits, then close the file.
       // Live streams never finish on their own: end them first.
       live.hub.endStreams();

@@ -63,6 +63,12 @@ export interface IngestRequest {
   gone(): boolean;
   /** The runtime's environment (Hono's c.env), where the caller's address is found. */
   env: unknown;
+  /**
+   * Who sends, when the transport has authenticated the sender itself and no Authorization
+   * header comes: an MQTT publish on a turbine's topic (api/mqtt) speaks for that turbine, so
+   * its readings must all be that turbine's, by the same checks as a turbine key's.
+   */
+  principal?: Principal;
 }
 
 /** POST /v1/measurements: the answer, as the problem to send or the 200's result. */
@@ -70,7 +76,7 @@ export async function ingest(
   request: IngestRequest,
   deps: AppDeps,
 ): Promise<Response | IngestResult> {
-  const principal = await authenticate(request, deps);
+  const principal = request.principal ?? (await authenticate(request, deps));
   if (isAnswer(principal)) return principal;
   // A reader key can never write: refused before its body costs anything.
   if (principal.role === "reader") {
