@@ -17,6 +17,8 @@ export interface LocalConfig {
   requireRegistered: boolean;
   /** MQTT_PORT: gust's own MQTT broker on this port (on HOST); unset: no broker (docs/mqtt.md). */
   mqttPort?: number;
+  /** MQTT_URL: an existing broker whose readings topics gust subscribes to (docs/mqtt.md). */
+  mqttBroker?: { url: string; username?: string; password?: string; clientId: string };
 }
 
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -32,6 +34,16 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     writeWindowDays: positiveInteger(env, "WRITE_WINDOW_DAYS", DEFAULT_WRITE_WINDOW_DAYS),
     requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
     ...(env.MQTT_PORT ? { mqttPort: portNumber(env, "MQTT_PORT", 1883) } : {}),
+    ...(env.MQTT_URL
+      ? {
+          mqttBroker: {
+            url: env.MQTT_URL,
+            clientId: env.MQTT_CLIENT_ID || "gust-ingest",
+            ...(env.MQTT_USERNAME ? { username: env.MQTT_USERNAME } : {}),
+            ...(env.MQTT_PASSWORD ? { password: env.MQTT_PASSWORD } : {}),
+          },
+        }
+      : {}),
   };
 }
 

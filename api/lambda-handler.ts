@@ -19,6 +19,7 @@ import { booleanFlag, positiveInteger } from "./config.ts";
 import { handle } from "./lambda-adapter.ts";
 import { answerIngest, isDirectIngest } from "./lambda-ingest.ts";
 import { storeSnapshots } from "./live/store-snapshot.ts";
+import { answerIotRule, isIotRuleEvent } from "./mqtt/iot-rule.ts";
 import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import type { AppDeps } from "./routes/deps.ts";
@@ -88,6 +89,8 @@ export async function createLambdaHandler(
   };
   let viaApp: LambdaHandler | undefined;
   const answer: LambdaHandler = async (event, context) => {
+    // A message a turbine published on AWS IoT Core, handed over by the readings topic rule.
+    if (isIotRuleEvent(event)) return answerIotRule(event, appDeps);
     if (isDirectIngest(event)) {
       return answerIngest(event, context, appDeps, async () => (await appModule()).errorResponse);
     }

@@ -79,6 +79,7 @@ try {
     ...(influx ? { readingStore: influx } : {}),
     requireRegistered: config.requireRegistered,
     ...(config.mqttPort === undefined ? {} : { mqttPort: config.mqttPort }),
+    ...(config.mqttBroker ? { mqttBroker: config.mqttBroker } : {}),
   });
   console.log(
     influx
@@ -125,6 +126,11 @@ try {
   if (server.mqtt) {
     console.log(
       `  mqtt:  ${server.mqtt.url} (publish readings to gust/v1/turbines/<id>/readings; docs/mqtt.md)`,
+    );
+  }
+  if (config.mqttBroker) {
+    console.log(
+      `  mqtt:  subscribed to ${config.mqttBroker.url} as ${config.mqttBroker.clientId} (gust/v1/turbines/+/readings; docs/mqtt.md)`,
     );
   }
   console.log(`  docs:  ${server.url}/docs`);

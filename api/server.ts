@@ -14,6 +14,12 @@ import { createServerWithDirectIngest } from "./ingest-listener.ts";
 import { type LiveFeed, startLiveFeed } from "./live/feed.ts";
 import type { LiveLimits } from "./live/stream.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
+import {
+  connectExternalBroker,
+  type ExternalBroker,
+  type ExternalBrokerOptions,
+} from "./mqtt/external-broker.ts";
+import { publishLive } from "./mqtt/live-topics.ts";
 import { ensurePrivateDir, warnIfShared } from "./private-files.ts";
 import { answerProtocolErrors, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./protocol-errors.ts";
 import { fleetMinutesFrom, renderFleetMinutesQuery } from "./queries/fleet-minutes.ts";
@@ -56,6 +62,8 @@ export interface LocalServerOptions {
   liveLimits?: Partial<LiveLimits>;
   /** Run gust's own MQTT broker on this port (MQTT_PORT; 0 picks a free one); see docs/mqtt.md. */
   mqttPort?: number;
+  /** Subscribe to an existing broker's readings topics (MQTT_URL); see docs/mqtt.md. */
+  mqttBroker?: ExternalBrokerOptions;
 }
 
 export interface LocalServer {
@@ -78,6 +86,8 @@ export interface LocalServer {
   live: LiveFeed;
   /** gust's own MQTT broker, when mqttPort was given. */
   mqtt?: EmbeddedBroker;
+  /** The existing broker gust subscribes to, when mqttBroker was given. */
+  mqttBroker?: ExternalBroker;
   close(): Promise<void>;
 }
 
@@ -155,6 +165,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     options.mqttPort === undefined
       ? undefined
       : await startEmbeddedBroker(deps, { port: options.mqttPort, host });
+  const mqttBroker = options.mqttBroker && (await connectExternalBroker(deps, options.mqttBroker));
+  // Stored readings and alarm events on the live topics of whichever broker there is.
+  const stopLive = [mqtt, mqttBroker].flatMap((broker) =>
+    broker ? [publishLive(live.hub, broker)] : [],
+  );
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     store,
@@ -167,7 +182,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     keySecret,
     live,
     ...(mqtt ? { mqtt } : {}),
+    ...(mqttBroker ? { mqttBroker } : {}),
     async close() {
+      for (const stop of stopLive) stop();
+      await mqttBroker?.close();
       await mqtt?.close();
       // Stop taking requests, let in-flight ones finish their commits, then close the file.
       // Live streams never finish on their own: end them first.

@@ -45,6 +45,7 @@ import { AlarmTable } from "./alarm-table.ts";
 import type { GustStackConfig } from "./config.ts";
 import { InfluxDbReadingStore } from "./influxdb-variant.ts";
 import { bundledCode } from "./lambda-code.ts";
+import { MqttIngest } from "./mqtt-ingest.ts";
 import { TurbineRegistryTable } from "./registry-table.ts";
 
 const MAINTENANCE_MODE =
@@ -221,6 +222,8 @@ export class GustStack extends Stack {
       iam5: "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. WriteRecords and Select are granted on the one table.",
     });
     secret.grantRead(fn);
+    // Turbines on AWS IoT Core: their readings topics reach this same function (docs/mqtt.md).
+    new MqttIngest(this, "Mqtt", { ingestFunction: fn });
     const registry = new TurbineRegistryTable(this, "Registry");
     registry.attach(fn);
     // DescribeTable: the write window follows the table's memory retention (timestream-store.ts).

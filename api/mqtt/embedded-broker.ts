@@ -26,7 +26,7 @@ export interface EmbeddedBrokerOptions {
 export interface EmbeddedBroker {
   /** mqtt://host:port */
   url: string;
-  /** Publishes a message to subscribers, as gust (the live topics, answers). */
+  /** Publishes a message to subscribers, as gust (the live topics), at QoS 0. */
   publish(topic: string, payload: Buffer | string): Promise<void>;
   close(): Promise<void>;
 }
@@ -133,7 +133,7 @@ export async function startEmbeddedBroker(
             cmd: "publish",
             topic,
             payload: typeof payload === "string" ? Buffer.from(payload) : payload,
-            qos: 1,
+            qos: 0,
             retain: false,
             dup: false,
           },

@@ -61,14 +61,18 @@ describe("cdk-nag (AwsSolutions and Serverless packs)", () => {
       "AwsSolutions-APIG4",
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
       "AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions-IAM5[Resource::<MqttFailedDeliveriesBED6AB24.Arn>/*]", // infra/mqtt-ingest.ts
       "AwsSolutions-L1",
+      "AwsSolutions-S1", // infra/mqtt-ingest.ts
       "AwsSolutions-SMG4",
+      "AwsSolutions-SQS3", // infra/mqtt-ingest.ts
       "AwsSolutions-TS3",
       "Serverless-EventBusDLQ",
       "Serverless-LambdaAsyncFailureDestination",
       "Serverless-LambdaDLQ",
       "Serverless-LambdaLatestVersion",
       "Serverless-LambdaTracing",
+      "Serverless-SQSRedrivePolicy", // infra/mqtt-ingest.ts
       "W3697", // CloudFormation's own check: Timestream in maintenance mode
     ]);
   });

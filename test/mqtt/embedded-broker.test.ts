@@ -5,14 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { turbineKey } from "../../api/auth/keys.ts";
 import { answersTopic, readingsTopic } from "../../api/mqtt/topics.ts";
 import { reading, startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
+import { fixedClock } from "../support/manual-clock.ts";
 import { connectDevice, type Device } from "./device.ts";
 
 const NOW = Date.parse("2026-03-02T12:00:00Z");
 let server: TestServer;
+const clock = fixedClock(NOW);
 let url: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ now: () => NOW, mqttPort: 0 });
+  server = await startTestServer({ clock, mqttPort: 0 });
   url = server.mqtt?.url as string;
 });
 afterAll(async () => {
@@ -174,5 +176,28 @@ describe("who may publish where", () => {
     await rotated.publish(readingsTopic("mq-13"), reading("mq-13", 1, {}, NOW));
     expect(await server.stored("mq-13")).toHaveLength(2);
     await rotated.end();
+  });
+});
+
+describe("live over MQTT", () => {
+  it("publishes stored readings on the read-only live topics", async () => {
+    const reader = await connectDevice(url, { password: server.readerKey });
+    expect(await reader.subscribe("gust/v1/live/readings/+")).toBe(1);
+    const device = await turbine("mq-live");
+    await device.publish(readingsTopic("mq-live"), reading("mq-live", 1, {}, NOW));
+    // The live hub applies what was stored on its next batch (a quarter second of its clock).
+    const live = reader.next("gust/v1/live/readings/mq-live");
+    await clock.advance(1000);
+    expect(await live).toEqual({
+      readings: [
+        expect.objectContaining({
+          turbine_id: "mq-live",
+          time: new Date(NOW - 60_000).toISOString(),
+          power_kw: 1501,
+        }),
+      ],
+    });
+    await device.end();
+    await reader.end();
   });
 });
