@@ -15,6 +15,7 @@ import { registerLivePageRoutes } from "./routes/live-page.ts";
 import { registerMeasurementRoutes } from "./routes/measurements.ts";
 import { registerPowerRoutes } from "./routes/power.ts";
 import { registerReadingsExportRoutes } from "./routes/readings-export.ts";
+import { registerRoleKeyRoutes } from "./routes/role-keys.ts";
 import { storeUnavailable } from "./routes/store-unavailable.ts";
 import { registerTurbineKeyRoutes } from "./routes/turbine-keys.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
@@ -71,6 +72,7 @@ export function appFor(deps: AppDeps): GustApp {
   registerMeasurementRoutes(app, deps);
   registerTurbineRoutes(app, deps);
   registerTurbineKeyRoutes(app, deps);
+  registerRoleKeyRoutes(app, deps);
   registerTurbineReadingRoutes(app, deps);
   registerPowerRoutes(app, deps);
   registerAnalysisRoutes(app, deps);

@@ -34,9 +34,20 @@ export function problemResponse(
   slug: string,
   title: string,
   detail: string,
-  options: { errors?: ProblemFieldError[]; headers?: Record<string, string> } = {},
+  options: {
+    errors?: ProblemFieldError[];
+    headers?: Record<string, string>;
+    /** RFC 9457 extension members a client may act on (e.g. current_key_generation). */
+    extensions?: Record<string, unknown>;
+  } = {},
 ): Response {
-  const body: Problem = { type: `urn:gust:problem:${slug}`, title, status, detail };
+  const body: Problem = {
+    ...options.extensions,
+    type: `urn:gust:problem:${slug}`,
+    title,
+    status,
+    detail,
+  };
   if (options.errors) body.errors = options.errors;
   return new Response(JSON.stringify(body), {
     status,

@@ -3,7 +3,12 @@
 // only writer, so the whole registry is also held in memory: the ingest route looks up the
 // turbines of every request without a query. Writes are serialized, which makes If-Match
 // checks and the write that follows one atomic step.
+//
+// Table `key_generations` keeps what must outlive a registration: the tombstone of each deleted
+// turbine (its last key generation) and the operator and reader keys' generations. It came
+// after `turbines`: a file without it gets it, empty, at open (nothing revoked yet).
 import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Role } from "../auth/keys.ts";
 import { systemClock } from "../time/clock.ts";
 import {
   ifMatchHolds,
@@ -38,6 +43,19 @@ const CREATE_TURBINES_TABLE = `
     key_generation   INTEGER NOT NULL
   )`;
 
+export const KEY_GENERATIONS_TABLE = "key_generations";
+
+const CREATE_KEY_GENERATIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS ${KEY_GENERATIONS_TABLE} (
+    kind           VARCHAR NOT NULL, -- 'turbine' (a deleted turbine's tombstone) or 'role'
+    subject        VARCHAR NOT NULL, -- the turbine id, or operator / reader
+    key_generation INTEGER NOT NULL,
+    PRIMARY KEY (kind, subject)
+  )`;
+
+const UPSERT_KEY_GENERATION = `
+  INSERT OR REPLACE INTO ${KEY_GENERATIONS_TABLE} VALUES ($kind, $subject, $generation::INTEGER)`;
+
 // Records as one JSON array, upserted in one statement (a fleet import of 1000 is one commit).
 const UPSERT_TURBINES_JSON = `
   INSERT OR REPLACE INTO ${TURBINES_TABLE}
@@ -58,6 +76,7 @@ const SELECT_TURBINES = `
 
 export async function createTurbinesTable(connection: DuckDBConnection): Promise<void> {
   await connection.run(CREATE_TURBINES_TABLE);
+  await connection.run(CREATE_KEY_GENERATIONS_TABLE);
 }
 
 export async function openDuckDbRegistry(
@@ -71,7 +90,19 @@ export async function openDuckDbRegistry(
     const turbine = turbineFromRow(row);
     turbines.set(turbine.turbine_id, turbine);
   }
-  return new DuckDbRegistry(connection, turbines, now);
+  const generations = (
+    await connection.runAndReadAll(
+      `SELECT kind, subject, key_generation FROM ${KEY_GENERATIONS_TABLE}`,
+    )
+  ).getRowObjectsJS();
+  const retired = new Map<string, number>();
+  const roles = new Map<Role, number>();
+  for (const { kind, subject, key_generation } of generations) {
+    if (kind === "turbine") retired.set(String(subject), Number(key_generation));
+    else if (subject === "operator" || subject === "reader")
+      roles.set(subject, Number(key_generation));
+  }
+  return new DuckDbRegistry(connection, turbines, now, retired, roles);
 }
 
 function turbineFromRow(row: Record<string, unknown>): RegisteredTurbine {
@@ -104,6 +135,9 @@ export class DuckDbRegistry implements TurbineRegistry {
     private readonly connection: DuckDBConnection,
     private readonly turbines: Map<string, RegisteredTurbine>,
     private readonly now: () => number,
+    /** Tombstones: the key generation of each deleted turbine. */
+    private readonly retired: Map<string, number> = new Map(),
+    private readonly roles: Map<Role, number> = new Map(),
   ) {}
 
   async get(turbineId: string): Promise<RegisteredTurbine | null> {
@@ -126,7 +160,13 @@ export class DuckDbRegistry implements TurbineRegistry {
       if (!ifMatchHolds(options.ifMatch, stored)) {
         throw new PreconditionFailedError(turbineId, stored?.etag ?? null);
       }
-      const result = nextRecord(turbineId, description, stored, this.now());
+      const result = nextRecord(
+        turbineId,
+        description,
+        stored,
+        this.now(),
+        this.retired.get(turbineId),
+      );
       if (result.outcome !== "unchanged") await this.store([result.turbine]);
       return result;
     });
@@ -141,6 +181,7 @@ export class DuckDbRegistry implements TurbineRegistry {
           entry.description,
           this.turbines.get(entry.turbine_id) ?? null,
           now,
+          this.retired.get(entry.turbine_id),
         ),
       );
       // One statement is one transaction: all of them are stored, or none.
@@ -156,8 +197,16 @@ export class DuckDbRegistry implements TurbineRegistry {
         throw new PreconditionFailedError(turbineId, stored?.etag ?? null);
       }
       if (!stored) return false;
-      await this.run(`DELETE FROM ${TURBINES_TABLE} WHERE turbine_id = $id`, { id: turbineId });
+      // One transaction: the description goes and its tombstone comes, or neither.
+      await this.transaction([
+        [`DELETE FROM ${TURBINES_TABLE} WHERE turbine_id = $id`, { id: turbineId }],
+        [
+          UPSERT_KEY_GENERATION,
+          { kind: "turbine", subject: turbineId, generation: String(stored.key_generation) },
+        ],
+      ]);
       this.turbines.delete(turbineId);
+      this.retired.set(turbineId, stored.key_generation);
       return true;
     });
   }
@@ -169,6 +218,27 @@ export class DuckDbRegistry implements TurbineRegistry {
       const rotated = rotatedRecord(stored, this.now());
       await this.store([rotated]);
       return rotated;
+    });
+  }
+
+  async keyGeneration(turbineId: string): Promise<number> {
+    return this.turbines.get(turbineId)?.key_generation ?? this.retired.get(turbineId) ?? 1;
+  }
+
+  async roleKeyGeneration(role: Role): Promise<number> {
+    return this.roles.get(role) ?? 1;
+  }
+
+  rotateRoleKey(role: Role): Promise<number> {
+    return this.serialized(async () => {
+      const next = (this.roles.get(role) ?? 1) + 1;
+      await this.run(UPSERT_KEY_GENERATION, {
+        kind: "role",
+        subject: role,
+        generation: String(next),
+      });
+      this.roles.set(role, next);
+      return next;
     });
   }
 
@@ -189,6 +259,17 @@ export class DuckDbRegistry implements TurbineRegistry {
       throw new RegistryUnavailableError(
         `the registry could not write the DuckDB file: ${(error as Error).message.split("\n")[0]}`,
       );
+    }
+  }
+
+  private async transaction(statements: [string, Record<string, string>][]): Promise<void> {
+    await this.run("BEGIN TRANSACTION", {});
+    try {
+      for (const [sql, values] of statements) await this.run(sql, values);
+      await this.run("COMMIT", {});
+    } catch (error) {
+      await this.connection.run("ROLLBACK").catch(() => undefined);
+      throw error;
     }
   }
 

@@ -12,6 +12,11 @@
 // replaces; when one fails (another writer got there first), the transactions already written
 // are undone (each item put back as it was, conditional on what this import wrote) and the
 // import answers 409. Between the first transaction and the undo, a reader may see part of it.
+//
+// Items that are not turbines share the table: a deleted turbine leaves a tombstone (its id,
+// `retired` true and its last key_generation, so its keys' generations never go back), and the
+// operator and reader keys' generations are items "#role:operator" and "#role:reader" ('#' is
+// not allowed in turbine ids). list() and get() leave both out.
 import {
   type AttributeValue,
   BatchGetItemCommand,
@@ -25,6 +30,7 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
+import type { Role } from "../auth/keys.ts";
 import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import {
   ConcurrentChangeError,
@@ -59,6 +65,42 @@ interface Cached<T> {
   value: T;
   until: number;
 }
+
+/** What the table holds under a turbine id: a registration, a tombstone, or nothing. */
+interface Stored {
+  turbine: RegisteredTurbine | null;
+  /** A tombstone's key generation (the turbine was registered, then deleted). */
+  retired: number | null;
+  /** The item's etag, for conditional writes; null when there is no item. */
+  etag: string | null;
+}
+
+const roleItemId = (role: Role) => `#role:${role}`;
+
+export function tombstoneItem(
+  turbineId: string,
+  keyGeneration: number,
+): Record<string, AttributeValue> {
+  return {
+    turbine_id: { S: turbineId },
+    retired: { BOOL: true },
+    key_generation: { N: String(keyGeneration) },
+    etag: { S: `retired-${keyGeneration}` },
+  };
+}
+
+/** A turbine's item as what is stored; role items and unknown shapes are not turbines. */
+function storedFromItem(item: Record<string, AttributeValue> | undefined): Stored {
+  if (!item) return { turbine: null, retired: null, etag: null };
+  const etag = item.etag?.S ?? null;
+  if (item.retired?.BOOL === true) {
+    return { turbine: null, retired: Number(item.key_generation?.N ?? 1), etag };
+  }
+  return { turbine: turbineFromItem(item), retired: null, etag };
+}
+
+const isTurbineItem = (item: Record<string, AttributeValue>) =>
+  item.retired?.BOOL !== true && !item.turbine_id?.S?.startsWith("#");
 
 const NUMBER_FIELDS = [
   "rated_kw",
@@ -111,8 +153,8 @@ export function turbineFromItem(item: Record<string, AttributeValue>): Registere
 }
 
 /** The condition that what is stored is still `stored` (or that nothing is). */
-function unchangedSince(stored: RegisteredTurbine | null) {
-  return stored
+function unchangedSince(stored: { etag: string | null } | null) {
+  return stored?.etag
     ? {
         ConditionExpression: "#etag = :etag",
         ExpressionAttributeNames: { "#etag": "etag" },
@@ -126,7 +168,8 @@ export class DynamoDbRegistry implements TurbineRegistry {
   private readonly cacheMs: number;
   private readonly clock: Clock;
   private readonly now: () => number;
-  private readonly items = new Map<string, Cached<RegisteredTurbine | null>>();
+  private readonly items = new Map<string, Cached<Stored>>();
+  private readonly roles = new Map<Role, Cached<number>>();
   private all: Cached<RegisteredTurbine[]> | undefined;
 
   constructor(private readonly options: DynamoDbRegistryOptions) {
@@ -136,9 +179,71 @@ export class DynamoDbRegistry implements TurbineRegistry {
   }
 
   async get(turbineId: string): Promise<RegisteredTurbine | null> {
+    return (await this.stored(turbineId)).turbine;
+  }
+
+  async keyGeneration(turbineId: string): Promise<number> {
+    const stored = await this.stored(turbineId);
+    return stored.turbine?.key_generation ?? stored.retired ?? 1;
+  }
+
+  /** Cached for the cache's lifetime like turbines: a rotation made elsewhere is seen within it. */
+  async roleKeyGeneration(role: Role): Promise<number> {
+    const cached = this.roles.get(role);
+    if (cached && cached.until > this.now()) return cached.value;
+    return this.readRole(role);
+  }
+
+  async rotateRoleKey(role: Role): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readRole(role);
+      const next = current + 1;
+      try {
+        await this.call((client) =>
+          client.send(
+            new PutItemCommand({
+              TableName: this.options.table,
+              Item: { turbine_id: { S: roleItemId(role) }, key_generation: { N: String(next) } },
+              ...(current === 1
+                ? { ConditionExpression: "attribute_not_exists(turbine_id) OR #g = :g" }
+                : { ConditionExpression: "#g = :g" }),
+              ExpressionAttributeNames: { "#g": "key_generation" },
+              ExpressionAttributeValues: { ":g": { N: String(current) } },
+            }),
+          ),
+        );
+        this.roles.set(role, { value: next, until: this.now() + this.cacheMs });
+        return next;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (attempt >= RACE_ATTEMPTS) {
+          throw new ConcurrentChangeError(
+            `the ${role} key kept changing under this rotation; send it again`,
+          );
+        }
+      }
+    }
+  }
+
+  private async stored(turbineId: string): Promise<Stored> {
     const cached = this.items.get(turbineId);
     if (cached && cached.until > this.now()) return cached.value;
     return this.read(turbineId);
+  }
+
+  private async readRole(role: Role): Promise<number> {
+    const answer = await this.call((client) =>
+      client.send(
+        new GetItemCommand({
+          TableName: this.options.table,
+          Key: { turbine_id: { S: roleItemId(role) } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const generation = Number(answer.Item?.key_generation?.N ?? 1);
+    this.roles.set(role, { value: generation, until: this.now() + this.cacheMs });
+    return generation;
   }
 
   async list(): Promise<RegisteredTurbine[]> {
@@ -155,13 +260,17 @@ export class DynamoDbRegistry implements TurbineRegistry {
           }),
         ),
       );
-      for (const item of page.Items ?? []) turbines.push(turbineFromItem(item));
+      for (const item of page.Items ?? []) {
+        if (isTurbineItem(item)) turbines.push(turbineFromItem(item));
+      }
       start = page.LastEvaluatedKey;
     } while (start);
     turbines.sort((a, b) =>
       a.turbine_id < b.turbine_id ? -1 : a.turbine_id > b.turbine_id ? 1 : 0,
     );
-    for (const turbine of turbines) this.remember(turbine.turbine_id, turbine);
+    for (const turbine of turbines) {
+      this.remember(turbine.turbine_id, { turbine, retired: null, etag: turbine.etag });
+    }
     this.all = { value: turbines, until: this.now() + this.cacheMs };
     return turbines;
   }
@@ -172,60 +281,82 @@ export class DynamoDbRegistry implements TurbineRegistry {
     options: Preconditions = {},
   ): Promise<PutResult> {
     return this.conditionalWrite(turbineId, options, (stored) => {
-      const result = nextRecord(turbineId, description, stored, this.now());
+      const result = nextRecord(
+        turbineId,
+        description,
+        stored.turbine,
+        this.now(),
+        stored.retired ?? 1,
+      );
       return { result, write: result.outcome === "unchanged" ? null : result.turbine };
     });
   }
 
   async rotateKey(turbineId: string): Promise<RegisteredTurbine | null> {
     try {
-      const { result } = await this.conditionalWrite(turbineId, { ifMatch: "*" }, (stored) => {
-        const rotated = rotatedRecord(stored as RegisteredTurbine, this.now());
+      const { turbine } = await this.conditionalWrite(turbineId, { ifMatch: "*" }, (stored) => {
+        const rotated = rotatedRecord(stored.turbine as RegisteredTurbine, this.now());
         return { result: { turbine: rotated, outcome: "replaced" }, write: rotated };
-      }).then((result) => ({ result }));
-      return result.turbine;
+      });
+      return turbine;
     } catch (error) {
       if (error instanceof PreconditionFailedError && error.currentEtag === null) return null;
       throw error;
     }
   }
 
+  /** Replaces the item by its tombstone, conditionally on what was read (as put does). */
   async delete(turbineId: string, options: Preconditions = {}): Promise<boolean> {
-    const condition =
-      options.ifMatch === undefined
-        ? {}
-        : options.ifMatch === "*"
-          ? { ConditionExpression: "attribute_exists(turbine_id)" }
-          : unchangedSince({ etag: options.ifMatch } as RegisteredTurbine);
-    try {
-      const answer = await this.call((client) =>
-        client.send(
-          new DeleteItemCommand({
-            TableName: this.options.table,
-            Key: { turbine_id: { S: turbineId } },
-            ReturnValues: "ALL_OLD",
-            ...condition,
-          }),
-        ),
-      );
-      this.forget(turbineId);
-      return answer.Attributes !== undefined;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = await this.read(turbineId);
-      throw new PreconditionFailedError(turbineId, current?.etag ?? null);
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.read(turbineId);
+      if (options.ifMatch !== undefined && !ifMatchHolds(options.ifMatch, stored.turbine)) {
+        throw new PreconditionFailedError(turbineId, stored.turbine?.etag ?? null);
+      }
+      if (!stored.turbine) return false;
+      const tombstone = tombstoneItem(turbineId, stored.turbine.key_generation);
+      try {
+        await this.call((client) =>
+          client.send(
+            new PutItemCommand({
+              TableName: this.options.table,
+              Item: tombstone,
+              ...unchangedSince(stored),
+            }),
+          ),
+        );
+        this.remember(turbineId, storedFromItem(tombstone));
+        this.all = undefined;
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (attempt >= RACE_ATTEMPTS) {
+          throw new ConcurrentChangeError(
+            `turbine "${turbineId}" kept changing under this delete; send it again`,
+          );
+        }
+      }
     }
   }
 
   async putMany(entries: readonly TurbineEntry[]): Promise<PutResult[]> {
     const stored = await this.readMany(entries.map((e) => e.turbine_id));
     const now = this.now();
-    const results = entries.map((e) =>
-      nextRecord(e.turbine_id, e.description, stored.get(e.turbine_id) ?? null, now),
-    );
+    const results = entries.map((e) => {
+      const before = stored.get(e.turbine_id);
+      return nextRecord(
+        e.turbine_id,
+        e.description,
+        before?.turbine ?? null,
+        now,
+        before?.retired ?? 1,
+      );
+    });
     const changes = results
       .filter((r) => r.outcome !== "unchanged")
-      .map((r) => ({ before: stored.get(r.turbine.turbine_id) ?? null, after: r.turbine }));
+      .map((r) => ({
+        before: stored.get(r.turbine.turbine_id) ?? null,
+        after: r.turbine,
+      }));
     const written: typeof changes = [];
     for (let start = 0; start < changes.length; start += ITEMS_PER_TRANSACTION) {
       const chunk = changes.slice(start, start + ITEMS_PER_TRANSACTION);
@@ -251,7 +382,9 @@ export class DynamoDbRegistry implements TurbineRegistry {
         throw error;
       }
     }
-    for (const { after } of changes) this.remember(after.turbine_id, after);
+    for (const { after } of changes) {
+      this.remember(after.turbine_id, { turbine: after, retired: null, etag: after.etag });
+    }
     this.all = undefined;
     return results;
   }
@@ -261,18 +394,18 @@ export class DynamoDbRegistry implements TurbineRegistry {
   }
 
   /** Puts back what `written` replaced, each only if it still holds what this import wrote. */
-  private async undo(
-    written: readonly { before: RegisteredTurbine | null; after: RegisteredTurbine }[],
-  ) {
+  private async undo(written: readonly { before: Stored | null; after: RegisteredTurbine }[]) {
     for (let start = 0; start < written.length; start += ITEMS_PER_TRANSACTION) {
       const items: TransactWriteItem[] = written
         .slice(start, start + ITEMS_PER_TRANSACTION)
         .map(({ before, after }) =>
-          before
+          before?.etag
             ? {
                 Put: {
                   TableName: this.options.table,
-                  Item: turbineItem(before),
+                  Item: before.turbine
+                    ? turbineItem(before.turbine)
+                    : tombstoneItem(after.turbine_id, before.retired ?? 1),
                   ...unchangedSince(after),
                 },
               }
@@ -302,15 +435,15 @@ export class DynamoDbRegistry implements TurbineRegistry {
   private async conditionalWrite(
     turbineId: string,
     options: Preconditions,
-    change: (stored: RegisteredTurbine | null) => {
+    change: (stored: Stored) => {
       result: PutResult;
       write: RegisteredTurbine | null;
     },
   ): Promise<PutResult> {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.read(turbineId);
-      if (!ifMatchHolds(options.ifMatch, stored)) {
-        throw new PreconditionFailedError(turbineId, stored?.etag ?? null);
+      if (!ifMatchHolds(options.ifMatch, stored.turbine)) {
+        throw new PreconditionFailedError(turbineId, stored.turbine?.etag ?? null);
       }
       const { result, write } = change(stored);
       if (!write) return result;
@@ -324,7 +457,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
             }),
           ),
         );
-        this.remember(turbineId, write);
+        this.remember(turbineId, { turbine: write, retired: null, etag: write.etag });
         this.all = undefined;
         return result;
       } catch (error) {
@@ -338,7 +471,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
     }
   }
 
-  private async read(turbineId: string): Promise<RegisteredTurbine | null> {
+  private async read(turbineId: string): Promise<Stored> {
     const answer = await this.call((client) =>
       client.send(
         new GetItemCommand({
@@ -348,14 +481,14 @@ export class DynamoDbRegistry implements TurbineRegistry {
         }),
       ),
     );
-    const turbine = answer.Item ? turbineFromItem(answer.Item) : null;
-    this.remember(turbineId, turbine);
-    return turbine;
+    const stored = storedFromItem(answer.Item);
+    this.remember(turbineId, stored);
+    return stored;
   }
 
   /** Stored records of these turbines, fresh, by BatchGetItem (100 keys a call). */
-  private async readMany(turbineIds: readonly string[]): Promise<Map<string, RegisteredTurbine>> {
-    const found = new Map<string, RegisteredTurbine>();
+  private async readMany(turbineIds: readonly string[]): Promise<Map<string, Stored>> {
+    const found = new Map<string, Stored>();
     for (let start = 0; start < turbineIds.length; start += KEYS_PER_BATCH_GET) {
       let keys: Record<string, AttributeValue>[] | undefined = turbineIds
         .slice(start, start + KEYS_PER_BATCH_GET)
@@ -373,8 +506,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
           ),
         );
         for (const item of answer.Responses?.[this.options.table] ?? []) {
-          const turbine = turbineFromItem(item);
-          found.set(turbine.turbine_id, turbine);
+          found.set(item.turbine_id?.S ?? "", storedFromItem(item));
         }
         keys = answer.UnprocessedKeys?.[this.options.table]?.Keys;
       }
@@ -382,8 +514,8 @@ export class DynamoDbRegistry implements TurbineRegistry {
     return found;
   }
 
-  private remember(turbineId: string, turbine: RegisteredTurbine | null): void {
-    this.items.set(turbineId, { value: turbine, until: this.now() + this.cacheMs });
+  private remember(turbineId: string, stored: Stored): void {
+    this.items.set(turbineId, { value: stored, until: this.now() + this.cacheMs });
   }
 
   private forget(turbineId: string): void {

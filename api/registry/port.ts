@@ -1,6 +1,11 @@
 // The fleet registry port: what gust knows about each turbine, described once (not in every
 // reading). DuckDB (locally, api/registry/duckdb-registry.ts) and DynamoDB (on Lambda,
 // api/registry/dynamodb-registry.ts) implement it; routes never know which one runs.
+//
+// Key generations only ever go up: a deleted turbine leaves a tombstone holding its last
+// generation (so deleting does not bring back keys a rotation revoked, and a new registration
+// continues from it), and the operator and reader keys have generations of their own.
+import type { Role } from "../auth/keys.ts";
 
 /** The description an operator gives a turbine (PUT /v1/turbines/{turbine_id}). */
 export interface TurbineDescription {
@@ -60,10 +65,19 @@ export interface TurbineRegistry {
   ): Promise<PutResult>;
   /** All or nothing: every entry is stored, or none (distinct turbine ids, at most 1000). */
   putMany(entries: readonly TurbineEntry[]): Promise<PutResult[]>;
-  /** Removes the description (never readings); false when the turbine was not registered. */
+  /**
+   * Removes the description (never readings) and keeps its key generation as a tombstone;
+   * false when the turbine was not registered.
+   */
   delete(turbineId: string, options?: Preconditions): Promise<boolean>;
   /** Bumps key_generation (a new etag); null when the turbine is not registered. */
   rotateKey(turbineId: string): Promise<RegisteredTurbine | null>;
+  /** The turbine's current key generation: registered, else its tombstone's, else 1. */
+  keyGeneration(turbineId: string): Promise<number>;
+  /** The current generation of the operator or reader key (1 until the first rotation). */
+  roleKeyGeneration(role: Role): Promise<number>;
+  /** Bumps the role's key generation and answers the new one: older keys are refused. */
+  rotateRoleKey(role: Role): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -52,14 +52,18 @@ export function descriptionOf(turbine: TurbineDescription): TurbineDescription {
   };
 }
 
-/** The record a put of `description` leaves, given what is stored now. */
+/**
+ * The record a put of `description` leaves, given what is stored now and, for a turbine not
+ * registered, the generation its tombstone keeps (a deleted turbine's keys do not start over).
+ */
 export function nextRecord(
   turbineId: string,
   description: TurbineDescription,
   stored: RegisteredTurbine | null,
   now: number,
+  retiredGeneration = 1,
 ): PutResult {
-  const keyGeneration = stored?.key_generation ?? 1;
+  const keyGeneration = stored?.key_generation ?? retiredGeneration;
   const etag = turbineEtag(turbineId, description, keyGeneration);
   if (stored && stored.etag === etag) return { turbine: stored, outcome: "unchanged" };
   return {

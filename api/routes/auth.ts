@@ -45,18 +45,22 @@ export async function authenticate(
   const principal = verifiedKeys.get(cacheKey) ?? verifyKey(secret, match[1]);
   if (!principal) return failedAttempt(request, deps, "The API key is not valid for this server.");
   remember(cacheKey, principal);
-  if (principal.role === "turbine") {
-    // Only the current generation: a rotation revokes the older keys at once (on Lambda once
-    // the registry's per-container cache has expired, REGISTRY_CACHE_SECONDS).
-    const registered = await deps.registry.get(principal.turbineId);
-    const current = registered?.key_generation ?? 1;
-    if (principal.keyGeneration !== current) {
-      return failedAttempt(
-        request,
-        deps,
-        `This key of turbine "${principal.turbineId}" was revoked by a key rotation (it is generation ${principal.keyGeneration}, the current one is ${current}).`,
-      );
-    }
+  // Only the current generation: a rotation revokes the older keys at once (on Lambda once
+  // the registry's per-container cache has expired, REGISTRY_CACHE_SECONDS). A deleted
+  // turbine's tombstone keeps its generation, so deleting brings no revoked key back.
+  const current =
+    principal.role === "turbine"
+      ? await deps.registry.keyGeneration(principal.turbineId)
+      : await deps.registry.roleKeyGeneration(principal.role);
+  if (principal.keyGeneration !== current) {
+    const whose =
+      principal.role === "turbine" ? `of turbine "${principal.turbineId}"` : `(${principal.role})`;
+    return failedAttempt(
+      request,
+      deps,
+      `This key ${whose} was revoked by a key rotation (it is generation ${principal.keyGeneration}, the current one is ${current}).`,
+      { current_key_generation: current },
+    );
   }
   return principal;
 }
@@ -80,7 +84,12 @@ const failedKeys = new WeakMap<AppDeps, FailedKeyThrottle>();
  * at once with a 429 and Retry-After on Lambda, where a sleeping invocation would hold one of the
  * function's reserved executions and be billed (docs/adr/015-failed-keys-on-lambda.md).
  */
-async function failedAttempt(request: AuthRequest, deps: AppDeps, why: string): Promise<Response> {
+async function failedAttempt(
+  request: AuthRequest,
+  deps: AppDeps,
+  why: string,
+  extensions: Record<string, unknown> = {},
+): Promise<Response> {
   let throttle = failedKeys.get(deps);
   if (!throttle) {
     throttle = new FailedKeyThrottle(deps.clock.now);
@@ -89,7 +98,7 @@ async function failedAttempt(request: AuthRequest, deps: AppDeps, why: string): 
   const delay = throttle.fail(clientAddress(request.env));
   if (delay > 0 && deps.failedKeys === "refuse") return tooManyFailures(delay);
   if (delay > 0) await sleep(deps.clock, delay);
-  return unauthorized(why);
+  return unauthorized(why, extensions);
 }
 
 function tooManyFailures(delayMs: number): Response {
@@ -103,13 +112,13 @@ function tooManyFailures(delayMs: number): Response {
   );
 }
 
-function unauthorized(why: string): Response {
+function unauthorized(why: string, extensions: Record<string, unknown> = {}): Response {
   return problemResponse(
     401,
     "unauthorized",
     "Unauthorized",
     `${why} Send Authorization: Bearer <key>; keys come from \`npm run keys\` on the server.`,
-    { headers: { "www-authenticate": 'Bearer realm="gust"' } },
+    { headers: { "www-authenticate": 'Bearer realm="gust"' }, extensions },
   );
 }
 

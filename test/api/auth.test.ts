@@ -100,8 +100,14 @@ describe("keys", () => {
       turbineId: "nl.0001:a",
       keyGeneration: 1,
     });
-    expect(verifyKey(secret, roleKey(secret, "reader"))).toEqual({ role: "reader" });
-    expect(verifyKey(secret, roleKey(secret, "operator"))).toEqual({ role: "operator" });
+    expect(verifyKey(secret, roleKey(secret, "reader"))).toEqual({
+      role: "reader",
+      keyGeneration: 1,
+    });
+    expect(verifyKey(secret, roleKey(secret, "operator"))).toEqual({
+      role: "operator",
+      keyGeneration: 1,
+    });
     expect(verifyKey(secret, roleKey("other-secret-0123456789", "operator"))).toBeNull();
     // The reader's MAC under the operator's prefix is not an operator key.
     const readerMac = roleKey(secret, "reader").slice("gust.rd.".length);

@@ -38,7 +38,7 @@ describe("npm run keys", () => {
       turbineId: "nl-0042",
       keyGeneration: 1,
     });
-    expect(verifyKey(secret, reader.stdout.trim())).toEqual({ role: "reader" });
+    expect(verifyKey(secret, reader.stdout.trim())).toEqual({ role: "reader", keyGeneration: 1 });
   });
 
   it("explains a bad turbine id or role, with exit status 2", async () => {
@@ -80,6 +80,35 @@ describe("npm run keys after a rotation", () => {
     expect(verifyKey(secret, fromFile.stdout.trim())).toMatchObject({ keyGeneration: 2 });
     const unregistered = await command("api/keys-cli.ts", ["never-registered"], env);
     expect(verifyKey(secret, unregistered.stdout.trim())).toMatchObject({ keyGeneration: 1 });
+  });
+
+  it("rotates role keys, through the running server or in the file, and prints the current ones", async () => {
+    const dataDir = join(dir, "rotate-roles");
+    const secret = "rotate-roles-secret-0123456789";
+    const server = await startLocalServer({ dataDir, keySecret: secret });
+    const env = { DATA_DIR: dataDir, API_KEY_SECRET: secret, PORT: new URL(server.url).port };
+    try {
+      const rotated = await command("api/keys-cli.ts", ["--rotate", "operator"], env);
+      expect(rotated.code).toBe(0);
+      expect(rotated.stderr).toContain("the operator key is now generation 2");
+      expect(rotated.stdout.trim()).toBe(roleKey(secret, "operator", 2));
+      // The old operator key no longer opens the server; the CLI finds the current one.
+      const old = await fetch(`${server.url}/v1/turbines`, {
+        headers: { authorization: `Bearer ${roleKey(secret, "operator")}` },
+      });
+      expect(old.status).toBe(401);
+      const reader = await command("api/keys-cli.ts", ["--rotate", "reader"], env);
+      expect(reader.stdout.trim()).toBe(roleKey(secret, "reader", 2));
+    } finally {
+      await server.close();
+    }
+    const fromFile = await command("api/keys-cli.ts", ["--rotate", "reader"], env);
+    expect(fromFile.stdout.trim()).toBe(roleKey(secret, "reader", 3));
+    const printed = await command("api/keys-cli.ts", ["--role", "operator"], env);
+    expect(printed.stdout.trim()).toBe(roleKey(secret, "operator", 2));
+    const missing = await command("api/keys-cli.ts", ["--rotate", "no-such-turbine"], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('turbine "no-such-turbine" is not registered');
   });
 });
 

@@ -97,7 +97,13 @@ describe("DynamoDB registry", () => {
     expect(Number(wire.items.get("zw-2")?.rated_kw?.N)).toBe(4300);
     expect(await r.delete("zw-2", { ifMatch: second.turbine.etag })).toBe(true);
     expect(await r.delete("zw-2")).toBe(false);
-    expect(wire.items.has("zw-2")).toBe(false);
+    // What stays is the tombstone: its key generation, no description.
+    expect(wire.items.get("zw-2")).toEqual({
+      turbine_id: { S: "zw-2" },
+      retired: { BOOL: true },
+      key_generation: { N: "1" },
+      etag: { S: "retired-1" },
+    });
   });
 
   it("a write that loses a race to another container is redone on what that one wrote", async () => {
