@@ -42,7 +42,8 @@ export function registerLivePageRoutes(app: GustApp): void {
   });
   app.get("/live/:asset", async (c) => {
     const name = c.req.param("asset");
-    if (!(name in PAGE_ASSETS)) return c.notFound();
+    // Own names only: `in` would also find constructor, toString and the rest of the prototype.
+    if (!Object.hasOwn(PAGE_ASSETS, name)) return c.notFound();
     const body = await file(name);
     return c.body(new Uint8Array(body), 200, {
       "content-type": PAGE_ASSETS[name as PageAsset],

@@ -18,16 +18,20 @@ import { parquetUnavailable } from "./tabular.ts";
 export const MAX_EXPORT_READINGS = 1_000_000;
 const PAGE = 20_000;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
-// The reading's own columns' Parquet types (the time a timestamp, UTC); measures are DOUBLE.
-const PARQUET_TYPES: Record<string, ParquetType> = {
-  turbine_id: "VARCHAR",
-  time: "TIMESTAMPTZ",
-  power_kw: "DOUBLE",
-  wind_speed_ms: "DOUBLE",
-  status: "VARCHAR",
-  status_code: "BIGINT",
-  version: "BIGINT",
-};
+// The reading's own columns' Parquet types (the time a timestamp, UTC); measures are DOUBLE. A
+// Map: measure names are the senders' words, and a plain object would answer `constructor`
+// from its prototype.
+const PARQUET_TYPES: ReadonlyMap<string, ParquetType> = new Map(
+  Object.entries({
+    turbine_id: "VARCHAR",
+    time: "TIMESTAMPTZ",
+    power_kw: "DOUBLE",
+    wind_speed_ms: "DOUBLE",
+    status: "VARCHAR",
+    status_code: "BIGINT",
+    version: "BIGINT",
+  } satisfies Record<string, ParquetType>),
+);
 
 /**
  * 1234567 as "1,234,567". Not toLocaleString: its first call loads ICU's number formatting, and
@@ -117,7 +121,7 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
       if (!deps.parquet) return parquetUnavailable("format=csv") as never;
       const parquetColumns: ParquetColumn[] = columns.map((name) => ({
         name,
-        type: PARQUET_TYPES[name] ?? "DOUBLE",
+        type: PARQUET_TYPES.get(name) ?? "DOUBLE",
       }));
       const body = await deps.parquet.writePages(parquetColumns, pages());
       return c.body(body, 200, {

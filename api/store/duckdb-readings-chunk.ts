@@ -138,7 +138,8 @@ function fillChunk(
     const name = measures[m] as string;
     const column = vector(BASE_COLUMNS.length + m);
     if (noMeasures) writeAllNull(column, n);
-    else writeDoubles(column, n, (i) => at(i).measures[name]);
+    // Own names only: a reading without a measure named `constructor` would read its prototype's.
+    else writeDoubles(column, n, (i) => ownMeasure(at(i).measures, name));
   }
   for (let column = 0; column < BASE_COLUMNS.length + measures.length; column++) {
     vector(column).flush();
@@ -148,6 +149,12 @@ function fillChunk(
 function allMissing(n: number, missing: (i: number) => boolean): boolean {
   for (let i = 0; i < n; i++) if (!missing(i)) return false;
   return true;
+}
+
+/** The reading's own value of a measure: Object.prototype's `constructor` is not a number. */
+function ownMeasure(measures: Record<string, number>, name: string): number | undefined {
+  const value = measures[name];
+  return typeof value === "number" ? value : undefined;
 }
 
 function isEmpty(record: Record<string, unknown>): boolean {

@@ -81,7 +81,8 @@ export function pointTags(
   for (const name of Object.keys(dimensions).sort()) {
     const value = dimensions[name] as string;
     if (!representable(value) || !representable(name) || RESERVED.has(name)) continue;
-    if (reading.measures && name in reading.measures) continue;
+    // Own names only: `in` would take a tag named constructor for a measure of that name.
+    if (reading.measures && Object.hasOwn(reading.measures, name)) continue;
     tags[name] = value;
   }
   return tags;

@@ -92,7 +92,8 @@ export async function startTestServer(
           row;
         const measures: Record<string, number> = {};
         for (const [name, value] of Object.entries(row)) {
-          if (!(name in READING_COLUMNS) && value !== null) measures[name] = Number(value);
+          if (!Object.hasOwn(READING_COLUMNS, name) && value !== null)
+            measures[name] = Number(value);
         }
         return {
           turbine_id,
