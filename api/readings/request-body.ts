@@ -1,5 +1,6 @@
 // Turning the bytes of an ingest request into JSON, with the limits the contract promises:
-// 1 MiB on the wire, gzip accepted, a cap on what gzip may expand to (a zip bomb is a 413), and
+// 1 MiB on the wire, gzip accepted, a cap on what gzip may expand to (a zip bomb is a 413) and on
+// what all requests' gzip bodies hold inflated at once (beyond it a 503 with Retry-After), and
 // no array, object or nesting larger than a batch of readings has (api/readings/json-shape-limits.ts),
 // all checked before JSON.parse builds anything.
 import type { Readable } from "node:stream";
@@ -10,18 +11,58 @@ import { JsonShapeLimiter, type ShapeLimit } from "./json-shape-limits.ts";
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** 1000 readings with 16 long tags each fit comfortably; anything larger is not a batch of ours. */
 export const MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
+/**
+ * Inflated bytes held at once by all requests of this process together: four bodies at the
+ * per-body cap. Small gzip bodies expand a thousandfold, so the per-body cap alone let a hundred
+ * concurrent requests hold gigabytes; past this, a request answers 503 with Retry-After.
+ */
+export const MAX_INFLATED_IN_FLIGHT = 64 * 1024 * 1024;
+const INFLATED_RETRY_AFTER_S = 1;
 
 /** Why a body could not be read, mapped to its HTTP status by the route. */
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 503,
     readonly slug: string,
     readonly title: string,
     message: string,
+    /** Seconds for a Retry-After header (503). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
 }
+
+/** The inflated bytes requests hold now, against a limit shared by all of them. */
+export class InflatedBytes {
+  private held = 0;
+  constructor(readonly limit: number = MAX_INFLATED_IN_FLIGHT) {}
+
+  /** Takes `bytes` more, or throws the 503 when that would pass the limit. */
+  take(bytes: number): void {
+    if (this.held + bytes > this.limit) {
+      throw new BodyError(
+        503,
+        "busy",
+        "Too many compressed bodies at once",
+        `The server is inflating ${Math.round(this.held / 1048576)} MiB of gzip bodies for other requests, its limit: send this one again after ${INFLATED_RETRY_AFTER_S} s (Retry-After), or send fewer gzip requests at once.`,
+        INFLATED_RETRY_AFTER_S,
+      );
+    }
+    this.held += bytes;
+  }
+
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
+
+  get inFlight(): number {
+    return this.held;
+  }
+}
+
+/** The process's one count: every request of every app in it shares the memory. */
+export const inflatedInFlight = new InflatedBytes();
 
 /** Content-Type must be JSON; parameters such as charset=utf-8 are fine. */
 export function checkContentType(contentType: string | undefined): void {
@@ -150,7 +191,11 @@ export interface JsonBody {
   bytes: Buffer;
   /** The offsets of the commas between a batch's readings (JsonShapeLimiter). */
   readingSeparators: readonly number[];
+  /** Gives back the inflated bytes' share of the in-flight limit: call once they are parsed. */
+  release(): void;
 }
+
+const nothingToRelease = () => undefined;
 
 /** Undoes Content-Encoding (identity or gzip) as a stream, checking the JSON's shape as it goes. */
 export async function decodeBody(
@@ -158,12 +203,13 @@ export async function decodeBody(
   contentEncoding: string | undefined,
   /** True once the client has gone: inflating stops there. */
   gone?: () => boolean,
+  inflated: InflatedBytes = inflatedInFlight,
 ): Promise<JsonBody> {
   const encoding = contentEncoding?.trim().toLowerCase() ?? "identity";
   const limiter = new JsonShapeLimiter();
   if (encoding === "identity" || encoding === "") {
     checkShape(limiter.feed(body));
-    return { bytes: body, readingSeparators: limiter.readingSeparators };
+    return { bytes: body, readingSeparators: limiter.readingSeparators, release: nothingToRelease };
   }
   if (encoding !== "gzip") {
     throw new BodyError(
@@ -179,15 +225,19 @@ export async function decodeBody(
   gunzip.end(body);
   const chunks: Buffer[] = [];
   let size = 0;
+  // Twice the inflated size while the chunks are joined; counted once, as what stays held.
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       if (gone?.()) throw new ClientGoneError();
+      if (size + chunk.byteLength > MAX_DECOMPRESSED_BYTES)
+        throw tooLarge("The gzip body expands to over 16 MiB.");
+      inflated.take(chunk.byteLength);
       size += chunk.byteLength;
-      if (size > MAX_DECOMPRESSED_BYTES) throw tooLarge("The gzip body expands to over 16 MiB.");
       checkShape(limiter.feed(chunk));
       chunks.push(chunk);
     }
   } catch (error) {
+    inflated.give(size);
     if (error instanceof BodyError || error instanceof ClientGoneError) throw error;
     throw new BodyError(
       400,
@@ -198,7 +248,15 @@ export async function decodeBody(
   } finally {
     gunzip.destroy();
   }
-  return { bytes: Buffer.concat(chunks, size), readingSeparators: limiter.readingSeparators };
+  let released = false;
+  return {
+    bytes: Buffer.concat(chunks, size),
+    readingSeparators: limiter.readingSeparators,
+    release: () => {
+      if (!released) inflated.give(size);
+      released = true;
+    },
+  };
 }
 
 /** The client closed the connection: nobody is waiting for the answer, so stop working. */

@@ -89,12 +89,20 @@ export async function ingest(
     checkContentType(request.header("content-type"));
     const wire = await request.readBody();
     const raw = await decodeBody(wire, request.header("content-encoding"), () => request.gone());
-    body = parseJson(raw);
-    surrogates = mayHoldLoneSurrogate(raw.bytes);
+    try {
+      body = parseJson(raw);
+      surrogates = mayHoldLoneSurrogate(raw.bytes);
+    } finally {
+      raw.release();
+    }
     if (request.gone()) throw new ClientGoneError();
   } catch (error) {
     if (error instanceof BodyError) {
-      return problemResponse(error.status, error.slug, error.title, error.message);
+      return problemResponse(error.status, error.slug, error.title, error.message, {
+        ...(error.retryAfter === undefined
+          ? {}
+          : { headers: { "retry-after": String(error.retryAfter) } }),
+      });
     }
     if (error instanceof ClientGoneError || request.gone()) return clientGone();
     throw error;
