@@ -7,6 +7,8 @@ import { POWER_KW_RANGE, READING_FIELDS, WIND_SPEED_MS_RANGE } from "./fields.ts
 export const MAX_MEASURES_PER_READING = 64;
 /** Timestream's limit of measures per multi-measure record, and the embedded store's columns. */
 export const MAX_MEASURE_COLUMNS = 256;
+/** Of those, how many new names one turbine may bring (docs/adr: measure names per turbine). */
+export const MAX_NEW_MEASURES_PER_TURBINE = 64;
 export const MEASURE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,59}$/;
 /** |value| bound for names outside the vocabulary. */
 export const GENERIC_MEASURE_BOUND = 1e9;

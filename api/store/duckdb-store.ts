@@ -19,7 +19,6 @@ import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ensurePrivateDir, makePrivate } from "../private-files.ts";
-import { MAX_MEASURE_COLUMNS } from "../readings/measures.ts";
 import { createTurbinesTable } from "../registry/duckdb-registry.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { PrebegunTransactions } from "./duckdb-prebegun.ts";
@@ -40,8 +39,8 @@ import {
   SEGMENT_MAX_AGE_MS,
   SEGMENT_MAX_BYTES,
 } from "./ingest-log.ts";
+import { MeasureNameBudget, type NameReservation } from "./measure-names.ts";
 import {
-  MeasureLimitError,
   type QueryRow,
   type Reading,
   type ReadingStore,
@@ -275,11 +274,8 @@ export class DuckDbStore implements ReadingStore {
   readonly migration: LayoutMigration | null;
   /** What opening did to a status column that an earlier release stored as text. */
   readonly statusConversion: StatusConversion | null;
-  /**
-   * Measure names that have a column or belong to an accepted write on its way to the file:
-   * what the limit of MAX_MEASURE_COLUMNS counts.
-   */
-  private readonly measureNames: Set<string>;
+  /** The measure names' budget: the fleet's columns, and each turbine's share of them. */
+  private readonly measureNames: MeasureNameBudget;
   private pending: PendingWrite[] = [];
   /** Groups on their way to disk, oldest first. */
   private inFlight: InFlightGroup[] = [];
@@ -315,16 +311,20 @@ export class DuckDbStore implements ReadingStore {
     this.migration = parts.tables.migration;
     this.statusConversion = parts.tables.statusConversion;
     this.latestTime = parts.latestTime;
-    this.measureNames = new Set(parts.tables.measureColumns());
+    this.measureNames = new MeasureNameBudget(parts.tables.measureColumns());
   }
 
   write(readings: Reading[]): Promise<WriteOutcome[]> {
     if (this.closed) return Promise.reject(new StoreUnavailableError("the store is closing"));
     if (this.fileLost) return Promise.reject(new StoreUnavailableError(this.fileLost, 60));
     if (readings.length === 0) return Promise.resolve([]);
-    const limit = this.checkMeasureLimit(readings);
-    if (limit) return Promise.reject(limit);
-    return new Promise((resolve, reject) => {
+    let names: NameReservation;
+    try {
+      names = this.measureNames.reserve(readings);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<WriteOutcome[]>((resolve, reject) => {
       this.pending.push({ readings, resolve, reject });
       if (!this.draining) {
         this.draining = true;
@@ -333,26 +333,16 @@ export class DuckDbStore implements ReadingStore {
           setImmediate(() => void this.drain().then(resolve)),
         );
       }
-    });
-  }
-
-  /**
-   * Refuses a write whose new measure names would take the store past MAX_MEASURE_COLUMNS;
-   * otherwise counts them in, so that writes in flight cannot together pass the limit.
-   */
-  private checkMeasureLimit(readings: readonly Reading[]): MeasureLimitError | null {
-    const fresh = new Set<string>();
-    for (const reading of readings) {
-      for (const name in reading.measures) {
-        if (!this.measureNames.has(name)) fresh.add(name);
-      }
-    }
-    if (fresh.size === 0) return null;
-    if (this.measureNames.size + fresh.size > MAX_MEASURE_COLUMNS) {
-      return new MeasureLimitError([...fresh], MAX_MEASURE_COLUMNS);
-    }
-    for (const name of fresh) this.measureNames.add(name);
-    return null;
+    }).then(
+      (outcomes) => {
+        names.settle(outcomes);
+        return outcomes;
+      },
+      (error: unknown) => {
+        names.settle(null);
+        throw error;
+      },
+    );
   }
 
   async measureColumns(): Promise<ReadonlySet<string>> {

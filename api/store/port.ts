@@ -85,16 +85,21 @@ export interface ReadingStore {
 }
 
 /**
- * The write would give the store more distinct measure names than it holds (MAX_MEASURE_COLUMNS):
+ * The write would give the store more distinct measure names than it holds (MAX_MEASURE_COLUMNS),
+ * or one turbine more new names than it may bring (MAX_NEW_MEASURES_PER_TURBINE, `turbine` set):
  * nothing of the request is stored; the route answers 422.
  */
 export class MeasureLimitError extends Error {
   constructor(
     readonly newNames: readonly string[],
     readonly limit: number,
+    readonly turbine?: { turbineId: string; brought: number },
   ) {
+    const listed = `${newNames.slice(0, 5).join(", ")}${newNames.length > 5 ? ", ..." : ""}`;
     super(
-      `this store holds at most ${limit} distinct measure names and this request would add ${newNames.length} more (${newNames.slice(0, 5).join(", ")}${newNames.length > 5 ? ", ..." : ""}); nothing was stored. Send these channels under names already in use, or fewer channels`,
+      turbine
+        ? `turbine "${turbine.turbineId}" may bring at most ${limit} measure names of its own to this store and has brought ${turbine.brought}; this request would add ${newNames.length} more (${listed}); nothing was stored. Send its channels under the names other turbines already use, or fewer channels (one turbine cannot use up the fleet's names)`
+        : `this store holds at most ${limit} distinct measure names and this request would add ${newNames.length} more (${listed}); nothing was stored. Send these channels under names already in use, or fewer channels`,
     );
     this.name = "MeasureLimitError";
   }
