@@ -21,6 +21,29 @@ export function isWellFormed(text: string): boolean {
 export const NOT_WELL_FORMED = "must be well-formed Unicode: it holds a lone UTF-16 surrogate";
 
 /**
+ * The first character of `text` that a label must not hold, as "U+XXXX", or null: C0 controls
+ * (NUL, line breaks, ...), DEL, C1 controls, and the bidirectional embeddings, overrides and
+ * isolates (U+202A-U+202E, U+2066-U+2069), which make a name display as other text than it is.
+ */
+export function unsafeCharacter(text: string): string | null {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      (code >= 0x202a && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069)
+    ) {
+      return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+    }
+  }
+  return null;
+}
+
+export const UNSAFE_CHARACTER =
+  "must not hold control characters (C0, DEL, C1) nor bidirectional overrides or isolates";
+
+/**
  * JSON pointers to the keys and strings of a parsed JSON value that are not well-formed, at most
  * `limit` of them, with how many there are in all. Recursive: a parsed body is at most 8 deep
  * (api/readings/json-shape-limits.ts).

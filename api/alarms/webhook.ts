@@ -145,6 +145,28 @@ export async function deliverOne(
   }
 }
 
+/** What of a receiver's answer is read (and dropped) before the connection is let go. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * Reads and drops at most MAX_ANSWER_BYTES of the answer, then cancels the rest: only the status
+ * matters, and a receiver's endless or huge answer must not fill the memory.
+ */
+async function discardAnswer(response: Response): Promise<void> {
+  const reader = response.body?.getReader();
+  if (!reader) return;
+  try {
+    for (let read = 0; read <= MAX_ANSWER_BYTES; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // A broken answer changes nothing: the status is what counts.
+  }
+}
+
 /** The POST of one event: null when the receiver answered 2xx, what went wrong otherwise. */
 async function post(
   options: DeliveryOptions,
@@ -169,7 +191,7 @@ async function post(
       redirect: "manual",
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardAnswer(response);
     if (response.status < 200 || response.status > 299) return `HTTP ${response.status}`;
     return null;
   } catch (error) {

@@ -9,7 +9,7 @@ import {
   StoredReadingSchema,
   tagProblems,
 } from "../readings/schema.ts";
-import { isWellFormed, NOT_WELL_FORMED } from "../unicode.ts";
+import { isWellFormed, NOT_WELL_FORMED, UNSAFE_CHARACTER, unsafeCharacter } from "../unicode.ts";
 import type { RegisteredTurbine, TurbineDescription } from "./port.ts";
 
 export const MAX_TURBINES_PER_PUT = 1000;
@@ -36,7 +36,15 @@ const RegistryTagsSchema = z
       ctx.addIssue({ code: "custom", message, ...(tag === undefined ? {} : { path: [tag] }) });
     }
     if (typeof tags === "object" && tags !== null) {
-      for (const name of Object.keys(tags)) {
+      for (const [name, value] of Object.entries(tags)) {
+        const unsafe = typeof value === "string" ? unsafeCharacter(value) : null;
+        if (unsafe) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: `tag value ${UNSAFE_CHARACTER} (it holds ${unsafe})`,
+          });
+        }
         if (DESCRIPTION_FIELDS.has(name)) {
           ctx.addIssue({
             code: "custom",
@@ -62,6 +70,11 @@ const text = (description: string, example: string) =>
     .min(1)
     .max(MAX_TEXT)
     .refine(isWellFormed, NOT_WELL_FORMED)
+    .superRefine((value, ctx) => {
+      const unsafe = unsafeCharacter(value);
+      if (unsafe)
+        ctx.addIssue({ code: "custom", message: `${UNSAFE_CHARACTER} (it holds ${unsafe})` });
+    })
     .nullable()
     .optional()
     .openapi({ description, example });

@@ -5,7 +5,7 @@ import { problemResponse } from "../problem.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { fromNotBeforeTo, QueryTimeSchema, queryTime } from "./query-params.ts";
+import { fromNotBeforeTo, QueryTimeSchema, queryInteger, queryTime } from "./query-params.ts";
 
 const problem = (description: string) => ({
   description,
@@ -46,7 +46,7 @@ const route = createRoute({
       turbine_id: TurbineIdSchema.optional(),
       from: QueryTimeSchema.optional(),
       to: QueryTimeSchema.optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      limit: queryInteger(1, 10_000, 1000),
     }),
   },
   responses: {

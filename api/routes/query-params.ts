@@ -50,6 +50,29 @@ function queryTimeHint(value: string): string {
   return "";
 }
 
+/**
+ * A whole number in a query string, written in decimal digits only: Number() would also take
+ * 0x10, 1e3, " 12" and "" (as 0).
+ */
+export function queryInteger(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+      if (!(n >= min && n <= max)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a whole number from ${min} to ${max} in decimal digits (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .openapi({ type: "integer", minimum: min, maximum: max, default: fallback });
+}
+
 /** The 422 for a query whose `from` is not before its `to`. */
 export function fromNotBeforeTo(): Response {
   return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {

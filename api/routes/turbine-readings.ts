@@ -7,7 +7,7 @@ import { ProblemSchema, StoredReadingSchema, TurbineIdSchema } from "../readings
 import { itemsThatFit } from "./answer-size.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-import { QueryTimeSchema, queryTime } from "./query-params.ts";
+import { fromNotBeforeTo, QueryTimeSchema, queryInteger, queryTime } from "./query-params.ts";
 
 export const MAX_READINGS_PER_PAGE = 10_000;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
@@ -28,7 +28,7 @@ const route = createRoute({
     query: z.object({
       from: QueryTimeSchema.optional(),
       to: QueryTimeSchema.optional(),
-      limit: z.coerce.number().int().min(1).max(MAX_READINGS_PER_PAGE).default(1000),
+      limit: queryInteger(1, MAX_READINGS_PER_PAGE, 1000),
     }),
   },
   responses: {
@@ -79,6 +79,7 @@ export function registerTurbineReadingRoutes(app: GustApp, deps: AppDeps): void 
     const now = deps.clock.now();
     const end = queryTime(to, now) ?? now + deps.store.writeWindow.maxFutureMs;
     const start = queryTime(from, now) ?? end - DEFAULT_RANGE_MS;
+    if (start >= end) return fromNotBeforeTo() as never;
     const rows = await deps.store.select(
       renderReadingsQuery(queryTarget(deps.store), {
         turbineId: turbine_id,

@@ -9,8 +9,10 @@
 //
 // Keys and permissions are checked in a middleware before the body is validated, so a caller
 // who may not write learns that (401/403) rather than what is wrong with its body.
+
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { mayRead } from "../auth/keys.ts";
 import { problemResponse } from "../problem.ts";
 import { readingFromRow } from "../queries/readings.ts";
@@ -32,6 +34,7 @@ import {
 import type { QueryRow } from "../store/port.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { queryInteger } from "./query-params.ts";
 
 export const TURBINES_PATH = "/v1/turbines";
 const DEFAULT_PAGE = 100;
@@ -75,11 +78,12 @@ const putRoute = createRoute({
       content: { "application/json": { schema: TurbineSchema } },
     },
     201: { description: "Created.", content: { "application/json": { schema: TurbineSchema } } },
-    400: problem("Malformed JSON."),
+    400: problem("Malformed JSON, or a body that is not UTF-8."),
     401: problem("Missing or unknown API key."),
     403: problem("Not the operator key."),
     409: problem("The turbine kept changing under this write (other writers); send it again."),
     412: problem("If-Match does not match the stored record."),
+    413: problem("The body is over 64 KiB."),
     415: problem("Content-Type is not application/json."),
     422: problem("Invalid description, each error with a JSON pointer."),
     503: problem("The registry is unavailable; retry."),
@@ -117,10 +121,11 @@ const putManyRoute = createRoute({
       description: "Every turbine stored.",
       content: { "application/json": { schema: BulkResultSchema } },
     },
-    400: problem("Malformed JSON."),
+    400: problem("Malformed JSON, or a body that is not UTF-8."),
     401: problem("Missing or unknown API key."),
     403: problem("Not the operator key."),
     409: problem("Another writer changed some of these turbines meanwhile; nothing stored, retry."),
+    413: problem("The body is over 4 MiB."),
     415: problem("Content-Type is not application/json."),
     422: problem("Bad entries, each with a JSON pointer and its index."),
     503: problem("The registry is unavailable; nothing stored, retry."),
@@ -148,7 +153,7 @@ const listRoute = createRoute({
       status: z.enum(READING_STATUSES).optional(),
       registered: z.enum(["true", "false"]).optional(),
       cursor: z.string().optional().openapi({ description: "next_cursor of the previous page." }),
-      limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
+      limit: queryInteger(1, MAX_PAGE, DEFAULT_PAGE),
     }),
   },
   responses: {
@@ -216,6 +221,54 @@ const deleteRoute = createRoute({
   },
 });
 
+/** A registration body: one description is a few KB at most (2 KB of dimensions, a name...). */
+export const MAX_DESCRIPTION_BYTES = 64 * 1024;
+/** A fleet import: up to 1000 descriptions. */
+export const MAX_IMPORT_BYTES = 4 * 1024 * 1024;
+
+function bodyTooLarge(maxSize: number, turbineId: string | undefined): Response {
+  return problemResponse(
+    413,
+    "payload-too-large",
+    "Payload too large",
+    turbineId === undefined
+      ? `A fleet import is at most ${maxSize / 1048576} MiB: split it into several PUT /v1/turbines requests (at most 1000 turbines each).`
+      : `A turbine's description is at most ${maxSize / 1024} KiB: shorten its names and tags.`,
+  );
+}
+
+/** The offset of the first byte that is not part of valid UTF-8, or null when all of it is. */
+function invalidUtf8(bytes: Uint8Array): number | null {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return null;
+  } catch {
+    // Found again by hand only for the message: the decoder does not say where.
+    for (let i = 0; i < bytes.length; ) {
+      const lead = bytes[i] as number;
+      const length =
+        lead < 0x80
+          ? 1
+          : lead >= 0xc2 && lead < 0xe0
+            ? 2
+            : lead >= 0xe0 && lead < 0xf0
+              ? 3
+              : lead >= 0xf0 && lead < 0xf5
+                ? 4
+                : 0;
+      if (length === 0 || i + length > bytes.length) return i;
+      for (let k = 1; k < length; k++) if (((bytes[i + k] as number) & 0xc0) !== 0x80) return i;
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(i, i + length));
+      } catch {
+        return i;
+      }
+      i += length;
+    }
+    return 0;
+  }
+}
+
 export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
   // Who may do what, before any body is read.
   const guard = async (c: Context, next: () => Promise<void>) => {
@@ -236,10 +289,8 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
         `${describePrincipal(principal)} may not change the registry; use the operator key.`,
       );
     }
-    if (
-      method === "PUT" &&
-      !/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")
-    ) {
+    if (method !== "PUT") return next();
+    if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
       return problemResponse(
         415,
         "unsupported-media-type",
@@ -247,7 +298,23 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
         "Send the description as JSON with Content-Type: application/json.",
       );
     }
-    await next();
+    // Bounded before it is read: by its declared length at once, else as it arrives.
+    const maxSize = turbineId === undefined ? MAX_IMPORT_BYTES : MAX_DESCRIPTION_BYTES;
+    let refused: Response | undefined;
+    const limited = await bodyLimit({
+      maxSize,
+      onError: () => bodyTooLarge(maxSize, turbineId),
+    })(c, async () => {
+      const invalid = invalidUtf8(new Uint8Array(await c.req.arrayBuffer()));
+      if (invalid === null) return next();
+      refused = problemResponse(
+        400,
+        "invalid-utf8",
+        "Body not UTF-8",
+        `The body is not valid UTF-8 (byte ${invalid} starts no valid character): send the JSON encoded as UTF-8.`,
+      );
+    });
+    return refused ?? limited;
   };
   app.use(TURBINES_PATH, guard);
   app.use(`${TURBINES_PATH}/:turbine_id`, guard);

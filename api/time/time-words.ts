@@ -25,6 +25,24 @@ const ZONED = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2
 
 export class TimeWordError extends Error {}
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * What in an RFC 3339 date or date-time names no instant, or null: Date.parse rolls 2026-02-30
+ * over to March 2 and takes 24:00. The text has matched ZONED.
+ */
+function impossibleCalendarField(text: string): string | null {
+  const [year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0] = (
+    text.match(/\d+/g) ?? []
+  ).map(Number);
+  if (month < 1 || month > 12) return `${text.slice(0, 7)} has no month ${month}`;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  if (day < 1 || day > days) return `${text.slice(0, 7)} has no day ${day}`;
+  if (hour > 23 || minute > 59 || second > 59) return `${text.slice(11, 19)} is not a time of day`;
+  return null;
+}
+
 /** Reads a time word without a clock; throws TimeWordError saying what is wrong. */
 export function readTimeWord(value: string): TimeWord {
   const relative = value.match(RELATIVE);
@@ -40,11 +58,10 @@ export function readTimeWord(value: string): TimeWord {
     }
     return { fromNow: Math.round(offset) };
   }
-  const ms = /^\d+$/.test(value)
-    ? Number(value)
-    : ZONED.test(value)
-      ? Date.parse(value)
-      : Number.NaN;
+  const zoned = ZONED.test(value);
+  const impossible = zoned ? impossibleCalendarField(value) : null;
+  if (impossible) throw new TimeWordError(`is not a time: ${impossible}`);
+  const ms = /^\d+$/.test(value) ? Number(value) : zoned ? Date.parse(value) : Number.NaN;
   if (!Number.isSafeInteger(ms)) throw new TimeWordError(`is not a time: use ${TIME_WORDS_HELP}`);
   if (ms < MIN_TIME_MS || ms > MAX_TIME_MS) {
     throw new TimeWordError(
