@@ -69,6 +69,8 @@ export const API_ROUTES: [HttpMethod, string][] = [
   [HttpMethod.PUT, "/v1/turbines/{turbine_id}"],
   [HttpMethod.DELETE, "/v1/turbines/{turbine_id}"],
   [HttpMethod.POST, "/v1/turbines/{turbine_id}/keys/rotate"],
+  [HttpMethod.POST, "/v1/keys/{role}/rotate"],
+  [HttpMethod.GET, "/v1/keys/generations"],
   [HttpMethod.GET, "/v1/power"],
   [HttpMethod.GET, "/v1/analyses/power-curve"],
   [HttpMethod.GET, "/v1/analyses/underperformance"],

@@ -16,7 +16,7 @@ import { API_ROUTES, GustStack, LAMBDA_UNROUTED } from "../../infra/gust-stack.t
  * small for cold starts (its current size: docs/performance.md); undici, zod's locales or the
  * SDK's browser and event-stream modules sneaking back in would add 50-500 KiB.
  */
-const BUNDLE_BUDGET_BYTES = 580 * 1024;
+const BUNDLE_BUDGET_BYTES = 600 * 1024;
 
 /** A synthesized stack; only `bundle` runs the Lambda bundling (it takes seconds). */
 function synth(context: Record<string, unknown> = {}, { bundle = false, nag = false } = {}) {

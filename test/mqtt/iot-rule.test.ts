@@ -53,8 +53,9 @@ it("stores a thing's readings once, gzip too, with the HTTP answer", async () =>
     status: 200,
     body: { accepted: 1 },
   });
+  // Timestream has no read before a write: a resend is counted as accepted, and stored once.
   expect(await handler(ruleEvent("iot-1", body))).toMatchObject({
-    body: { duplicates: 1 },
+    body: { accepted: 1, duplicates: 0 },
   });
   const zipped = gzipSync(JSON.stringify(reading("iot-1", 2, {}, NOW)));
   expect(await handler(ruleEvent("iot-1", zipped, true))).toMatchObject({

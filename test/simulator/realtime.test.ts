@@ -2,7 +2,7 @@
 // at --duration or on Ctrl-C (the abort signal) with whole ticks sent and every reading
 // accounted for; progress is a redrawn bar on a terminal.
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runSimulation, type SimulationOptions } from "../../simulator/run.ts";
 import { startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
 import { ManualClock } from "../support/manual-clock.ts";
@@ -71,16 +71,20 @@ describe("realtime", () => {
 
   it("stops on Ctrl-C after whole ticks, with every reading sent accounted for", async () => {
     const controller = new AbortController();
+    // Ctrl-C 900 ms (of the clock) after the first readings reach the store: the registry
+    // requests before them take real I/O, which the clock must not run past.
+    const writes = vi.spyOn(server.store, "write");
+    const run = runSimulation({
+      ...realtime(3),
+      operator: true,
+      batch: 10,
+      signal: controller.signal,
+      out: captured(),
+    });
+    await clock.runUntil(() => writes.mock.calls.length > 0, { what: "the first readings" });
+    writes.mockRestore();
     clock.setTimeout(() => controller.abort(), 900);
-    const report = await clock.runUntil(
-      runSimulation({
-        ...realtime(3),
-        operator: true,
-        batch: 10,
-        signal: controller.signal,
-        out: captured(),
-      }),
-    );
+    const report = await clock.runUntil(run);
     if (!report) throw new Error("no report");
     const r = report.readings;
     expect(r.sent).toBeGreaterThanOrEqual(3);

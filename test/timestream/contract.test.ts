@@ -299,7 +299,7 @@ it("exports the same readings as the same CSV and Parquet on DuckDB and InfluxDB
   expect(String(csv).trim().split("\n").length).toBeGreaterThan(18);
   expect(await exportAnswer(influxdb, "csv")).toBe(csv);
   const parquet = await exportAnswer(duckdb, "parquet");
-  expect((parquet as { types: string[] }).types.slice(1, 2)).toEqual(["TIMESTAMP"]);
+  expect((parquet as { types: string[] }).types.slice(1, 2)).toEqual(["TIMESTAMP WITH TIME ZONE"]);
   expect(await exportAnswer(influxdb, "parquet")).toEqual(parquet);
 
   const range = { from: EXPORT_FROM, to: NOW + 60_000 };
