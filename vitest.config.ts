@@ -20,6 +20,7 @@ const UNIT = [
   "test/registry/power-by-registry.test.ts",
   "test/registry/timestream-dimensions.test.ts",
   "test/simulator/fleet.test.ts",
+  "test/store/retry-clock.test.ts",
   "test/simulator/physics.test.ts",
   "test/simulator/stats.test.ts",
   "test/simulator/verify.test.ts",

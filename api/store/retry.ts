@@ -3,8 +3,9 @@
 // then the store is "unavailable" and the client gets a 503 with Retry-After and resends
 // (writes are idempotent). Every attempt carries an AbortSignal that fires at the deadline, so a
 // call that never answers cannot outlive the request's budget (Lambda would time out and API
-// Gateway answer its own generic 500 instead of gust's 503).
-import { type Clock, sleep, systemClock } from "../time/clock.ts";
+// Gateway answer its own generic 500 instead of gust's 503). The deadline, the waits and the
+// per-attempt abort all follow the one clock the caller hands in.
+import { type Clock, sleep, systemClock, timeoutSignal } from "../time/clock.ts";
 import { StoreUnavailableError } from "./port.ts";
 
 export interface RetryPolicy {
@@ -60,8 +61,9 @@ export async function withRetries<T>(
   for (let n = 0; ; n++) {
     const remaining = deadline - clock.now();
     if (remaining <= 0) throw unavailable(what, n, "the request's time budget ran out", policy);
+    const timeout = timeoutSignal(clock, remaining);
     try {
-      return await attempt(AbortSignal.timeout(remaining));
+      return await attempt(timeout.signal);
     } catch (error) {
       if (!isRetryable(error)) throw error;
       const delay = random() * Math.min(policy.capMs, policy.baseMs * 2 ** n);
@@ -69,13 +71,17 @@ export async function withRetries<T>(
         throw unavailable(what, n + 1, describe(error), policy);
       }
       await sleep(clock, delay);
+    } finally {
+      timeout.clear();
     }
   }
 }
 
 function describe(error: unknown): string {
   const e = error as { name?: string; message?: string };
-  return e.name === "AbortError" ? "no answer before the deadline" : (e.name ?? "error");
+  return e.name === "AbortError" || e.name === "TimeoutError"
+    ? "no answer before the deadline"
+    : (e.name ?? "error");
 }
 
 function unavailable(

@@ -26,6 +26,7 @@ import {
 import { readingFromRow } from "../queries/readings.ts";
 import { sqlString, sqlTime } from "../queries/sql.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
+import { type Clock, systemClock, timeoutSignal } from "../time/clock.ts";
 import { currentDeadline } from "./deadline.ts";
 import { classifyReadings, readingIdentity, storedByIdentity, timeSpan } from "./identity.ts";
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
@@ -51,7 +52,8 @@ export interface TimestreamStoreOptions {
   writeWindow: WriteWindow;
   /** How long the table's retention, once read, is trusted (default an hour). */
   retentionCacheMs?: number;
-  now?: () => number;
+  /** Deadlines, retries' waits and the retention's age follow this clock (default the machine's). */
+  clock?: Clock;
   retry?: RetryPolicy;
   /** Time a request may spend on retries when no Lambda deadline is set. */
   budgetMs?: number;
@@ -74,6 +76,7 @@ export class TimestreamStore implements ReadingStore {
   private readonly retry: RetryPolicy;
   private retentionReadAt = Number.NEGATIVE_INFINITY;
   private readonly budgetMs: number;
+  private readonly clock: Clock;
   /** Measure names this container has written (DESCRIBE may lag behind a fresh write). */
   private readonly writtenMeasures = new Set<string>();
 
@@ -82,6 +85,7 @@ export class TimestreamStore implements ReadingStore {
     this.writeWindow = options.writeWindow;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.budgetMs = options.budgetMs ?? 10_000;
+    this.clock = options.clock ?? systemClock;
   }
 
   /**
@@ -91,16 +95,17 @@ export class TimestreamStore implements ReadingStore {
    * store_rejected. If the table cannot be described, the configured window stays.
    */
   async refreshWriteWindow(): Promise<void> {
-    const now = (this.options.now ?? Date.now)();
+    const now = this.clock.now();
     if (now - this.retentionReadAt < (this.options.retentionCacheMs ?? 3_600_000)) return;
     this.retentionReadAt = now;
+    const timeout = timeoutSignal(this.clock, 2_000);
     try {
       const { Table } = await this.options.writeClient.send(
         new DescribeTableCommand({
           DatabaseName: this.options.database,
           TableName: this.options.table,
         }),
-        { abortSignal: AbortSignal.timeout(2_000) },
+        { abortSignal: timeout.signal },
       );
       const hours = Table?.RetentionProperties?.MemoryStoreRetentionPeriodInHours;
       if (hours === undefined || hours <= 0) return;
@@ -112,6 +117,8 @@ export class TimestreamStore implements ReadingStore {
       console.warn(
         `gust: DescribeTable failed (${(error as Error).name}); the write window stays ${this.writeWindow.maxAgeMs / 3_600_000} h until the next try`,
       );
+    } finally {
+      timeout.clear();
     }
   }
 
@@ -143,23 +150,28 @@ export class TimestreamStore implements ReadingStore {
       if (dimensions) override.set(i, dimensions);
       for (const name in reading.measures) this.writtenMeasures.add(name);
     }
-    const deadline = currentDeadline(this.budgetMs);
+    const deadline = currentDeadline(this.budgetMs, this.clock.now);
     await Promise.all(
       recordChunks(readings, toWrite, override).map(async (chunk) => {
         try {
-          await withRetries("Timestream WriteRecords", deadline, this.retry, (abortSignal) =>
-            this.options.writeClient.send(
-              new WriteRecordsCommand({
-                DatabaseName: this.options.database,
-                TableName: this.options.table,
-                CommonAttributes: {
-                  ...COMMON_ATTRIBUTES,
-                  ...(chunk.commonDimensions ? { Dimensions: chunk.commonDimensions } : {}),
-                },
-                Records: chunk.records,
-              }),
-              { abortSignal },
-            ),
+          await withRetries(
+            "Timestream WriteRecords",
+            deadline,
+            this.retry,
+            (abortSignal) =>
+              this.options.writeClient.send(
+                new WriteRecordsCommand({
+                  DatabaseName: this.options.database,
+                  TableName: this.options.table,
+                  CommonAttributes: {
+                    ...COMMON_ATTRIBUTES,
+                    ...(chunk.commonDimensions ? { Dimensions: chunk.commonDimensions } : {}),
+                  },
+                  Records: chunk.records,
+                }),
+                { abortSignal },
+              ),
+            { clock: this.clock },
           );
         } catch (error) {
           if (!(error instanceof RejectedRecordsException)) throw error;
@@ -258,9 +270,10 @@ export class TimestreamStore implements ReadingStore {
   private run(sql: string): Promise<QueryRow[]> {
     return withRetries(
       "Timestream Query",
-      currentDeadline(this.budgetMs),
+      currentDeadline(this.budgetMs, this.clock.now),
       this.retry,
       (abortSignal) => runTimestreamQuery(this.options.queryClient, sql, abortSignal),
+      { clock: this.clock },
     );
   }
 

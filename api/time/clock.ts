@@ -48,3 +48,21 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * An AbortSignal that aborts after `ms` on `clock` with a TimeoutError, as AbortSignal.timeout
+ * does on the machine's clock; `clear` stops its timer once the work it bounds is done. Deadlines
+ * then follow the same clock as the times they are computed from (a test's or a benchmark's).
+ */
+export function timeoutSignal(
+  clock: Clock,
+  ms: number,
+): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = clock.setTimeout(
+    () => controller.abort(new DOMException("The operation timed out.", "TimeoutError")),
+    Math.max(0, ms),
+  );
+  timer.unref();
+  return { signal: controller.signal, clear: () => clock.clear(timer) };
+}
