@@ -7,6 +7,7 @@ const UNIT = [
   "test/analysis/timestream-sql.test.ts",
   "test/analysis/wind-analyses.test.ts",
   "test/api/answer-size.test.ts",
+  "test/api/duckdb-open-failure.test.ts",
   "test/api/duckdb-vector-writes.test.ts",
   "test/api/fast-validation.test.ts",
   "test/api/health.test.ts",

@@ -18,7 +18,7 @@ const route = createRoute({
   // Load balancers and scripts call it without a key.
   security: [],
   summary: "Is the API up and its store reachable?",
-  description: `The store check is cached for ${HEALTH_CHECK_TTL_MS / 1000} s: a change shows within that time.`,
+  description: `The store's query check is cached for ${HEALTH_CHECK_TTL_MS / 1000} s; a store that knows it cannot serve (the embedded store's file or ingest log gone, a stalled disk) answers 503 at once.`,
   responses: {
     200: {
       description: "Up, and the store answers.",
@@ -59,6 +59,9 @@ export function registerHealthRoutes(app: GustApp, deps: AppDeps): void {
   };
   app.openapi(route, async (c) => {
     try {
+      // What the store knows without a query (a lost file or log, a stalled disk) answers at
+      // once, never a cached success.
+      deps.store.check?.();
       await storeCheck();
     } catch (error) {
       const retryAfter = error instanceof StoreUnavailableError ? error.retryAfterSeconds : 5;

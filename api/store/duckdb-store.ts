@@ -21,6 +21,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ensurePrivateDir, makePrivate } from "../private-files.ts";
 import { createTurbinesTable } from "../registry/duckdb-registry.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
+import { openFailureMessage } from "./duckdb-open-failure.ts";
 import { PrebegunTransactions } from "./duckdb-prebegun.ts";
 import {
   appendsRowsOnly,
@@ -146,15 +147,12 @@ export interface DuckDbStoreOptions {
 }
 
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-  ensurePrivateDir(dirname(options.path));
   let instance: DuckDBInstance;
   try {
+    ensurePrivateDir(dirname(options.path));
     instance = await DuckDBInstance.create(options.path);
   } catch (error) {
-    throw new Error(
-      `cannot open the DuckDB file ${options.path}: ${(error as Error).message}. ` +
-        "Only one process may write a DuckDB file: stop the other gust server, or set DATA_DIR.",
-    );
+    throw new Error(openFailureMessage(options.path, error));
   }
   makePrivate(options.path);
   const writer = await instance.connect();
@@ -786,11 +784,15 @@ export class DuckDbStore implements ReadingStore {
     return this.parts.instance.connect();
   }
 
-  async ping(): Promise<void> {
+  check(): void {
     if (this.closed) throw new StoreUnavailableError("the store is closing");
     this.checkFile();
     const stalled = this.parts.log.stalled;
     if (stalled) throw stalled;
+  }
+
+  async ping(): Promise<void> {
+    this.check();
     await this.select("SELECT 1 AS ok");
   }
 

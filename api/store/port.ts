@@ -79,6 +79,12 @@ export interface ReadingStore {
   select(sql: string): Promise<QueryRow[]>;
   /** Resolves once the store answers; throws StoreUnavailableError otherwise. */
   ping(): Promise<void>;
+  /**
+   * Throws StoreUnavailableError at once when the store already knows it cannot serve (its file
+   * or log gone, a stalled disk), without a query: /healthz asks on every request, between the
+   * cached pings.
+   */
+  check?(): void;
   /** Acknowledged readings the store refused and set aside for an operator (embedded store). */
   readonly quarantinedReadings?: number;
   close(): Promise<void>;

@@ -32,3 +32,30 @@ it("checks the store at most once per TTL, failures included", async () => {
   expect((await app.request("/healthz")).status).toBe(503);
   expect(pings).toBe(2);
 });
+
+it("answers 503 at once, between pings, when the store knows it cannot serve", async () => {
+  let pings = 0;
+  let lost: StoreUnavailableError | null = null;
+  const store = {
+    kind: "duckdb",
+    tableRef: "readings",
+    writeWindow: { maxAgeMs: 1, maxFutureMs: 1 },
+    ping: async () => {
+      pings++;
+    },
+    check: () => {
+      if (lost) throw lost;
+    },
+  } as unknown as ReadingStore;
+  const app = createApp({
+    store,
+    keySecret: async () => "x".repeat(32),
+    clock: new ManualClock(0),
+  });
+  expect((await app.request("/healthz")).status).toBe(200);
+  lost = new StoreUnavailableError("the DuckDB file was deleted", 60);
+  const answer = await app.request("/healthz");
+  expect(answer.status).toBe(503);
+  expect(answer.headers.get("retry-after")).toBe("60");
+  expect(pings).toBe(1);
+});

@@ -221,10 +221,13 @@ describe("the DuckDB file deleted under a running server", () => {
     const server = await startTestServer({ clock });
     const errors = quietly();
     try {
+      expect((await server.get("/healthz")).status).toBe(200);
       expect(
         (await server.post({ turbine_id: "del-1", power_kw: 1, wind_speed_ms: 1 })).status,
       ).toBe(200);
       unlinkSync(join(server.dataDir, "gust.duckdb"));
+      // At once, not when the cached store check runs out.
+      expect((await server.get("/healthz")).status).toBe(503);
       const write = await server.post({ turbine_id: "del-1", power_kw: 2, wind_speed_ms: 1 });
       expect(write.status).toBe(503);
       expect(write.headers.get("retry-after")).toBe("60");
@@ -248,7 +251,9 @@ describe("the DuckDB file deleted under a running server", () => {
     try {
       const first = await server.post({ turbine_id: "logdir-1", power_kw: 1, wind_speed_ms: 1 });
       expect(first.status).toBe(200);
+      expect((await server.get("/healthz")).status).toBe(200);
       rmSync(join(dataDir, "gust.duckdb.ingest-log"), { recursive: true, force: true });
+      expect((await server.get("/healthz")).status).toBe(503);
       const write = await server.post({ turbine_id: "logdir-1", power_kw: 2, wind_speed_ms: 1 });
       expect(write.status).toBe(503);
       expect(write.headers.get("retry-after")).toBe("60");
@@ -285,5 +290,21 @@ describe("the DuckDB file deleted under a running server", () => {
       errors.mockRestore();
       await store.close();
     }
+  });
+});
+
+describe("a DuckDB file that cannot be opened", () => {
+  it("says what is wrong with it and what to do", async () => {
+    const path = join(dir, "not-a-database", "gust.duckdb");
+    mkdirSync(join(dir, "not-a-database"));
+    writeFileSync(path, "a file of another kind".repeat(500));
+    await expect(openDuckDbStore({ path, writeWindow: WINDOW })).rejects.toThrow(
+      /gust\.duckdb: it is not a DuckDB database .* Move it aside/,
+    );
+    const directory = join(dir, "a-directory", "gust.duckdb");
+    mkdirSync(directory, { recursive: true });
+    await expect(openDuckDbStore({ path: directory, writeWindow: WINDOW })).rejects.toThrow(
+      /a directory has its name/,
+    );
   });
 });
