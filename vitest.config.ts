@@ -17,6 +17,7 @@ const UNIT = [
   "test/influxdb/query-answer.test.ts",
   "test/lambda/alarms-schedule.test.ts",
   "test/lambda/direct-ingest.test.ts",
+  "test/mqtt/publish-bound.test.ts",
   "test/registry/dynamodb-registry.test.ts",
   "test/registry/power-by-registry.test.ts",
   "test/registry/timestream-dimensions.test.ts",

@@ -10,10 +10,12 @@ import { createServer, type Server, type Socket } from "node:net";
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from "aedes";
 import type { Principal } from "../auth/keys.ts";
 import { isAnswer } from "../problem.ts";
+import { MAX_BODY_BYTES } from "../readings/request-body.ts";
 import { authenticate } from "../routes/auth.ts";
 import type { AppDeps } from "../routes/deps.ts";
 import { maySubscribe } from "./access.ts";
 import { answerMessage } from "./answers.ts";
+import { BoundedConnection, type OversizedPublish } from "./publish-bound.ts";
 import { ingestPublish } from "./publish-ingest.ts";
 import { parseReadingsTopic } from "./topics.ts";
 
@@ -40,6 +42,8 @@ export async function startEmbeddedBroker(
 ): Promise<EmbeddedBroker> {
   // The key each client connected with, checked again at each publish and subscription.
   const keys = new WeakMap<Client, string>();
+  // Publishes over the body limit whose payload each connection dropped, in order.
+  const oversized = new WeakMap<object, OversizedPublish[]>();
   const principalOf = async (client: Client): Promise<Principal | null> => {
     const key = keys.get(client);
     if (key === undefined) return null;
@@ -85,6 +89,7 @@ export async function startEmbeddedBroker(
     client: Client,
     packet: PublishPacket,
   ): Promise<Error | undefined> {
+    const dropped = droppedPayload(client, packet);
     const topic = parseReadingsTopic(packet.topic);
     if (!topic) return new Error(`"${packet.topic}" is not a topic publishers may use`);
     const principal = await principalOf(client);
@@ -96,7 +101,7 @@ export async function startEmbeddedBroker(
       return new Error(`this key may not publish on ${packet.topic}`);
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const answer = await ingestPublish({ topic, payload }, deps, {
+    const answer = await ingestPublish({ topic, payload, ...dropped }, deps, {
       incoming: { socket: client.conn },
     });
     if (!answer.acknowledge)
@@ -117,7 +122,21 @@ export async function startEmbeddedBroker(
     return undefined;
   }
 
-  const server: Server = createServer((socket: Socket) => broker.handle(socket));
+  /** The size of the payload the connection dropped for this publish, if it did. */
+  function droppedPayload(client: Client, packet: PublishPacket): { payloadBytes?: number } {
+    const list = oversized.get(client.conn);
+    const head = list?.[0];
+    if (!head || head.topic !== packet.topic || head.messageId !== packet.messageId) return {};
+    list?.shift();
+    return { payloadBytes: head.payloadBytes };
+  }
+
+  const server: Server = createServer((socket: Socket) => {
+    const dropped: OversizedPublish[] = [];
+    const connection = new BoundedConnection(socket, MAX_BODY_BYTES, (p) => dropped.push(p));
+    oversized.set(connection, dropped);
+    broker.handle(connection);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, resolve);

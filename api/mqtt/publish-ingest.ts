@@ -29,6 +29,8 @@ export interface ReadingsPublish {
   payload: Buffer;
   /** The MQTT 5 content type, when the publisher set one. */
   contentType?: string;
+  /** The payload's size as sent, when the broker dropped it for its size (api/mqtt/publish-bound.ts). */
+  payloadBytes?: number;
 }
 
 /**
@@ -85,7 +87,7 @@ class PublishIngestRequest implements IngestRequest {
 
   async readBody(): Promise<Buffer> {
     // The same 1 MiB limit as a request body, with the same answer.
-    checkDeclaredLength(String(this.publish.payload.byteLength));
+    checkDeclaredLength(String(this.publish.payloadBytes ?? this.publish.payload.byteLength));
     return this.publish.payload;
   }
 
