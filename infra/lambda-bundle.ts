@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
+import { LIVE_VENDOR_ASSETS, vendorAssetPath } from "../api/routes/live-page.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const LAMBDA_ENTRY = join(ROOT, "api/lambda.ts");
@@ -159,6 +160,9 @@ export async function bundleLambda(
       cpSync(join(swaggerUiDist, asset), join(outdir, "docs-assets", asset));
     // And the live page's (GET /live polls the snapshot on Lambda): LIVE_ASSETS_DIR.
     cpSync(join(ROOT, "api/live/page"), join(outdir, "live-assets"), { recursive: true });
+    // With the chart library it draws with (Vega-Lite, Vega, Vega's expression interpreter).
+    for (const asset of Object.keys(LIVE_VENDOR_ASSETS) as (keyof typeof LIVE_VENDOR_ASSETS)[])
+      cpSync(vendorAssetPath(asset), join(outdir, "live-assets", asset));
   }
   const bytes = Object.entries(result.metafile.outputs)
     .filter(([name]) => name.endsWith(".mjs"))

@@ -232,7 +232,17 @@ describe("the API function", () => {
     ]);
     // The live page's files (LIVE_ASSETS_DIR): /live is served by the function too.
     expect(readdirSync(join(dir, "live-assets"))).toEqual(
-      expect.arrayContaining(["live.html", "live.js", "live.css", "nl-provinces-2023.geojson"]),
+      expect.arrayContaining([
+        "live.html",
+        "live.js",
+        "charts.js",
+        "live.css",
+        "nl-provinces-2023.geojson",
+        "vega.min.js",
+        "vega-lite.min.js",
+        "vega-interpreter.js",
+        "vega-util.js",
+      ]),
     );
     expect(readdirSync(dir).some((name) => name.includes("duckdb"))).toBe(false);
     for (const name of scripts) expect(existsSync(join(dir, `${name}.map`))).toBe(true);

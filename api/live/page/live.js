@@ -1,7 +1,10 @@
-// The live page: plain JS and SVG, every asset from this server (works offline).
+// The live page: plain JS, the map in SVG, the charts in Vega-Lite (charts.js), every asset from
+// this server (works offline).
 // Auth: a reader key from the URL fragment (#key=..., never sent to any server) or the form, kept
 // in this tab's sessionStorage; it mints a short-lived token (POST v1/live/tokens) that opens the
 // EventSource. Where the stream is not available (Lambda), it polls v1/live/snapshot instead.
+
+import { historySpec, liveChart, provincesSpec } from "./charts.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 // Okabe and Ito's colour-blind-safe palette: producing (bluish green) and maintenance (reddish
@@ -30,6 +33,7 @@ const state = {
   projection: null,
   drawPending: false,
   shownAt: 0,
+  charts: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -52,6 +56,11 @@ async function start() {
   $("live").hidden = false;
   await drawProvinces();
   drawLegend();
+  const [history, provinces] = await Promise.all([
+    liveChart($("history"), historySpec(), "points"),
+    liveChart($("provinces"), provincesSpec(), "provinces"),
+  ]);
+  state.charts = { history, provinces };
   connect();
 }
 
@@ -331,65 +340,12 @@ function drawTurbines() {
 }
 
 function drawHistory() {
-  const svg = $("history");
-  const points = state.history;
-  svg.innerHTML = "";
-  if (points.length === 0) return;
-  const times = points.map((p) => Date.parse(p.time));
-  const t0 = Math.min(...times);
-  const t1 = Math.max(t0 + 60_000, ...times);
-  // Round ticks: a step of 1, 2 or 5 times a power of ten, the axis ending on a tick.
-  const peakMw = Math.max(0.001, ...points.map((p) => p.power_kw / 1000));
-  const step = niceStep(peakMw / 3);
-  const maxMw = Math.ceil(peakMw / step) * step;
-  const x = (t) => 50 + ((t - t0) / (t1 - t0)) * 540;
-  const y = (mw) => 180 - (mw / maxMw) * 165;
-  const line = points
-    .map((p, i) => `${i ? "L" : "M"}${x(times[i]).toFixed(1)},${y(p.power_kw / 1000).toFixed(1)}`)
-    .join("");
-  const parts = [];
-  const digits = Math.max(0, -Math.floor(Math.log10(step)));
-  for (let mw = 0; mw <= maxMw + step / 2; mw += step) {
-    parts.push(
-      `<line class="grid-line" x1="50" x2="590" y1="${y(mw)}" y2="${y(mw)}"></line>`,
-      `<text class="axis tick" x="44" y="${y(mw) + 4}" text-anchor="end">${number(mw, digits)}</text>`,
-    );
-  }
-  const clock = (t) =>
-    new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
-  parts.push(
-    `<text class="axis" x="50" y="196">${clock(t0)}</text>`,
-    `<text class="axis" x="590" y="196" text-anchor="end">${clock(t1)}</text>`,
-    `<path class="area" d="${line}L${x(times.at(-1)).toFixed(1)},180L${x(times[0]).toFixed(1)},180Z"></path>`,
-    `<path class="line" d="${line}"></path>`,
-    // The newest minute as a dot: also what shows while there is only one.
-    `<circle class="now" cx="${x(times.at(-1)).toFixed(1)}" cy="${y(points.at(-1).power_kw / 1000).toFixed(1)}" r="3.5"></circle>`,
-  );
-  // A tooltip per minute: an invisible column over it that names its time, power and turbines.
-  const width = Math.max(2, 540 / points.length);
-  points.forEach((p, i) => {
-    const tip = `${clock(times[i])}: ${number(p.power_kw / 1000, 1)} MW from ${p.turbines} turbines`;
-    parts.push(
-      `<rect class="hover" x="${(x(times[i]) - width / 2).toFixed(1)}" y="15" width="${width.toFixed(1)}" height="165"><title>${tip}</title></rect>`,
-    );
-  });
-  svg.innerHTML = parts.join("");
-}
-
-function niceStep(rough) {
-  const power = 10 ** Math.floor(Math.log10(rough));
-  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
+  // Copies: Vega keeps (and annotates) the objects it is given.
+  state.charts?.history.update(state.history.map((point) => ({ ...point })));
 }
 
 function drawProvincePower() {
-  const rows = state.provinces;
-  const max = Math.max(1, ...rows.map((r) => r.power_kw));
-  $("provinces").innerHTML = rows
-    .map(
-      (row) =>
-        `<div class="row" data-province="${escapeHtml(row.province)}" data-value="${row.power_kw}"><span>${escapeHtml(row.province)}</span><div class="bar" style="width:${((100 * row.power_kw) / max).toFixed(1)}%"></div><span class="value">${number(row.power_kw / 1000, 1)}</span></div>`,
-    )
-    .join("");
+  state.charts?.provinces.update(state.provinces.map((row) => ({ ...row })));
 }
 
 function drawAlarms() {
