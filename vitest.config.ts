@@ -16,6 +16,7 @@ const UNIT = [
   "test/influxdb/bench-peer-lines.test.ts",
   "test/influxdb/query-answer.test.ts",
   "test/lambda/alarms-schedule.test.ts",
+  "test/lambda/dependency-deadlines.test.ts",
   "test/lambda/direct-ingest.test.ts",
   "test/mqtt/publish-bound.test.ts",
   "test/registry/dynamodb-registry.test.ts",

@@ -46,11 +46,13 @@ export async function createLambdaHandler(
   env: NodeJS.ProcessEnv,
   deps: LambdaDeps = {},
 ): Promise<LambdaHandler> {
-  const secret = await loadCloudSecret(env, deps.secretClients);
+  const secret = await loadCloudSecret(env, deps.secretClients, deps.clock);
   const store = deps.store ?? (await openCloudStore(env, deps.secretClients));
   const registry = deps.registry ?? openDynamoDbRegistryFromEnv(env);
   const table = deps.alarms === undefined ? alarmTableFromEnv(env) : null;
-  const alarms = table ? new DynamoDbAlarmReader(table.client, table.table) : (deps.alarms ?? null);
+  const alarms = table
+    ? new DynamoDbAlarmReader(table.client, table.table, deps.clock)
+    : (deps.alarms ?? null);
   const rules = readAlarmRules(env);
   const clock = deps.clock ?? systemClock;
   const now = clock.now;

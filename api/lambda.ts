@@ -10,6 +10,11 @@
 // setting) fails that event loudly, with the reason in the function's log, and is tried again
 // on the next event rather than leaving the container broken for good.
 import type { Context } from "aws-lambda";
+import { withDeadline } from "./store/deadline.ts";
+import { StoreUnavailableError } from "./store/port.ts";
+
+/** Time kept back from the Lambda timeout to answer. */
+const ANSWER_MARGIN_MS = 1000;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -54,7 +59,41 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       `gust's function answers ${EVENT_KINDS.map((k) => k.name).join(", ")}; this event is none of them (keys: ${Object.keys(fields).join(", ")}). Check what invokes the function.`,
     );
   }
-  return (await handlerFor(kind))(event, context);
+  // The build reads secrets (Secrets Manager): bounded by this invocation's deadline.
+  let built: Handler;
+  try {
+    built = await withDeadline(
+      Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS,
+      () => handlerFor(kind),
+    );
+  } catch (error) {
+    // A dependency that did not answer in time: the request is answered 503 with Retry-After
+    // (API Gateway's own answer to a failed invocation would be a bare 500), and the next
+    // event builds again.
+    if (error instanceof StoreUnavailableError && kind === EVENT_KINDS[0]) {
+      console.error(`gust: could not start: ${error.message}`);
+      return unavailableAnswer(error);
+    }
+    throw error;
+  }
+  return built(event, context);
+}
+
+function unavailableAnswer(error: StoreUnavailableError) {
+  return {
+    statusCode: 503,
+    headers: {
+      "content-type": "application/problem+json",
+      "retry-after": String(error.retryAfterSeconds),
+    },
+    body: JSON.stringify({
+      type: "urn:gust:problem:unavailable",
+      title: "Unavailable",
+      status: 503,
+      detail:
+        "A service the API depends on did not answer in time; nothing was stored. Send the same request again after Retry-After seconds.",
+    }),
+  };
 }
 
 // Provisioned concurrency runs the init phase before any request arrives: build the app then,

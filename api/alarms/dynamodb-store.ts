@@ -18,6 +18,7 @@
 // scheduled runs from opening the same alarm twice: the second one's change is dropped.
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -29,6 +30,9 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { ReadingRejection } from "../routes/deps.ts";
+import { beforeDeadline } from "../store/deadline.ts";
+import { StoreUnavailableError } from "../store/port.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 import type { Alarm, AlarmEvent } from "./alarm.ts";
 import type { AlarmChange, AlarmQuery, AlarmStore, OutboxEntry } from "./store.ts";
 
@@ -59,7 +63,30 @@ export class DynamoDbAlarmReader {
   constructor(
     protected readonly client: DynamoDBClient,
     protected readonly table: string,
+    protected readonly clock: Clock = systemClock,
   ) {}
+
+  /**
+   * Runs a DynamoDB call before the request's deadline (store/deadline.ts). DynamoDB's answers
+   * about conditions and transactions pass as they are; anything else (throttling after the
+   * SDK's retries, 5xx, the network, no answer in time) is a 503 with Retry-After.
+   */
+  protected async call<T>(run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await beforeDeadline(run, { clock: this.clock });
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        error instanceof TransactionCanceledException
+      )
+        throw error;
+      const e = error as Error;
+      throw new StoreUnavailableError(
+        `the DynamoDB alarm table did not answer: ${e.name}: ${e.message}`,
+        1,
+      );
+    }
+  }
 
   async openAlarms(): Promise<Alarm[]> {
     const items = await this.queryAll({ pk: "open" });
@@ -69,12 +96,15 @@ export class DynamoDbAlarmReader {
   }
 
   async lastSeq(): Promise<number> {
-    const answer = await this.client.send(
-      new GetItemCommand({
-        TableName: this.table,
-        Key: { pk: { S: "seq" }, sk: { S: "events" } },
-        ConsistentRead: true,
-      }),
+    const answer = await this.call((abortSignal) =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: "seq" }, sk: { S: "events" } },
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      ),
     );
     return Number(answer.Item?.seq?.N ?? 0);
   }
@@ -129,28 +159,34 @@ export class DynamoDbAlarmReader {
     await Promise.all(
       [...byTurbine].map(([turbineId, list]) => {
         const last = list.at(-1) as ReadingRejection;
-        return this.client.send(
-          new UpdateItemCommand({
-            TableName: this.table,
-            Key: { pk: { S: rejectionsPartition(now) }, sk: { S: `${turbineId}#${pad(minute)}` } },
-            UpdateExpression: "ADD #count :n SET #last = :last, #expires = :expires",
-            ExpressionAttributeNames: {
-              "#count": "count",
-              "#last": "last",
-              "#expires": "expires_at",
-            },
-            ExpressionAttributeValues: {
-              ":n": { N: String(list.length) },
-              ":last": {
-                S: JSON.stringify({
-                  turbine_id: turbineId,
-                  time: new Date(last.time).toISOString(),
-                  reason: last.reason,
-                }),
+        return this.call((abortSignal) =>
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: {
+                pk: { S: rejectionsPartition(now) },
+                sk: { S: `${turbineId}#${pad(minute)}` },
               },
-              ":expires": { N: String(Math.floor(now / 1000) + REJECTIONS_TTL_S) },
-            },
-          }),
+              UpdateExpression: "ADD #count :n SET #last = :last, #expires = :expires",
+              ExpressionAttributeNames: {
+                "#count": "count",
+                "#last": "last",
+                "#expires": "expires_at",
+              },
+              ExpressionAttributeValues: {
+                ":n": { N: String(list.length) },
+                ":last": {
+                  S: JSON.stringify({
+                    turbine_id: turbineId,
+                    time: new Date(last.time).toISOString(),
+                    reason: last.reason,
+                  }),
+                },
+                ":expires": { N: String(Math.floor(now / 1000) + REJECTIONS_TTL_S) },
+              },
+            }),
+            { abortSignal },
+          ),
         );
       }),
     );
@@ -172,8 +208,11 @@ export class DynamoDbAlarmReader {
   protected async *pages(input: QueryCommandInput): AsyncGenerator<Item> {
     let start: Item | undefined;
     do {
-      const answer = await this.client.send(
-        new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      const answer = await this.call((abortSignal) =>
+        this.client.send(
+          new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+          { abortSignal },
+        ),
       );
       for (const item of answer.Items ?? []) yield item;
       start = answer.LastEvaluatedKey;
@@ -202,7 +241,11 @@ export class DynamoDbAlarmStore extends DynamoDbAlarmReader implements AlarmStor
       const items: TransactWriteItem[] = [this.advance(last, last + events.length)];
       for (const event of events) items.push(...this.eventItems(event, notify));
       try {
-        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        await this.call((abortSignal) =>
+          this.client.send(new TransactWriteItemsCommand({ TransactItems: items }), {
+            abortSignal,
+          }),
+        );
         return events;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
@@ -303,14 +346,17 @@ export class DynamoDbAlarmStore extends DynamoDbAlarmReader implements AlarmStor
   }
 
   async outboxHead(): Promise<OutboxEntry | null> {
-    const answer = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": { S: "outbox" } },
-        Limit: 1,
-        ConsistentRead: true,
-      }),
+    const answer = await this.call((abortSignal) =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": { S: "outbox" } },
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      ),
     );
     const item = answer.Items?.[0];
     if (!item) return null;
@@ -322,30 +368,36 @@ export class DynamoDbAlarmStore extends DynamoDbAlarmReader implements AlarmStor
   }
 
   async delivered(seq: number): Promise<void> {
-    await this.client.send(
-      new DeleteItemCommand({
-        TableName: this.table,
-        Key: { pk: { S: "outbox" }, sk: { S: pad(seq) } },
-      }),
+    await this.call((abortSignal) =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: "outbox" }, sk: { S: pad(seq) } },
+        }),
+        { abortSignal },
+      ),
     );
   }
 
   async failed(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: { S: "outbox" }, sk: { S: pad(seq) } },
-          UpdateExpression:
-            "SET attempts = :attempts, next_attempt_at = :next, last_error = :error",
-          // Not if an overlapping run delivered it meanwhile (that would bring it back).
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: {
-            ":attempts": { N: String(attempts) },
-            ":next": { N: String(Math.round(nextAttemptAt)) },
-            ":error": { S: error.slice(0, 500) || "failed" },
-          },
-        }),
+      await this.call((abortSignal) =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { pk: { S: "outbox" }, sk: { S: pad(seq) } },
+            UpdateExpression:
+              "SET attempts = :attempts, next_attempt_at = :next, last_error = :error",
+            // Not if an overlapping run delivered it meanwhile (that would bring it back).
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: {
+              ":attempts": { N: String(attempts) },
+              ":next": { N: String(Math.round(nextAttemptAt)) },
+              ":error": { S: error.slice(0, 500) || "failed" },
+            },
+          }),
+          { abortSignal },
+        ),
       );
     } catch (caught) {
       if ((caught as Error).name !== "ConditionalCheckFailedException") throw caught;

@@ -5,6 +5,7 @@
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { callDependency } from "../store/deadline.ts";
 import { readWebhookConfig, type WebhookConfig } from "./config.ts";
 
 /** The alarm table (client and name), or null when ALARM_TABLE is not set (alarms answer 503). */
@@ -28,7 +29,9 @@ export async function readLambdaWebhookConfig(
     "@aws-sdk/client-secrets-manager"
   );
   const client = secretsManager ?? new SecretsManagerClient({});
-  const answer = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  const answer = await callDependency("Secrets Manager (the webhook secret)", (abortSignal) =>
+    client.send(new GetSecretValueCommand({ SecretId: arn }), { abortSignal }),
+  );
   if (!answer.SecretString) throw new Error(`secret ${arn} has no SecretString`);
   return readWebhookConfig({ ...env, ALARM_WEBHOOK_SECRET: answer.SecretString });
 }

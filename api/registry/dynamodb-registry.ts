@@ -31,6 +31,7 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { Role } from "../auth/keys.ts";
+import { beforeDeadline } from "../store/deadline.ts";
 import { type Clock, sleep, systemClock } from "../time/clock.ts";
 import {
   ConcurrentChangeError,
@@ -199,7 +200,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
       const current = await this.readRole(role);
       const next = current + 1;
       try {
-        await this.call((client) =>
+        await this.call((client, abortSignal) =>
           client.send(
             new PutItemCommand({
               TableName: this.options.table,
@@ -210,6 +211,7 @@ export class DynamoDbRegistry implements TurbineRegistry {
               ExpressionAttributeNames: { "#g": "key_generation" },
               ExpressionAttributeValues: { ":g": { N: String(current) } },
             }),
+            { abortSignal },
           ),
         );
         this.roles.set(role, { value: next, until: this.now() + this.cacheMs });
@@ -232,13 +234,14 @@ export class DynamoDbRegistry implements TurbineRegistry {
   }
 
   private async readRole(role: Role): Promise<number> {
-    const answer = await this.call((client) =>
+    const answer = await this.call((client, abortSignal) =>
       client.send(
         new GetItemCommand({
           TableName: this.options.table,
           Key: { turbine_id: { S: roleItemId(role) } },
           ConsistentRead: true,
         }),
+        { abortSignal },
       ),
     );
     const generation = Number(answer.Item?.key_generation?.N ?? 1);
@@ -251,13 +254,14 @@ export class DynamoDbRegistry implements TurbineRegistry {
     const turbines: RegisteredTurbine[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.call((client) =>
+      const page = await this.call((client, abortSignal) =>
         client.send(
           new ScanCommand({
             TableName: this.options.table,
             ConsistentRead: true,
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
+          { abortSignal },
         ),
       );
       for (const item of page.Items ?? []) {
@@ -315,13 +319,14 @@ export class DynamoDbRegistry implements TurbineRegistry {
       if (!stored.turbine) return false;
       const tombstone = tombstoneItem(turbineId, stored.turbine.key_generation);
       try {
-        await this.call((client) =>
+        await this.call((client, abortSignal) =>
           client.send(
             new PutItemCommand({
               TableName: this.options.table,
               Item: tombstone,
               ...unchangedSince(stored),
             }),
+            { abortSignal },
           ),
         );
         this.remember(turbineId, storedFromItem(tombstone));
@@ -423,8 +428,8 @@ export class DynamoDbRegistry implements TurbineRegistry {
   }
 
   private async transact(items: TransactWriteItem[]): Promise<void> {
-    await this.call((client) =>
-      client.send(new TransactWriteItemsCommand({ TransactItems: items })),
+    await this.call((client, abortSignal) =>
+      client.send(new TransactWriteItemsCommand({ TransactItems: items }), { abortSignal }),
     );
   }
 
@@ -448,13 +453,14 @@ export class DynamoDbRegistry implements TurbineRegistry {
       const { result, write } = change(stored);
       if (!write) return result;
       try {
-        await this.call((client) =>
+        await this.call((client, abortSignal) =>
           client.send(
             new PutItemCommand({
               TableName: this.options.table,
               Item: turbineItem(write),
               ...unchangedSince(stored),
             }),
+            { abortSignal },
           ),
         );
         this.remember(turbineId, { turbine: write, retired: null, etag: write.etag });
@@ -472,13 +478,14 @@ export class DynamoDbRegistry implements TurbineRegistry {
   }
 
   private async read(turbineId: string): Promise<Stored> {
-    const answer = await this.call((client) =>
+    const answer = await this.call((client, abortSignal) =>
       client.send(
         new GetItemCommand({
           TableName: this.options.table,
           Key: { turbine_id: { S: turbineId } },
           ConsistentRead: true,
         }),
+        { abortSignal },
       ),
     );
     const stored = storedFromItem(answer.Item);
@@ -498,11 +505,12 @@ export class DynamoDbRegistry implements TurbineRegistry {
         if (round > 0) await sleep(this.clock, Math.min(1000, 25 * 2 ** round));
         if (round > 8)
           throw new RegistryUnavailableError("DynamoDB kept keys of a batch read unprocessed");
-        const answer = await this.call((client) =>
+        const answer = await this.call((client, abortSignal) =>
           client.send(
             new BatchGetItemCommand({
               RequestItems: { [this.options.table]: { Keys: keys, ConsistentRead: true } },
             }),
+            { abortSignal },
           ),
         );
         for (const item of answer.Responses?.[this.options.table] ?? []) {
@@ -523,10 +531,17 @@ export class DynamoDbRegistry implements TurbineRegistry {
     this.all = undefined;
   }
 
-  /** Runs a DynamoDB call; failures other than DynamoDB's answers about conditions are a 503. */
-  private async call<T>(run: (client: DynamoDBClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs a DynamoDB call before the request's deadline (deadline.ts); failures other than
+   * DynamoDB's answers about conditions, and no answer in time, are a 503 with Retry-After.
+   */
+  private async call<T>(
+    run: (client: DynamoDBClient, abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await run(this.options.client);
+      return await beforeDeadline((abortSignal) => run(this.options.client, abortSignal), {
+        clock: this.clock,
+      });
     } catch (error) {
       if (
         error instanceof ConditionalCheckFailedException ||

@@ -7,6 +7,7 @@
 //   WRITE_WINDOW_HOURS  how far back writes are taken (default 7 days; InfluxDB has no limit)
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { MAX_FUTURE_MS, positiveInteger } from "../config.ts";
+import { callDependency } from "./deadline.ts";
 import { InfluxDbClient } from "./influxdb-client.ts";
 import { InfluxDbStore } from "./influxdb-store.ts";
 
@@ -41,7 +42,9 @@ export async function loadInfluxToken(
   const arn = env.INFLUXDB_TOKEN_SECRET_ARN;
   if (!arn) return undefined;
   const client = secretsManager ?? new SecretsManagerClient({});
-  const answer = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  const answer = await callDependency("Secrets Manager (the InfluxDB token)", (abortSignal) =>
+    client.send(new GetSecretValueCommand({ SecretId: arn }), { abortSignal }),
+  );
   const text = answer.SecretString?.trim();
   if (!text) throw new Error(`secret ${arn} has no SecretString (expected the InfluxDB token)`);
   if (!text.startsWith("{")) return text;

@@ -77,6 +77,7 @@ export async function startWireDeployment(clock: Clock = systemClock): Promise<W
     writeClient: timestream.writeClient(),
     queryClient: timestream.queryClient(),
     writeWindow: { maxAgeMs: 86_400_000, maxFutureMs: 900_000 },
+    clock,
   });
   const registry = new DynamoDbRegistry({
     client: dynamodb.client(),

@@ -26,9 +26,9 @@
 //   item, in order).
 // - A key that does not match the table's schema, or an undefined expression name or value, is
 //   a ValidationException; a wrong table name is ResourceNotFoundException; `failNext` calls
-//   answer 500.
+//   answer 500; `hangNext` calls are never answered.
 import { type AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { AwsError, startAwsJsonServer } from "../support/aws-json-server.ts";
+import { AwsError, HANG, startAwsJsonServer } from "../support/aws-json-server.ts";
 
 type Item = Record<string, AttributeValue>;
 
@@ -50,6 +50,9 @@ export interface WireDynamoDb {
   pageSize: number;
   unprocessNext: number;
   failNext: number;
+  /** The next this many calls (to `hangTable` only, when set) are never answered. */
+  hangNext: number;
+  hangTable?: string;
   /** TransactWriteItems calls so far. */
   transactions: number;
   /** Runs before the n-th (1-based) TransactWriteItems is applied: a concurrent writer. */
@@ -237,6 +240,10 @@ export async function startWireDynamoDb(
     errorNamespace: "com.amazonaws.dynamodb.v20120810",
     onCall: (operation, body) => wire.calls.push({ operation, body }),
     handle(operation, body) {
+      if (wire.hangNext > 0 && (!wire.hangTable || body.TableName === wire.hangTable)) {
+        wire.hangNext--;
+        return HANG;
+      }
       if (wire.failNext > 0) {
         wire.failNext--;
         throw new AwsError(500, "InternalServerError", "Internal server error");
@@ -264,6 +271,7 @@ export async function startWireDynamoDb(
     pageSize: 100,
     unprocessNext: 0,
     failNext: 0,
+    hangNext: 0,
     client: (options = {}) =>
       new DynamoDBClient({
         endpoint: wire.url,
