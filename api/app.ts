@@ -20,8 +20,8 @@ import { storeUnavailable } from "./routes/store-unavailable.ts";
 import { registerTurbineKeyRoutes } from "./routes/turbine-keys.ts";
 import { registerTurbineReadingRoutes } from "./routes/turbine-readings.ts";
 import { registerTurbineRoutes } from "./routes/turbines.ts";
-import { StoreUnavailableError } from "./store/port.ts";
 import { type Clock, systemClock } from "./time/clock.ts";
+import { DependencyUnavailableError } from "./time/deadline.ts";
 
 export type { AppDeps } from "./routes/deps.ts";
 
@@ -98,7 +98,7 @@ export function appFor(deps: AppDeps): GustApp {
 /** The answer to an error a route threw: what the client may learn, and a log line for the operator. */
 export function errorResponse(error: Error): Response {
   // A read whose store failed: the client should retry, the operator learns why.
-  if (error instanceof StoreUnavailableError) {
+  if (error instanceof DependencyUnavailableError) {
     console.error(`gust: store unavailable: ${error.message}`);
     return storeUnavailable(error);
   }

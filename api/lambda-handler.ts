@@ -24,9 +24,9 @@ import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import type { AppDeps } from "./routes/deps.ts";
 import { openCloudStore } from "./store/cloud-store.ts";
-import { withDeadline } from "./store/deadline.ts";
 import type { ReadingStore } from "./store/port.ts";
 import { type Clock, systemClock } from "./time/clock.ts";
+import { withDeadline } from "./time/deadline.ts";
 
 /** Time kept back from the Lambda timeout to write the 503 answer. */
 const ANSWER_MARGIN_MS = 1000;

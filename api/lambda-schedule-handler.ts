@@ -13,9 +13,9 @@ import type { SecretClients } from "./auth/secret-aws.ts";
 import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import { openCloudStore } from "./store/cloud-store.ts";
-import { withDeadline } from "./store/deadline.ts";
 import type { ReadingStore } from "./store/port.ts";
 import { type Clock, systemClock } from "./time/clock.ts";
+import { withDeadline } from "./time/deadline.ts";
 
 /** Time kept back from the Lambda timeout to finish writing the outbox. */
 const MARGIN_MS = 2000;

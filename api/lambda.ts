@@ -10,8 +10,7 @@
 // setting) fails that event loudly, with the reason in the function's log, and is tried again
 // on the next event rather than leaving the container broken for good.
 import type { Context } from "aws-lambda";
-import { withDeadline } from "./store/deadline.ts";
-import { StoreUnavailableError } from "./store/port.ts";
+import { DependencyUnavailableError, withDeadline } from "./time/deadline.ts";
 
 /** Time kept back from the Lambda timeout to answer. */
 const ANSWER_MARGIN_MS = 1000;
@@ -70,7 +69,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     // A dependency that did not answer in time: the request is answered 503 with Retry-After
     // (API Gateway's own answer to a failed invocation would be a bare 500), and the next
     // event builds again.
-    if (error instanceof StoreUnavailableError && kind === EVENT_KINDS[0]) {
+    if (error instanceof DependencyUnavailableError && kind === EVENT_KINDS[0]) {
       console.error(`gust: could not start: ${error.message}`);
       return unavailableAnswer(error);
     }
@@ -79,7 +78,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   return built(event, context);
 }
 
-function unavailableAnswer(error: StoreUnavailableError) {
+function unavailableAnswer(error: DependencyUnavailableError) {
   return {
     statusCode: 503,
     headers: {

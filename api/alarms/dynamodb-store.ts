@@ -30,9 +30,9 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { ReadingRejection } from "../routes/deps.ts";
-import { beforeDeadline } from "../store/deadline.ts";
 import { StoreUnavailableError } from "../store/port.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
+import { beforeDeadline } from "../time/deadline.ts";
 import type { Alarm, AlarmEvent } from "./alarm.ts";
 import type { AlarmChange, AlarmQuery, AlarmStore, OutboxEntry } from "./store.ts";
 

@@ -5,7 +5,7 @@
 
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { callDependency } from "../store/deadline.ts";
+import { callDependency } from "../time/deadline.ts";
 import { readWebhookConfig, type WebhookConfig } from "./config.ts";
 
 /** The alarm table (client and name), or null when ALARM_TABLE is not set (alarms answer 503). */

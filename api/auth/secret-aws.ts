@@ -7,8 +7,8 @@
 // and the CDK stack's bundle (Secrets Manager) leaves the SSM client out altogether.
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SSMClient } from "@aws-sdk/client-ssm";
-import { callDependency } from "../store/deadline.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
+import { callDependency } from "../time/deadline.ts";
 import { checkSecret } from "./secret.ts";
 
 export interface SecretClients {

@@ -31,8 +31,8 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { Role } from "../auth/keys.ts";
-import { beforeDeadline } from "../store/deadline.ts";
 import { type Clock, sleep, systemClock } from "../time/clock.ts";
+import { beforeDeadline } from "../time/deadline.ts";
 import {
   ConcurrentChangeError,
   ifMatchHolds,

@@ -7,7 +7,7 @@
 //   WRITE_WINDOW_HOURS  how far back writes are taken (default 7 days; InfluxDB has no limit)
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { MAX_FUTURE_MS, positiveInteger } from "../config.ts";
-import { callDependency } from "./deadline.ts";
+import { callDependency } from "../time/deadline.ts";
 import { InfluxDbClient } from "./influxdb-client.ts";
 import { InfluxDbStore } from "./influxdb-store.ts";
 

@@ -17,7 +17,7 @@
 import { answerInfluxQuery } from "../queries/influxql.ts";
 import { turbineDimensions } from "../registry/dimensions.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
-import { currentDeadline } from "./deadline.ts";
+import { currentDeadline } from "../time/deadline.ts";
 import { classifyReadings, type KnownReading } from "./identity.ts";
 import {
   type InfluxDbClient,

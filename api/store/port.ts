@@ -2,6 +2,7 @@
 // DuckDB (local default) and Timestream (cloud) implement it; routes never know which one runs.
 import type { ReadingStatus, RejectionReason } from "../readings/schema.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
+import { DependencyUnavailableError } from "../time/deadline.ts";
 
 /** A reading as stored: its identity is (turbine_id, time). */
 export interface Reading {
@@ -112,12 +113,9 @@ export class MeasureLimitError extends Error {
 }
 
 /** The store cannot take or serve data now; the client should retry after `retryAfterSeconds`. */
-export class StoreUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 1,
-  ) {
-    super(message);
+export class StoreUnavailableError extends DependencyUnavailableError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message, retryAfterSeconds);
     this.name = "StoreUnavailableError";
   }
 }

@@ -6,6 +6,7 @@
 // Gateway answer its own generic 500 instead of gust's 503). The deadline, the waits and the
 // per-attempt abort all follow the one clock the caller hands in.
 import { type Clock, sleep, systemClock, timeoutSignal } from "../time/clock.ts";
+import { isRetryable } from "../time/deadline.ts";
 import { StoreUnavailableError } from "./port.ts";
 
 export interface RetryPolicy {
@@ -16,40 +17,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 50, capMs: 2000, marginMs: 500 };
-
-const RETRYABLE_NAMES = new Set([
-  "ThrottlingException",
-  "InternalServerException",
-  "ServiceUnavailableException",
-  "RequestTimeout",
-  "TimeoutError",
-  // 421: the discovered endpoint is stale; the SDK drops it from its cache, so a retry
-  // discovers a fresh one.
-  "InvalidEndpointException",
-  // Our own per-attempt abort at the deadline (the SDK names it so).
-  "AbortError",
-]);
-
-export function isRetryable(error: unknown): boolean {
-  const e = error as {
-    name?: string;
-    $metadata?: { httpStatusCode?: number };
-    code?: string;
-    retryable?: unknown;
-    reason?: unknown;
-    message?: string;
-  };
-  // Errors that know whether they pass (the InfluxDB client's) say so themselves.
-  if (typeof e.retryable === "boolean") return e.retryable;
-  if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
-  // Endpoint discovery failing arrives as a plain Error carrying the cause in `reason`
-  // (@aws-sdk/middleware-endpoint-discovery): the DescribeEndpoints call itself failed.
-  if (e.reason !== undefined && /discover endpoint/i.test(e.message ?? "")) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500 || status === 429;
-  // No HTTP answer at all: a network error.
-  return ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(e.code ?? "");
-}
 
 export async function withRetries<T>(
   what: string,

@@ -27,7 +27,7 @@ import { readingFromRow } from "../queries/readings.ts";
 import { sqlString, sqlTime } from "../queries/sql.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
 import { type Clock, systemClock, timeoutSignal } from "../time/clock.ts";
-import { currentDeadline } from "./deadline.ts";
+import { currentDeadline } from "../time/deadline.ts";
 import { classifyReadings, readingIdentity, storedByIdentity, timeSpan } from "./identity.ts";
 import type { QueryRow, Reading, ReadingStore, WriteOutcome, WriteWindow } from "./port.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./retry.ts";

@@ -8,8 +8,7 @@ import { DynamoDbAlarmReader } from "../../api/alarms/dynamodb-store.ts";
 import { roleKey } from "../../api/auth/keys.ts";
 import { loadCloudSecret } from "../../api/auth/secret-aws.ts";
 import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
-import { withDeadline } from "../../api/store/deadline.ts";
-import { StoreUnavailableError } from "../../api/store/port.ts";
+import { DependencyUnavailableError, withDeadline } from "../../api/time/deadline.ts";
 import { HANG, startAwsJsonServer } from "../support/aws-json-server.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import {
@@ -81,7 +80,7 @@ describe("a DynamoDB that does not answer", () => {
 });
 
 describe("a Secrets Manager that does not answer", () => {
-  it("is a StoreUnavailableError at the deadline, which the entry answers 503", async () => {
+  it("is a DependencyUnavailableError at the deadline, which the entry answers 503", async () => {
     const hanging = await startAwsJsonServer({
       errorNamespace: "com.amazonaws.secretsmanager",
       handle: () => HANG,
@@ -101,7 +100,7 @@ describe("a Secrets Manager that does not answer", () => {
         ),
       );
       await expect(clock.runUntil(read, { what: "the secret read" })).rejects.toBeInstanceOf(
-        StoreUnavailableError,
+        DependencyUnavailableError,
       );
     } finally {
       secretsManager.destroy();

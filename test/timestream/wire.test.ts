@@ -7,8 +7,8 @@ import { roleKey } from "../../api/auth/keys.ts";
 import { renderReadingsQuery } from "../../api/queries/readings.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import { type Reading, StoreUnavailableError } from "../../api/store/port.ts";
-import { isRetryable } from "../../api/store/retry.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
+import { isRetryable } from "../../api/time/deadline.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import { startWireTimestream, type WireTimestream } from "./wire-timestream.ts";
 
