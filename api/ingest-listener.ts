@@ -55,7 +55,7 @@ async function answerIngest(
 ): Promise<void> {
   let answer: Awaited<ReturnType<typeof ingest>>;
   try {
-    answer = await ingest(new NodeIngestRequest(incoming, outgoing), deps);
+    answer = await ingest(nodeIngestRequest(incoming, outgoing), deps);
   } catch (error) {
     answer = errorResponse(error instanceof Error ? error : new Error(String(error)));
   }
@@ -81,35 +81,19 @@ async function answerIngest(
   outgoing.end(body ?? undefined);
 }
 
-/**
- * The write path's view of a node:http request. A class rather than an object of closures: tsx
- * compiles with esbuild's keepNames, which gives each named closure a defineProperty call every
- * time one is made, and this is made once a request.
- */
-class NodeIngestRequest implements IngestRequest {
-  readonly env: { incoming: IncomingMessage; outgoing: ServerResponse };
-
-  constructor(
-    private readonly incoming: IncomingMessage,
-    private readonly outgoing: ServerResponse,
-  ) {
-    this.env = { incoming, outgoing };
-  }
-
-  header(name: string): string | undefined {
-    return rawHeader(this.incoming, name);
-  }
-
-  async readBody(): Promise<Buffer> {
-    // Refused on the declared length before a byte is read (Node's parser holds the body to
-    // it); a chunked body is counted as it arrives.
-    checkDeclaredLength(rawHeader(this.incoming, "content-length"));
-    return readRequestBody(this.incoming);
-  }
-
-  gone(): boolean {
-    return this.outgoing.destroyed;
-  }
+/** The write path's view of a node:http request. */
+function nodeIngestRequest(incoming: IncomingMessage, outgoing: ServerResponse): IngestRequest {
+  return {
+    header: (name) => rawHeader(incoming, name),
+    readBody: async () => {
+      // Refused on the declared length before a byte is read (Node's parser holds the body to
+      // it); a chunked body is counted as it arrives.
+      checkDeclaredLength(rawHeader(incoming, "content-length"));
+      return readRequestBody(incoming);
+    },
+    gone: () => outgoing.destroyed,
+    env: { incoming, outgoing },
+  };
 }
 
 /**

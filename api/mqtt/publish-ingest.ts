@@ -50,7 +50,7 @@ export async function ingestPublish(
   };
   let answer: Awaited<ReturnType<typeof ingest>>;
   try {
-    answer = await ingest(new PublishIngestRequest(publish, principal, env), deps);
+    answer = await ingest(publishIngestRequest(publish, principal, env), deps);
   } catch (error) {
     console.error("gust: an MQTT publish failed in the write path:", error);
     return {
@@ -71,29 +71,27 @@ export async function ingestPublish(
   return { status: answer.status, body, acknowledge: answer.status !== 503 };
 }
 
-/** The write path's view of a publish (a class: see api/ingest-listener.ts on closures). */
-class PublishIngestRequest implements IngestRequest {
-  constructor(
-    private readonly publish: ReadingsPublish,
-    readonly principal: Principal,
-    readonly env: unknown,
-  ) {}
-
-  header(name: string): string | undefined {
-    if (name === "content-type") return this.publish.contentType ?? "application/json";
-    if (name === "content-encoding") return this.publish.topic.gzip ? "gzip" : undefined;
-    return undefined;
-  }
-
-  async readBody(): Promise<Buffer> {
-    // The same 1 MiB limit as a request body, with the same answer.
-    checkDeclaredLength(String(this.publish.payloadBytes ?? this.publish.payload.byteLength));
-    return this.publish.payload;
-  }
-
-  gone(): boolean {
-    // A QoS 1 publish is stored even if its publisher has gone: it will send it again, and
-    // the write path stores it once.
-    return false;
-  }
+/** The write path's view of a publish. */
+function publishIngestRequest(
+  publish: ReadingsPublish,
+  principal: Principal,
+  env: unknown,
+): IngestRequest {
+  return {
+    principal,
+    env,
+    header: (name) => {
+      if (name === "content-type") return publish.contentType ?? "application/json";
+      if (name === "content-encoding") return publish.topic.gzip ? "gzip" : undefined;
+      return undefined;
+    },
+    readBody: async () => {
+      // The same 1 MiB limit as a request body, with the same answer.
+      checkDeclaredLength(String(publish.payloadBytes ?? publish.payload.byteLength));
+      return publish.payload;
+    },
+    // A QoS 1 publish is stored even if its publisher has gone: it will send it again, and the
+    // write path stores it once.
+    gone: () => false,
+  };
 }

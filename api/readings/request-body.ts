@@ -112,66 +112,42 @@ export async function readLimited(stream: AsyncIterable<Uint8Array>): Promise<Bu
 export function readRequestBody(request: Readable): Promise<Buffer> {
   // A client that left while the key was checked: no event would ever come.
   if (request.destroyed) return Promise.reject(new ClientGoneError());
-  return new Promise((resolve, reject) => new BodyCollector(request, resolve, reject));
-}
-
-/**
- * The listeners of one request's body. A class with bound methods rather than closures: tsx
- * compiles with esbuild's keepNames, which gives each named closure a defineProperty call every
- * time one is made, and these are made once a request.
- */
-class BodyCollector {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private readonly onData = this.data.bind(this);
-  private readonly onEnd = this.end.bind(this);
-  private readonly onError = this.error.bind(this);
-  private readonly onClose = this.close.bind(this);
-
-  constructor(
-    private readonly request: Readable,
-    private readonly resolve: (body: Buffer) => void,
-    private readonly reject: (error: Error) => void,
-  ) {
-    request.on("data", this.onData);
-    request.on("end", this.onEnd);
-    request.on("error", this.onError);
-    request.on("close", this.onClose);
-  }
-
-  private data(chunk: Buffer): void {
-    this.size += chunk.byteLength;
-    if (this.size > MAX_BODY_BYTES) {
-      this.done();
-      // The rest is read and dropped by Node once the answer is sent.
-      this.reject(tooLarge("The body is over 1 MiB."));
-      return;
-    }
-    this.chunks.push(chunk);
-  }
-
-  private end(): void {
-    this.done();
-    const { chunks, size } = this;
-    this.resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-  }
-
-  private error(error: Error): void {
-    this.done();
-    this.reject(error);
-  }
-
-  private close(): void {
-    this.done();
-    this.reject(new ClientGoneError());
-  }
-
-  private done(): void {
-    this.request.off("data", this.onData);
-    this.request.off("end", this.onEnd);
-    this.request.off("error", this.onError);
-    this.request.off("close", this.onClose);
-  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        done();
+        // The rest is read and dropped by Node once the answer is sent.
+        reject(tooLarge("The body is over 1 MiB."));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onClose = () => {
+      done();
+      reject(new ClientGoneError());
+    };
+    const done = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      request.off("close", onClose);
+    };
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+    request.on("close", onClose);
+  });
 }
 
 /** Reads the request body, refusing more than MAX_BODY_BYTES before it has all arrived. */

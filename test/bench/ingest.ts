@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { roleKey } from "../../api/auth/keys.ts";
+import { buildNode } from "../../infra/node-build.ts";
 import { startInfluxDb } from "../support/influxdb.ts";
 import type { BenchFigure, Benchmark } from "./figure.ts";
 import { measureInfluxAlone } from "./influxdb-peer.ts";
@@ -19,11 +20,27 @@ const CONNECTIONS = 64;
 export const BATCH = 500;
 export const SECRET = "bench-secret-0123456789abcdef";
 
+let built: Promise<void> | undefined;
+
+/**
+ * A server in a process of its own. gust's own entry points (api/) run as production runs them:
+ * the build's JavaScript with plain node (infra/node-build.ts), built once a benchmark run; the
+ * benchmark's own servers (test/bench) run under tsx.
+ */
 export async function startChild(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+  const [entry = "", ...rest] = args;
+  let command: string[];
+  if (entry.startsWith("api/")) {
+    built ??= buildNode();
+    await built;
+    command = [join("dist", entry.replace(/\.ts$/, ".js")), ...rest];
+  } else {
+    command = ["--import", "tsx", ...args];
+  }
+  const child = spawn(process.execPath, command, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -1,27 +1,37 @@
 // `npm run serve` as an operator types it: flags, --help, bad values and a busy port, as a child
-// process (api/serve.ts), with the messages it prints.
+// process, with the messages it prints. It runs what `npm run serve` runs: the build's JavaScript
+// (infra/node-build.ts) with plain node, built once here into a folder of its own, so a module or
+// a file the build leaves out fails here. (Other tests that start the server as a child, the
+// durability ones among them, run api/serve.ts under tsx: they test the code, not its build.)
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildNode } from "../../infra/node-build.ts";
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "gust-serve-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// Inside the repository, so that the built modules find node_modules as dist/ does.
+const built = join(repo, "test-artifacts", `build-${process.pid}`);
+const SERVE = join(built, "api/serve.js");
+beforeAll(() => buildNode(built));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(built, { recursive: true, force: true });
+});
 const SECRET = "serve-secret-0123456789abcdef";
 
 /** Runs serve to its exit (help and errors exit at once). */
 async function serve(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ["--import", "tsx", join(repo, "api/serve.ts"), ...args],
-      { cwd: repo, env: { ...process.env, API_KEY_SECRET: SECRET, DATA_DIR: dir, ...env } },
-    );
+    const { stdout, stderr } = await run(process.execPath, [SERVE, ...args], {
+      cwd: repo,
+      env: { ...process.env, API_KEY_SECRET: SECRET, DATA_DIR: dir, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -38,21 +48,11 @@ describe("npm run serve", () => {
     }
   });
 
-  it("listens where --port, --host and --data-dir say, over the environment", async () => {
+  it("runs built, listening where --port, --host and --data-dir say, over the environment", async () => {
     const dataDir = join(dir, "flags");
     const child = spawn(
       process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(repo, "api/serve.ts"),
-        "--port",
-        "0",
-        "--host",
-        "127.0.0.1",
-        "--data-dir",
-        dataDir,
-      ],
+      [SERVE, "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir],
       {
         cwd: repo,
         env: { ...process.env, API_KEY_SECRET: SECRET, PORT: "1", HOST: "::1", DATA_DIR: dir },
@@ -72,6 +72,10 @@ describe("npm run serve", () => {
       expect(banner).toContain(`(store: duckdb in ${dataDir})`);
       expect(url).toBeDefined();
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // Files the built modules read beside themselves, and from node_modules.
+      for (const path of ["/live", "/live/live.js", "/docs/swagger-ui.css"]) {
+        expect((await fetch(`${url}${path}`)).status, path).toBe(200);
+      }
     } finally {
       child.kill("SIGTERM");
       await new Promise((done) => child.once("exit", done));
