@@ -80,5 +80,7 @@ module.exports = {
     tsConfig: { fileName: "tsconfig.json" },
     // Type-only imports count: a type is a dependency as much as a value is.
     tsPreCompilationDeps: true,
+    // Worktrees that link node_modules from another checkout report paths as node_modules/...
+    preserveSymlinks: true,
   },
 };
