@@ -15,7 +15,8 @@ import { copyThroughServer, localServerUrl } from "./lib/through-server.ts";
 const HELP = `Usage: npm run analyze -- [--from TIME] [--to TIME] [--out DIR] [--parquet]
 
   --from, --to   RFC 3339 with a zone, a date (UTC), epoch ms, or now-6h / now-2d
-                 (default: the 24 hours up to the last reading)
+                 (default: the span of the data, at most its last 24 hours: from the
+                 first reading to one reporting interval after the last)
   --out DIR      write one CSV per table and report.html there (default: ./reports/latest)
   --parquet      write each table as Parquet too (pandas, Polars, Arquero, DuckDB read it)
   --no-files     print the tables only
@@ -51,7 +52,10 @@ async function openStoreOrServer(
     const config = readLocalConfig();
     const url = localServerUrl(config);
     const secret = process.env.API_KEY_SECRET || existingLocalSecret(config.dataDir);
-    const held = config.store === "duckdb" && /Only one process may write/.test(String(error));
+    // DuckDB's own words ("Could not set lock on file"), or the store's explanation of them.
+    const held =
+      config.store === "duckdb" &&
+      /only one process may write|could not set lock on file/i.test(String(error));
     if (!held || !secret || !(await answers(url))) throw error;
     return copyThroughServer({ url, secret, from, to, err: process.stderr });
   }

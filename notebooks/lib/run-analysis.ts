@@ -8,7 +8,11 @@ import { svgToPng } from "../../api/charts/png.ts";
 import { tableCsv } from "../../api/csv.ts";
 import { duckDbParquetWriter } from "../../api/export/duckdb-parquet.ts";
 import { inferColumns } from "../../api/export/parquet.ts";
-import { renderDataExtentQuery, type TimeRange } from "../../api/queries/analysis.ts";
+import {
+  renderCompletenessQuery,
+  renderDataExtentQuery,
+  type TimeRange,
+} from "../../api/queries/analysis.ts";
 import { queryTarget } from "../../api/queries/sql.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 import {
@@ -18,6 +22,7 @@ import {
   projectPowerChart,
   renderSvg,
 } from "./charts.ts";
+import { analysisPeriod, DAY_MS } from "./period.ts";
 import { formatTable } from "./print.ts";
 import { renderReport } from "./report.ts";
 import {
@@ -36,7 +41,7 @@ import { windCharts, windSection } from "./wind-section.ts";
 
 export interface AnalysisOptions {
   store: ReadingStore;
-  /** Defaults: the last 24 hours of data. */
+  /** Defaults: the data's last 24 hours, ending one reporting interval after the last reading. */
   from?: number;
   to?: number;
   /** Write one CSV per table and report.html here. */
@@ -64,19 +69,29 @@ export interface AnalysisResult {
   pngPaths: string[];
 }
 
-const DAY = 86_400_000;
-
-/** The range to analyse: as given, else the 24 hours up to the last reading (or since the first). */
+/** The range to analyse: as asked, the rest from the data (notebooks/lib/period.ts). */
 export async function analysisRange(
   store: ReadingStore,
   from?: number,
   to?: number,
 ): Promise<TimeRange | null> {
   if (from !== undefined && to !== undefined) return { from, to };
-  const [extent] = await store.select(renderDataExtentQuery(queryTarget(store)));
+  const target = queryTarget(store);
+  const [extent] = await store.select(renderDataExtentQuery(target));
   if (!extent || extent.last_ms === null) return null;
-  const end = to ?? Number(extent.last_ms) + 1;
-  return { from: from ?? Math.max(Number(extent.first_ms), end - DAY), to: end };
+  const lastMs = Number(extent.last_ms);
+  // The turbines' intervals over the data's last day: where the default end falls.
+  const recent = await store.select(
+    renderCompletenessQuery(target, { from: lastMs - DAY_MS, to: lastMs + 1 }),
+  );
+  return analysisPeriod(
+    {
+      firstMs: Number(extent.first_ms),
+      lastMs,
+      intervalsMs: recent.map((row) => (row.interval_ms == null ? null : Number(row.interval_ms))),
+    },
+    { from, to },
+  );
 }
 
 async function nothingInRange(store: ReadingStore, range: TimeRange): Promise<Error> {
@@ -99,7 +114,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   }
   if (range.from >= range.to) {
     throw new Error(
-      `Nothing to analyse from ${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}: the start must be before the end (the last reading is the default end).`,
+      `Nothing to analyse from ${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}: the start must be before the end (the default end is one reporting interval after the last reading).`,
     );
   }
   const fleet = await fleetPower(options.store, range);
