@@ -17,6 +17,8 @@ export interface LocalConfig {
   requireRegistered: boolean;
   /** MQTT_PORT: gust's own MQTT broker on this port (on HOST); unset: no broker (docs/mqtt.md). */
   mqttPort?: number;
+  /** MQTT_WS_PORT: the same broker also takes MQTT over WebSockets on this port (docs/mqtt.md). */
+  mqttWsPort?: number;
   /** MQTT_URL: an existing broker whose readings topics gust subscribes to (docs/mqtt.md). */
   mqttBroker?: { url: string; username?: string; password?: string; clientId: string };
 }
@@ -34,6 +36,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     writeWindowDays: positiveInteger(env, "WRITE_WINDOW_DAYS", DEFAULT_WRITE_WINDOW_DAYS),
     requireRegistered: booleanFlag(env, "REQUIRE_REGISTERED"),
     ...(env.MQTT_PORT ? { mqttPort: portNumber(env, "MQTT_PORT", 1883) } : {}),
+    ...(env.MQTT_WS_PORT ? { mqttWsPort: mqttWsPort(env) } : {}),
     ...(env.MQTT_URL
       ? {
           mqttBroker: {
@@ -45,6 +48,16 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
         }
       : {}),
   };
+}
+
+/** MQTT over WebSockets is a second listener of gust's own broker: it needs MQTT_PORT. */
+function mqttWsPort(env: NodeJS.ProcessEnv): number {
+  if (!env.MQTT_PORT) {
+    throw new Error(
+      "MQTT_WS_PORT is a WebSocket listener of gust's own MQTT broker: set MQTT_PORT too.",
+    );
+  }
+  return portNumber(env, "MQTT_WS_PORT", 8083);
 }
 
 /** A true/false setting; unset or empty is false. */

@@ -79,6 +79,7 @@ try {
     ...(influx ? { readingStore: influx } : {}),
     requireRegistered: config.requireRegistered,
     ...(config.mqttPort === undefined ? {} : { mqttPort: config.mqttPort }),
+    ...(config.mqttWsPort === undefined ? {} : { mqttWsPort: config.mqttWsPort }),
     ...(config.mqttBroker ? { mqttBroker: config.mqttBroker } : {}),
   });
   console.log(
@@ -127,6 +128,9 @@ try {
     console.log(
       `  mqtt:  ${server.mqtt.url} (publish readings to gust/v1/turbines/<id>/readings; docs/mqtt.md)`,
     );
+  }
+  if (server.mqtt?.wsUrl) {
+    console.log(`  mqtt:  ${server.mqtt.wsUrl} (MQTT over WebSockets, the same broker)`);
   }
   if (config.mqttBroker) {
     console.log(

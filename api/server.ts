@@ -62,6 +62,8 @@ export interface LocalServerOptions {
   liveLimits?: Partial<LiveLimits>;
   /** Run gust's own MQTT broker on this port (MQTT_PORT; 0 picks a free one); see docs/mqtt.md. */
   mqttPort?: number;
+  /** Also take MQTT over WebSockets on this port (MQTT_WS_PORT; 0 picks a free one); needs mqttPort. */
+  mqttWsPort?: number;
   /** Subscribe to an existing broker's readings topics (MQTT_URL); see docs/mqtt.md. */
   mqttBroker?: ExternalBrokerOptions;
 }
@@ -164,7 +166,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const mqtt =
     options.mqttPort === undefined
       ? undefined
-      : await startEmbeddedBroker(deps, { port: options.mqttPort, host });
+      : await startEmbeddedBroker(deps, {
+          port: options.mqttPort,
+          host,
+          ...(options.mqttWsPort === undefined ? {} : { wsPort: options.mqttWsPort }),
+        });
   const mqttBroker = options.mqttBroker && (await connectExternalBroker(deps, options.mqttBroker));
   // Stored readings and alarm events on the live topics of whichever broker there is.
   const stopLive = [mqtt, mqttBroker].flatMap((broker) =>

@@ -14,6 +14,13 @@ Usage: npm run simulate -- [flags]
 
 Where and who
   --target URL          the API (default http://127.0.0.1:3000, or GUST_TARGET)
+  --transport http|mqtt how readings are sent (default http): mqtt publishes each request at
+                        QoS 1 on its turbine's readings topic and waits for the PUBACK and the
+                        answer (docs/mqtt.md); --verify still reads back over HTTP
+  --mqtt-url URL        the broker (default MQTT_URL, else mqtt://<target's host>:1883;
+                        ws://host:port for MQTT over WebSockets)
+  --mqtt-username NAME  an external broker's own user name and password for every connection
+  --mqtt-password PASS  (default: the turbine id, or the operator's, and the gust key)
   --key-secret SECRET   derive per-turbine keys (and the reader key) from the API's secret
                         (default: API_KEY_SECRET, else ./data/api-key-secret of a local API)
   --operator            send with the operator key, several turbines per request
@@ -102,6 +109,10 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       target: { type: "string" },
+      transport: { type: "string" },
+      "mqtt-url": { type: "string" },
+      "mqtt-username": { type: "string" },
+      "mqtt-password": { type: "string" },
       "key-secret": { type: "string" },
       operator: { type: "boolean" },
       key: { type: "string" },
@@ -142,6 +153,12 @@ async function main(): Promise<number> {
   if (values.fail !== undefined && mode !== "realtime") {
     throw new Error("--fail stops turbines of a realtime run: add --mode realtime");
   }
+  const transport = values.transport ?? "http";
+  if (transport !== "http" && transport !== "mqtt")
+    throw new Error(`--transport must be http or mqtt, not "${transport}"`);
+  if (transport === "http" && (values["mqtt-url"] ?? values["mqtt-username"])) {
+    throw new Error("--mqtt-url and --mqtt-username are for --transport mqtt");
+  }
   const weather = weatherChoice(values);
   const batch = whole(values.batch, "--batch");
   if (batch !== undefined && batch > 1000) throw new Error("--batch must be at most 1000");
@@ -156,6 +173,14 @@ async function main(): Promise<number> {
   const now = systemClock.now();
   const options: SimulationOptions = {
     target: values.target ?? process.env.GUST_TARGET ?? "http://127.0.0.1:3000",
+    transport,
+    ...(transport === "mqtt"
+      ? {
+          mqttUrl: values["mqtt-url"] ?? (process.env.MQTT_URL || undefined),
+          mqttUsername: values["mqtt-username"],
+          mqttPassword: values["mqtt-password"],
+        }
+      : {}),
     mode,
     turbines: whole(values.turbines, "--turbines"),
     perTurbine: values["per-turbine"],

@@ -1,7 +1,6 @@
-// Drives a gust API with the fleet's readings over HTTP, and accounts for every reading: each is
-// acknowledged (accepted or duplicate), rejected (with the API's reason), or failed after its
-// retries. Nothing is dropped silently.
-import { Pool } from "undici";
+// Drives a gust API with the fleet's readings over HTTP or MQTT (simulator/transport.ts), and
+// accounts for every reading: each is acknowledged (accepted or duplicate), rejected (with the
+// API's reason), or failed after its retries. Nothing is dropped silently.
 import type { IngestResult } from "../api/readings/schema.ts";
 import { type Clock, sleep, systemClock } from "../api/time/clock.ts";
 import type { Project } from "./fleet.ts";
@@ -9,6 +8,7 @@ import type { ProgressSink } from "./progress.ts";
 import { projectReading, readingJson, type SimulatedReading } from "./project-reading.ts";
 import type { ScadaFleet } from "./scada/fleet-scada.ts";
 import { etaSeconds, LatencySample, type SimulationStats } from "./stats.ts";
+import { httpTransport, type Transport } from "./transport.ts";
 import type { AcknowledgedReadings } from "./verify.ts";
 import type { WeatherProvider } from "./weather/provider.ts";
 
@@ -33,6 +33,8 @@ export interface DriverOptions {
   progress?: ProgressSink;
   /** Whose time realtime ticks, backoff and progress take (default: the machine's). */
   clock?: Clock;
+  /** How requests reach the API (default: HTTP to `target`); closed when the drive ends. */
+  transport?: Transport;
 }
 
 export interface ReplayPlan {
@@ -95,10 +97,7 @@ export async function drive(
   options: DriverOptions,
   plan: ReplayPlan | RealtimePlan,
 ): Promise<DriveResult> {
-  const pool = new Pool(options.target, {
-    connections: options.concurrency,
-    keepAliveTimeout: 30_000,
-  });
+  const transport = options.transport ?? httpTransport(options.target, options.concurrency);
   const latency = new LatencySample();
   const result: DriveResult = {
     planned:
@@ -149,30 +148,15 @@ export async function drive(
 
   async function send(request: Request): Promise<void> {
     const body = `{"readings":[${request.readings.map(readingJson).join(",")}]}`;
-    const headers = {
-      authorization: `Bearer ${options.keyFor(request.turbineId)}`,
-      "content-type": "application/json",
-    };
+    const key = options.keyFor(request.turbineId);
     result.sent += request.readings.length;
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
-      let status: number;
-      let text: string;
-      let retryAfter: string | string[] | undefined;
-      try {
-        const response = await pool.request({
-          method: "POST",
-          path: "/v1/measurements",
-          headers,
-          body,
-        });
-        status = response.statusCode;
-        retryAfter = response.headers["retry-after"];
-        text = await response.body.text();
-      } catch (error) {
-        status = 0;
-        text = (error as Error).message;
-      }
+      const { status, text, retryAfter } = await transport.send({
+        turbineId: request.turbineId,
+        key,
+        body,
+      });
       latency.add(performance.now() - t0);
       result.requests++;
       if (status === 200) {
@@ -191,7 +175,7 @@ export async function drive(
       }
       result.retries++;
       // Full jitter backoff, or the server's Retry-After when it says one.
-      const hinted = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) * 1000;
+      const hinted = Number(retryAfter) * 1000;
       const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
       await sleep(clock, Number.isFinite(hinted) && hinted > 0 ? hinted : backoff);
     }
@@ -234,7 +218,7 @@ export async function drive(
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
     clock.clear(ticker);
-    await pool.close();
+    await transport.close();
   }
   result.seconds = (performance.now() - started) / 1000;
   result.readingsPerSecond = (result.accepted + result.duplicates) / Math.max(result.seconds, 1e-3);

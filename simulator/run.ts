@@ -7,6 +7,7 @@ import { type DriveResult, drive, type ReadingCounts } from "./driver.ts";
 import { fleetCapacityKw, generateFleet, type Project } from "./fleet.ts";
 import { loadFleetCsv } from "./fleet-csv.ts";
 import { listFleet, type ProvisionResult, projectEntry, putFleet } from "./fleet-registry.ts";
+import { mqttTransport } from "./mqtt-transport.ts";
 import { progressSink } from "./progress.ts";
 import type { Defect } from "./scada/defects.ts";
 import { ScadaFleet } from "./scada/fleet-scada.ts";
@@ -16,6 +17,13 @@ import { createWeatherProvider, type WeatherChoice } from "./weather/choose.ts";
 
 export interface SimulationOptions {
   target: string;
+  /** How the readings reach gust: POST /v1/measurements (default), or MQTT publishes at QoS 1. */
+  transport?: "http" | "mqtt";
+  /** The broker for MQTT (default: mqtt://{the target's host}:1883). */
+  mqttUrl?: string;
+  /** An external broker's own credentials for every connection (default: the gust key). */
+  mqttUsername?: string;
+  mqttPassword?: string;
   mode: "replay" | "realtime";
   /** How many projects of the fleet to drive (the first n); default all. */
   turbines?: number;
@@ -62,6 +70,9 @@ export interface SimulationOptions {
 export interface SimulationReport {
   mode: "replay" | "realtime";
   target: string;
+  transport: "http" | "mqtt";
+  /** The broker, with --transport mqtt. */
+  mqttUrl?: string;
   projects: number;
   capacityMw: number;
   weather: string;
@@ -93,6 +104,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // Filled from the registry before the first reading: a rotated turbine's key is not generation 1.
   const generations = new Map<string, number>();
   const keys = chooseKeys(options, generations);
+  const mqttUrl =
+    options.transport === "mqtt" ? (options.mqttUrl ?? defaultMqttUrl(options.target)) : undefined;
   const clock = options.clock ?? systemClock;
   const now = clock.now();
   if (options.statisticsMs !== undefined && !options.perTurbine) {
@@ -107,7 +120,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // (and the API counts them as duplicates instead of storing them twice).
   const from = Math.ceil((options.from ?? to - 3_600_000) / stepMs) * stepMs;
   out.write(
-    `gust simulator: ${options.mode} of ${fleet.length} projects${scada ? ` as ${scada.turbines.length} turbines (per-turbine SCADA${options.statisticsMs ? `, ${options.statisticsMs / 60_000}-minute statistics` : ""})` : ""} (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}\n`,
+    `gust simulator: ${options.mode} of ${fleet.length} projects${scada ? ` as ${scada.turbines.length} turbines (per-turbine SCADA${options.statisticsMs ? `, ${options.statisticsMs / 60_000}-minute statistics` : ""})` : ""} (${Math.round(fleetCapacityKw(fleet) / 1000)} MW) on ${weather.name} weather against ${options.target}${mqttUrl ? ` over MQTT (${mqttUrl})` : ""}\n`,
   );
   const provisioning = await provision(options, fleet, out, scada, generations);
   const driveOptions = {
@@ -118,7 +131,18 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       options.mode === "replay" ? stepMs : (options.statisticsMs ?? options.intervalMs ?? 1000),
     weather,
     keyFor: keys.keyFor,
-    onePerRequest: keys.onePerRequest,
+    // A publish carries one turbine's readings: its topic says whose they are.
+    onePerRequest: keys.onePerRequest || mqttUrl !== undefined,
+    ...(mqttUrl
+      ? {
+          transport: mqttTransport({
+            url: mqttUrl,
+            concurrency: options.concurrency ?? 16,
+            ...(options.mqttUsername ? { username: options.mqttUsername } : {}),
+            ...(options.mqttPassword ? { password: options.mqttPassword } : {}),
+          }),
+        }
+      : {}),
     batch,
     concurrency: options.concurrency ?? 16,
     keepAcknowledged: options.verify === true,
@@ -147,6 +171,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const report: SimulationReport = {
     mode: options.mode,
     target: options.target,
+    transport: mqttUrl ? "mqtt" : "http",
+    ...(mqttUrl ? { mqttUrl } : {}),
     projects: fleet.length,
     capacityMw: Math.round(fleetCapacityKw(fleet) / 100) / 10,
     weather: weather.name,
@@ -291,6 +317,11 @@ export function failingTurbines(fleet: readonly Project[], count: number): strin
   );
 }
 
+/** gust's own broker on the API's host, at MQTT's port. */
+function defaultMqttUrl(target: string): string {
+  return `mqtt://${new URL(target).host.replace(/:\d+$/, "")}:1883`;
+}
+
 function selectFleet(options: SimulationOptions): Project[] {
   const fleet = options.fleetFile
     ? loadFleetCsv(options.fleetFile)
@@ -363,7 +394,7 @@ export function describeReport(report: SimulationReport): string {
   const lines = [
     `${report.mode} of ${report.projects} projects (${n(report.capacityMw)} MW) in ${report.seconds} s: ${n(report.readingsPerSecond)} readings/s`,
     `  sent ${n(r.sent)} | accepted ${n(r.accepted)} | duplicates ${n(r.duplicates)} | rejected ${rejected} | failed ${n(r.failed)} | no weather ${n(r.missingWeather)}`,
-    `  ${n(report.requests)} requests, ${n(report.retries)} retries, latency p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
+    `  ${n(report.requests)} ${report.transport === "mqtt" ? "publishes" : "requests"}, ${n(report.retries)} retries, latency p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
   ];
   for (const [reason, detail] of Object.entries(report.rejectionDetails)) {
     lines.push(`  ${reason}: ${detail}${REJECTION_ADVICE[reason] ?? ""}`);

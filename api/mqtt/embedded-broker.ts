@@ -7,6 +7,7 @@
 // the store could not take is not acknowledged: the connection is closed (MQTT 3.1.1 has no
 // negative PUBACK) and the publisher sends it again when it reconnects.
 import { createServer, type Server, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from "aedes";
 import type { Principal } from "../auth/keys.ts";
 import { isAnswer } from "../problem.ts";
@@ -18,16 +19,21 @@ import { answerMessage } from "./answers.ts";
 import { BoundedConnection, type OversizedPublish } from "./publish-bound.ts";
 import { ingestPublish } from "./publish-ingest.ts";
 import { parseReadingsTopic } from "./topics.ts";
+import { listenWebSockets } from "./websockets.ts";
 
 export interface EmbeddedBrokerOptions {
   /** 0 picks a free port. */
   port: number;
   host: string;
+  /** Also MQTT over WebSockets on this port (0 picks a free one). */
+  wsPort?: number;
 }
 
 export interface EmbeddedBroker {
   /** mqtt://host:port */
   url: string;
+  /** ws://host:port, when wsPort was given. */
+  wsUrl?: string;
   /** Publishes a message to subscribers, as gust (the live topics), at QoS 0. */
   publish(topic: string, payload: Buffer | string): Promise<void>;
   close(): Promise<void>;
@@ -131,20 +137,30 @@ export async function startEmbeddedBroker(
     return { payloadBytes: head.payloadBytes };
   }
 
-  const server: Server = createServer((socket: Socket) => {
+  /** A connection (TCP, or a WebSocket's stream) to the broker, through the publish bound. */
+  function handle(stream: Duplex & { remoteAddress?: string }): void {
     const dropped: OversizedPublish[] = [];
-    const connection = new BoundedConnection(socket, MAX_BODY_BYTES, (p) => dropped.push(p));
+    const connection = new BoundedConnection(stream, MAX_BODY_BYTES, (p) => dropped.push(p));
     oversized.set(connection, dropped);
     broker.handle(connection);
-  });
+  }
+
+  const server: Server = createServer((socket: Socket) => handle(socket));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, resolve);
   });
   const address = server.address() as { port: number };
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  // A WebSocket message holds at most one publish of the body limit with a long topic: the ws
+  // library reads a message whole, so its own limit bounds what a message makes gust hold.
+  const webSockets =
+    options.wsPort === undefined
+      ? undefined
+      : await listenWebSockets(options.wsPort, options.host, MAX_BODY_BYTES + 70_000, handle);
   return {
     url: `mqtt://${host}:${address.port}`,
+    ...(webSockets ? { wsUrl: `ws://${host}:${webSockets.port}` } : {}),
     publish(topic, payload) {
       return new Promise((resolve, reject) =>
         broker.publish(
@@ -161,6 +177,7 @@ export async function startEmbeddedBroker(
       );
     },
     async close() {
+      await webSockets?.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

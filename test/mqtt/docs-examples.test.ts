@@ -13,7 +13,7 @@ const MARK = "test/mqtt/docs-examples.test.ts runs it";
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ mqttPort: 0 });
+  server = await startTestServer({ mqttPort: 0, mqttWsPort: 0 });
 });
 afterAll(async () => {
   await server.stop();
@@ -47,7 +47,8 @@ it("runs every MQTT example of docs/mqtt.md", async () => {
   for (const block of found) {
     const script = block
       .replaceAll("http://127.0.0.1:3000", server.url)
-      .replaceAll("-p 1883", `-p ${mqttPort}`);
+      .replaceAll("-p 1883", `-p ${mqttPort}`)
+      .replaceAll("127.0.0.1:1883", `127.0.0.1:${mqttPort}`);
     // Not execFileSync: the server answering the examples runs in this process.
     const { stdout: output } = await promisify(execFile)(
       "bash",
@@ -59,6 +60,7 @@ it("runs every MQTT example of docs/mqtt.md", async () => {
           DATA_DIR: server.dataDir,
           HOST: "127.0.0.1",
           PORT: new URL(server.url).port,
+          GUST_TARGET: server.url,
           API_KEY_SECRET: TEST_SECRET,
         },
         encoding: "utf8",

@@ -1,5 +1,6 @@
 // gust's own broker (aedes in the API's process) with the `mqtt` client as the device: the HTTP
-// contract over MQTT, PUBACK only once stored, gust's keys checked per topic.
+// contract over MQTT (over TCP and over WebSockets), PUBACK only once stored, gust's keys checked
+// per topic.
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { turbineKey } from "../../api/auth/keys.ts";
@@ -14,7 +15,7 @@ const clock = fixedClock(NOW);
 let url: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ clock, mqttPort: 0 });
+  server = await startTestServer({ clock, mqttPort: 0, mqttWsPort: 0 });
   url = server.mqtt?.url as string;
 });
 afterAll(async () => {
@@ -208,5 +209,57 @@ describe("live over MQTT", () => {
     });
     await device.end();
     await reader.end();
+  });
+});
+
+describe("MQTT over WebSockets", () => {
+  it("takes the same publishes, keys and live topics as over TCP", async () => {
+    const wsUrl = server.mqtt?.wsUrl as string;
+    expect(wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    const reader = await connectDevice(wsUrl, { password: server.readerKey });
+    expect(await reader.subscribe("gust/v1/live/readings/+")).toBe(1);
+    const device = await connectDevice(`${wsUrl}/mqtt`, {
+      username: "mq-ws",
+      password: server.turbineKey("mq-ws"),
+    });
+    expect(await device.subscribe(answersTopic("mq-ws"))).toBe(1);
+    expect(await device.subscribe(answersTopic("mq-1"))).toBe(128);
+    await device.publish(readingsTopic("mq-ws"), reading("mq-ws", 1, {}, NOW));
+    expect(await server.stored("mq-ws")).toHaveLength(1);
+    expect(await device.next(answersTopic("mq-ws"))).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [],
+    });
+    const live = reader.next("gust/v1/live/readings/mq-ws");
+    await clock.advance(1000);
+    expect(await live).toMatchObject({
+      readings: [expect.objectContaining({ turbine_id: "mq-ws" })],
+    });
+    await device.end();
+    await reader.end();
+  });
+
+  it("closes a connection whose WebSocket message is over the limit; nothing is stored", async () => {
+    const wsUrl = server.mqtt?.wsUrl as string;
+    const device = await connectDevice(wsUrl, {
+      username: "mq-ws-big",
+      password: server.turbineKey("mq-ws-big"),
+    });
+    const big = JSON.stringify({
+      readings: [reading("mq-ws-big", 1, {}, NOW)],
+      pad: "x".repeat(2 ** 21),
+    });
+    device.publish(readingsTopic("mq-ws-big"), null, { raw: Buffer.from(big) }).catch(() => {});
+    await device.closed();
+    expect(await server.stored("mq-ws-big")).toHaveLength(0);
+    await device.end();
+  });
+
+  it("answers a plain HTTP request on the WebSocket port with 426", async () => {
+    const wsUrl = server.mqtt?.wsUrl as string;
+    const response = await fetch(wsUrl.replace("ws:", "http:"));
+    expect(response.status).toBe(426);
+    await response.body?.cancel();
   });
 });
