@@ -510,6 +510,11 @@ export function renderInfluxTurbineStatusQuery(
   ]);
 }
 
+/** One row a turbine that reported since `since` (its turbine_id, and a count left unused). */
+export function renderInfluxSeenTurbinesQuery(tableRef: string, since: number): string {
+  return `SELECT count("power_kw") AS "n" FROM ${tableRef} WHERE time >= ${ms(since)} GROUP BY "turbine_id"`;
+}
+
 function finishTurbineStatus(answers: InfluxSeries[][]): QueryRow[] {
   const recent = new Map<string, number>();
   for (const row of seriesRows(answers[1] ?? [])) recent.set(String(row.turbine_id), Number(row.n));

@@ -1,7 +1,8 @@
 // What the store knows of each turbine, for the registry's listing (GET /v1/turbines): the latest
 // reading (every measure), its time and status, and how many readings came in the last 24 hours.
-// One query for all turbines (or a given few), rendered for both dialects.
-import { renderInfluxTurbineStatusQuery } from "./influxql.ts";
+// One query for a given few turbines (a page of the listing) or all, rendered for each dialect;
+// and the ids alone of the turbines that reported, for the listing to page before it asks.
+import { renderInfluxSeenTurbinesQuery, renderInfluxTurbineStatusQuery } from "./influxql.ts";
 import { type QueryTarget, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
 
 /** How far back the listing looks for a turbine's latest reading (bounds the scan on Timestream). */
@@ -43,4 +44,20 @@ export function renderTurbineStatusQuery(target: QueryTarget, query: TurbineStat
     `FROM ${tableRef} r JOIN latest l ON r.turbine_id = l.latest_id AND r.time = l.latest_time`,
     `WHERE r.time >= ${since}`,
   ].join("\n");
+}
+
+/**
+ * The turbine_id of every turbine with a reading within the lookback (`after`: only ids after
+ * it), one row each, in no order: cheap beside the status query, which reads every measure.
+ */
+export function renderSeenTurbinesQuery(
+  target: QueryTarget,
+  query: { now: number; after?: string },
+): string {
+  const { dialect, tableRef } = target;
+  if (dialect === "influxdb") {
+    return renderInfluxSeenTurbinesQuery(tableRef, query.now - STATUS_LOOKBACK_MS);
+  }
+  const after = query.after === undefined ? "" : ` AND turbine_id > ${sqlString(query.after)}`;
+  return `SELECT DISTINCT turbine_id FROM ${tableRef} WHERE time >= ${sqlTime(dialect, query.now - STATUS_LOOKBACK_MS)}${after}`;
 }

@@ -17,7 +17,7 @@ import { mayRead } from "../auth/keys.ts";
 import { problemResponse } from "../problem.ts";
 import { readingFromRow } from "../queries/readings.ts";
 import { queryTarget } from "../queries/sql.ts";
-import { renderTurbineStatusQuery } from "../queries/turbine-status.ts";
+import { renderSeenTurbinesQuery, renderTurbineStatusQuery } from "../queries/turbine-status.ts";
 import { ProblemSchema, READING_STATUSES, TurbineIdSchema } from "../readings/schema.ts";
 import { dimensionProblems, turbineDimensions } from "../registry/dimensions.ts";
 import { PreconditionFailedError, type RegisteredTurbine } from "../registry/port.ts";
@@ -408,23 +408,12 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
         ) as never;
       }
     }
-    const all = await fleetStatus(deps);
-    const matching = all.filter(
-      (t) =>
-        (after === undefined || t.turbine_id > after) &&
-        (query.project === undefined || t.project === query.project) &&
-        (query.model === undefined || t.model === query.model) &&
-        (query.status === undefined || t.status === query.status) &&
-        (query.registered === undefined || String(t.registered) === query.registered) &&
-        tagFilters.every(([tag, value]) => t.tags[tag] === value),
-    );
-    const page = matching.slice(0, query.limit);
-    const last = page.at(-1);
-    const next_cursor =
-      matching.length > query.limit && last
-        ? Buffer.from(last.turbine_id).toString("base64url")
-        : null;
-    return c.json({ turbines: page, next_cursor }, 200);
+    const { turbines, next_cursor } = await listPage(deps, {
+      ...query,
+      tagFilters,
+      ...(after === undefined ? {} : { after }),
+    });
+    return c.json({ turbines, next_cursor }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
@@ -465,24 +454,102 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
   });
 }
 
-/** The registry and the store's view merged, by turbine_id; one turbine when `only` is given. */
-async function fleetStatus(deps: AppDeps, only?: string): Promise<TurbineStatus[]> {
-  const registered = only
-    ? [await deps.registry.get(only)].filter((t): t is RegisteredTurbine => t !== null)
-    : await deps.registry.list();
+interface ListFilters {
+  project?: string | undefined;
+  model?: string | undefined;
+  status?: string | undefined;
+  registered?: "true" | "false" | undefined;
+  tagFilters: [string, string][];
+  after?: string;
+  limit: number;
+}
+
+/**
+ * One page of the listing, paged before the store is asked: the candidates (registered turbines
+ * that match the registry's filters, and the ids alone of unregistered turbines that reported)
+ * are put in order, and the store's status query runs for one chunk of them at a time, until the
+ * page is full. A page thus costs the store and the event loop its own turbines, not the fleet.
+ */
+async function listPage(
+  deps: AppDeps,
+  filters: ListFilters,
+): Promise<{ turbines: TurbineStatus[]; next_cursor: string | null }> {
+  const { after, limit } = filters;
+  const registered = await deps.registry.list();
+  const byId = new Map<string, RegisteredTurbine>();
+  for (const turbine of registered) byId.set(turbine.turbine_id, turbine);
+  const candidates: string[] = [];
+  if (filters.registered !== "false") {
+    for (const t of registered) {
+      if (
+        (after === undefined || t.turbine_id > after) &&
+        (filters.project === undefined || t.project === filters.project) &&
+        (filters.model === undefined || t.model === filters.model) &&
+        filters.tagFilters.every(([tag, value]) => t.tags[tag] === value)
+      ) {
+        candidates.push(t.turbine_id);
+      }
+    }
+  }
+  // An unregistered turbine has no project, model or tags: it matches no filter on them.
+  const unregisteredMatch =
+    filters.registered !== "true" &&
+    filters.project === undefined &&
+    filters.model === undefined &&
+    filters.tagFilters.length === 0;
+  if (unregisteredMatch) {
+    const now = deps.clock.now();
+    const seen = await deps.store.select(
+      renderSeenTurbinesQuery(queryTarget(deps.store), { now, ...(after ? { after } : {}) }),
+    );
+    for (const row of seen) {
+      const id = String(row.turbine_id);
+      if (!byId.has(id) && (after === undefined || id > after)) candidates.push(id);
+    }
+  }
+  candidates.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // One more than the page, to know whether another page follows.
+  const found: TurbineStatus[] = [];
+  const chunk = filters.status === undefined ? limit + 1 : STATUS_CHUNK;
+  for (let start = 0; start < candidates.length && found.length <= limit; start += chunk) {
+    const ids = candidates.slice(start, start + chunk);
+    for (const status of await statusesOf(deps, ids, byId)) {
+      if (filters.status === undefined || status.status === filters.status) found.push(status);
+    }
+  }
+  const page = found.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    turbines: page,
+    next_cursor:
+      found.length > limit && last ? Buffer.from(last.turbine_id).toString("base64url") : null,
+  };
+}
+
+/** Turbines whose status a listing filtered by status asks the store for at once. */
+const STATUS_CHUNK = 1000;
+
+/** The registry and the store's view of these turbines merged, in the order given. */
+async function statusesOf(
+  deps: AppDeps,
+  ids: readonly string[],
+  byId: ReadonlyMap<string, RegisteredTurbine>,
+): Promise<TurbineStatus[]> {
+  if (ids.length === 0) return [];
   const rows = await deps.store.select(
-    renderTurbineStatusQuery(queryTarget(deps.store), {
-      now: deps.clock.now(),
-      ...(only ? { turbineIds: [only] } : {}),
-    }),
+    renderTurbineStatusQuery(queryTarget(deps.store), { now: deps.clock.now(), turbineIds: ids }),
   );
   const seen = new Map<string, QueryRow>();
   for (const row of rows) seen.set(String(row.turbine_id), row);
-  const ids = new Set([...registered.map((t) => t.turbine_id), ...seen.keys()]);
-  const byId = new Map(registered.map((t) => [t.turbine_id, t]));
-  return [...ids]
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((id) => statusOf(id, byId.get(id) ?? null, seen.get(id) ?? null));
+  return ids.map((id) => statusOf(id, byId.get(id) ?? null, seen.get(id) ?? null));
+}
+
+/** The registry and the store's view of one turbine; empty when it is neither. */
+async function fleetStatus(deps: AppDeps, only: string): Promise<TurbineStatus[]> {
+  const turbine = await deps.registry.get(only);
+  const byId = new Map(turbine ? [[only, turbine]] : []);
+  const [status] = await statusesOf(deps, [only], byId);
+  return status && (turbine || status.last_seen !== null) ? [status] : [];
 }
 
 function statusOf(

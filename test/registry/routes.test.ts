@@ -1,7 +1,7 @@
 // The registry over HTTP on the local server: create, replace, If-Match, bulk import, listing
 // with filters and paging, delete (readings stay), the key matrix, REQUIRE_REGISTERED.
 import { rmSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { reading, startTestServer, type TestServer } from "../api/fixture.ts";
 import { call, NOP_3 } from "./client.ts";
 
@@ -312,6 +312,45 @@ describe("GET /v1/turbines", () => {
     expect(
       (await call(server, "GET", "/v1/turbines?tag.bad-name=x", { key: server.readerKey })).status,
     ).toBe(422);
+  });
+
+  it("asks the store for the statuses of its page's turbines only, not the fleet's", async () => {
+    const now = Date.now();
+    await server.post({
+      readings: Array.from({ length: 40 }, (_, i) =>
+        reading(`page-${String(i).padStart(2, "0")}`, 1, {}, now),
+      ),
+    });
+    const statusRows: number[] = [];
+    const select = server.store.select.bind(server.store);
+    const spy = vi.spyOn(server.store, "select").mockImplementation(async (sql) => {
+      const rows = await select(sql);
+      if (rows[0] && "time_ms" in rows[0]) statusRows.push(rows.length);
+      return rows;
+    });
+    try {
+      const cursor = Buffer.from("page-").toString("base64url");
+      const page = await call(server, "GET", `/v1/turbines?limit=5&cursor=${cursor}`, {
+        key: server.readerKey,
+      });
+      expect(page.body.turbines.map((t: any) => t.turbine_id)).toEqual([
+        "page-00",
+        "page-01",
+        "page-02",
+        "page-03",
+        "page-04",
+      ]);
+      expect(page.body.turbines[0]).toMatchObject({ registered: false, readings_24h: 1 });
+      expect(statusRows).toEqual([6]);
+      statusRows.length = 0;
+      const faults = await call(server, "GET", "/v1/turbines?status=fault&limit=1", {
+        key: server.readerKey,
+      });
+      expect(faults.body.turbines).toHaveLength(1);
+      expect(Math.max(...statusRows)).toBeLessThanOrEqual(1000);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
