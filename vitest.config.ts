@@ -10,6 +10,7 @@ const UNIT = [
   "test/api/answer-size.test.ts",
   "test/api/duckdb-open-failure.test.ts",
   "test/api/duckdb-vector-writes.test.ts",
+  "test/api/export-concurrency.test.ts",
   "test/api/fast-validation.test.ts",
   "test/api/health.test.ts",
   "test/api/json-shape-limits.test.ts",

@@ -2,6 +2,7 @@
 // page by page on every store (api/queries/export.ts) so that memory holds one page. Reader or
 // operator key.
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { toCsv } from "../csv.ts";
 import { PARQUET_MEDIA_TYPE, type ParquetColumn, type ParquetType } from "../export/parquet.ts";
 import { problemResponse } from "../problem.ts";
@@ -10,6 +11,7 @@ import { queryTarget } from "../queries/sql.ts";
 import { ProblemSchema } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
 import { authenticateFleetReader } from "./auth.ts";
+import { busy, ConcurrencyLimit } from "./concurrency-limit.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { QueryTimeSchema, queryRange } from "./query-params.ts";
 import { parquetUnavailable } from "./tabular.ts";
@@ -17,6 +19,14 @@ import { parquetUnavailable } from "./tabular.ts";
 /** The most readings one export holds: a longer period answers 422 and says to split it. */
 export const MAX_EXPORT_READINGS = 1_000_000;
 const PAGE = 20_000;
+/** Exports running at once in this process; more answer 503 with Retry-After. */
+export const MAX_CONCURRENT_EXPORTS = 2;
+const EXPORTS_RETRY_AFTER_S = 5;
+/**
+ * Rows of a page encoded as CSV before the event loop is let go: a page in one piece held it for
+ * tens of milliseconds, in which single readings waited.
+ */
+const CSV_SLICE = 2_000;
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
 // The reading's own columns' Parquet types (the time a timestamp, UTC); measures are DOUBLE. A
 // Map: measure names are the senders' words, and a plain object would answer `constructor`
@@ -72,7 +82,9 @@ const route = createRoute({
     403: problem("A turbine key."),
     406: problem("format=parquet where no Parquet writer runs (Lambda)."),
     422: problem("Bad parameters, or more readings than one export holds."),
-    503: problem("The store cannot answer now; retry."),
+    503: problem(
+      `The store cannot answer now, or ${MAX_CONCURRENT_EXPORTS} exports are running already; retry after Retry-After seconds.`,
+    ),
   },
 });
 
@@ -91,6 +103,7 @@ function exportRow(row: QueryRow, measures: readonly string[]): Record<string, u
 }
 
 export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void {
+  const exports = new ConcurrencyLimit(MAX_CONCURRENT_EXPORTS);
   app.openapi(route, async (c) => {
     const principal = await authenticateFleetReader(c, deps, "export the fleet's readings");
     if (principal instanceof Response) return principal as never;
@@ -98,17 +111,35 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
     const { format } = params;
     const range = queryRange(params, deps.clock.now(), DEFAULT_RANGE_MS);
     if (range instanceof Response) return range as never;
+    const release = exports.tryTake();
+    if (!release) return busy("exports", exports.max, EXPORTS_RETRY_AFTER_S) as never;
+    try {
+      return (await answerExport(c, format, range, release)) as never;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  });
+
+  /** The export's answer; `release` is called once it has been sent or given up (never before). */
+  async function answerExport(
+    c: Context,
+    format: "csv" | "parquet",
+    range: { from: number; to: number },
+    release: () => void,
+  ): Promise<Response> {
     const target = queryTarget(deps.store);
     const [count] = await deps.store.select(renderExportCountQuery(target, range));
     const total = Number(count?.n ?? 0);
     if (total > MAX_EXPORT_READINGS) {
+      release();
       return problemResponse(
         422,
         "range-too-large",
         "Range too large",
         `${withThousands(total)} readings from ${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}, over the ${withThousands(MAX_EXPORT_READINGS)} one export holds: split the period (from/to).`,
         { errors: [{ pointer: "/to", detail: `at most ${MAX_EXPORT_READINGS} readings` }] },
-      ) as never;
+      );
     }
     const measures = [...(await deps.store.measureColumns())].sort();
     const columns = [...EXPORT_BASE_COLUMNS, ...measures];
@@ -118,40 +149,56 @@ export function registerReadingsExportRoutes(app: GustApp, deps: AppDeps): void 
       }
     };
     if (format === "parquet") {
-      if (!deps.parquet) return parquetUnavailable("format=csv") as never;
+      if (!deps.parquet) {
+        release();
+        return parquetUnavailable("format=csv");
+      }
       const parquetColumns: ParquetColumn[] = columns.map((name) => ({
         name,
         type: PARQUET_TYPES.get(name) ?? "DOUBLE",
       }));
+      // The pages are read and written here; what follows streams a finished file.
       const body = await deps.parquet.writePages(parquetColumns, pages());
+      release();
       return c.body(body, 200, {
         "content-type": PARQUET_MEDIA_TYPE,
         "content-disposition": 'attachment; filename="readings.parquet"',
-      }) as never;
+      });
     }
     const encoder = new TextEncoder();
     const iterator = pages();
     let header = true;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        const next = await iterator.next();
-        if (next.done) {
-          if (header) controller.enqueue(encoder.encode(toCsv(columns, [])));
-          controller.close();
-          return;
+        try {
+          const next = await iterator.next();
+          if (next.done) {
+            if (header) controller.enqueue(encoder.encode(toCsv(columns, [])));
+            controller.close();
+            release();
+            return;
+          }
+          for (let start = 0; start < next.value.length; start += CSV_SLICE) {
+            if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+            const csv = toCsv(columns, next.value.slice(start, start + CSV_SLICE));
+            // The header once, then each slice's rows.
+            controller.enqueue(encoder.encode(header ? csv : csv.slice(csv.indexOf("\n") + 1)));
+            header = false;
+          }
+        } catch (error) {
+          release();
+          throw error;
         }
-        const csv = toCsv(columns, next.value);
-        // The header once, then each page's rows.
-        controller.enqueue(encoder.encode(header ? csv : csv.slice(csv.indexOf("\n") + 1)));
-        header = false;
       },
-      async cancel() {
-        await iterator.return(undefined);
+      cancel() {
+        release();
+        // Not awaited: a page query under way finishes first, and the client has gone.
+        iterator.return(undefined).catch(() => undefined);
       },
     });
     return c.body(body, 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": 'attachment; filename="readings.csv"',
-    }) as never;
-  });
+    });
+  }
 }
