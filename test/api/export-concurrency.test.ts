@@ -43,7 +43,9 @@ describe("GET /v1/readings/export, several at once", () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("5");
     expect(refused.headers.get("content-type")).toMatch(/problem\+json/);
-    expect((await refused.json()).detail).toMatch(/at most 2 exports at once/);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(
+      /at most 2 exports at once/,
+    );
 
     // A client that goes away gives its slot back.
     await running[0]?.body?.cancel();
