@@ -52,6 +52,27 @@ bind-address = "127.0.0.1:${rpcPort}"
 `;
 }
 
+/** The pid of the influxd answering at `url`, or undefined while nothing answers there. */
+async function answeringPid(url: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(`${url}/query?q=${encodeURIComponent("SHOW DIAGNOSTICS")}`);
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as {
+      results?: { series?: { name: string; columns: string[]; values: unknown[][] }[] }[];
+    };
+    const system = body.results?.[0]?.series?.find((series) => series.name === "system");
+    const pid = system?.values[0]?.[system.columns.indexOf("PID")];
+    return typeof pid === "number" ? pid : undefined;
+  } catch {
+    return undefined; // not listening yet
+  }
+}
+
+/**
+ * Starts influxd. Its ports are picked free, then bound by influxd a moment later: another test
+ * process can take one in between (test files run in parallel). So the server is ours only when
+ * the process answering on the port has our child's pid; otherwise it starts again on new ports.
+ */
 export async function startInfluxDb(): Promise<InfluxDbServer> {
   const binary = CANDIDATES.find((path): path is string => !!path && existsSync(path));
   if (!binary) {
@@ -59,6 +80,14 @@ export async function startInfluxDb(): Promise<InfluxDbServer> {
       "influxd not found: install it with `apt-get install influxdb` (or set INFLUXD_PATH).",
     );
   }
+  for (let attempt = 1; ; attempt++) {
+    const server = await startOnce(binary);
+    if (server !== "port taken") return server;
+    if (attempt === 5) throw new Error("influxd: its ports were taken by other processes 5 times");
+  }
+}
+
+async function startOnce(binary: string): Promise<InfluxDbServer | "port taken"> {
   const dir = mkdtempSync(join(tmpdir(), "gust-influxdb-"));
   const [httpPort, rpcPort] = [await freePort(), await freePort()];
   const configPath = join(dir, "influxdb.conf");
@@ -85,18 +114,20 @@ export async function startInfluxDb(): Promise<InfluxDbServer> {
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
+      if (/address already in use/.test(log)) return "port taken";
       throw new Error(`influxd exited with ${child.exitCode} at start:\n${log}`);
     }
-    try {
-      if ((await fetch(`${url}/ping`)).status === 204) break;
-    } catch {
-      // not listening yet
+    const pid = await answeringPid(url);
+    if (pid === child.pid) break;
+    if (pid !== undefined) {
+      await stop();
+      return "port taken";
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`influxd did not answer /ping within 30 s:\n${log}`);
+      throw new Error(`influxd did not answer within 30 s:\n${log}`);
     }
-    // influxd says nothing on stdout when it listens: asking /ping again is the only readiness
+    // influxd says nothing on stdout when it listens: asking again is the only readiness
     // signal it gives, and it answers on the machine's clock, not the test's.
     await sleep(50);
   }
