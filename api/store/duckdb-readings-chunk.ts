@@ -4,8 +4,8 @@
 //   - status goes in as an ENUM of the reading statuses, one byte a reading, the column's own
 //     type (a file that keeps a text column gets it cast by the appender in C++): node-api
 //     writes a VARCHAR with one native call a string, and keeps every string in a JS array;
-//   - numbers, times and NULLs go straight into the vectors' typed arrays, without a BigInt or
-//     an object a reading (duckdb-vector-writes.ts);
+//   - numbers, times and NULLs are copied into the vectors a column at a time, without a BigInt
+//     or an object a reading (duckdb-vector-writes.ts); only the tags text goes item by item;
 //   - the chunks and their vectors are reused from one write to the next: creating them costs
 //     as much as filling them for a batch of 500.
 import {
@@ -18,9 +18,12 @@ import {
   TIMESTAMP,
   VARCHAR,
 } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
 import { READING_STATUSES, type ReadingStatus } from "../readings/limits.ts";
 import {
   writeAllNull,
+  writeAllValid,
+  writeBigInts,
   writeDoubles,
   writeEnum8,
   writeIntegers,
@@ -45,8 +48,6 @@ export const BASE_COLUMNS: readonly [string, DuckDBType][] = [
 ];
 /** A data chunk holds at most DuckDB's vector size of rows. */
 export const CHUNK_ROWS = 2048;
-/** Nearly every reading is version 1: one BigInt for all of them. */
-const FIRST_VERSION = 1n;
 
 /**
  * Chunks of readings in reading_rows' column order, reused: one of CHUNK_ROWS rows and one for
@@ -86,7 +87,7 @@ export class ReadingsChunks {
     return this.full;
   }
 
-  /** Resized only when the size changes: that drops node-api's vectors, which cost to recreate. */
+  /** Resized only when the size changes. */
   private restChunk(n: number): DuckDBDataChunk {
     this.rest ??= DuckDBDataChunk.create(this.types, n);
     if (this.rest.rowCount !== n) this.rest.rowCount = n;
@@ -101,9 +102,9 @@ const STATUS_INDEX = Object.fromEntries(READING_STATUSES.map((status, i) => [sta
 >;
 
 /**
- * Writes readings `from` .. `from`+`n`-1 into `chunk`, one column at a time, each straight into
- * its vector's typed array (duckdb-vector-writes.ts), so a measure costs one keyed read and one
- * typed-array store a reading.
+ * Writes readings `from` .. `from`+`n`-1 into `chunk`, one column at a time, each copied into its
+ * vector at once (duckdb-vector-writes.ts), so a measure costs one keyed read and one typed-array
+ * store a reading.
  */
 function fillChunk(
   chunk: DuckDBDataChunk,
@@ -114,21 +115,23 @@ function fillChunk(
   measures: readonly string[],
 ): void {
   const at = (i: number) => readings[from + i] as Reading;
-  const vector = (column: number) => chunk.getColumnVector(column);
+  const vector = (column: number) => duckdb.data_chunk_get_vector(chunk.chunk, column);
   writeIntegers(vector(0), n, (i) => keyOf(at(i).turbine_id));
   writeTimes(vector(1), n, (i) => at(i).time);
   writeDoubles(vector(2), n, (i) => at(i).power_kw);
   writeDoubles(vector(3), n, (i) => at(i).wind_speed_ms);
   writeEnum8(vector(4), n, STATUS_INDEX, (i) => at(i).status);
   writeIntegers(vector(5), n, (i) => at(i).status_code);
-  const versions = vector(6);
-  for (let i = 0; i < n; i++) {
-    const version = at(i).version;
-    versions.setItem(i, version === 1 ? FIRST_VERSION : BigInt(version));
+  writeBigInts(vector(6), n, (i) => at(i).version);
+  if (allMissing(n, (i) => isEmpty(at(i).tags))) writeAllNull(vector(7), n);
+  else {
+    // Text goes through node-api's vector, item by item; its flush() writes the mask only once
+    // the vector has held a NULL, so the mask of an all-NULL write before is cleared first.
+    writeAllValid(vector(7), n);
+    const tags = chunk.getColumnVector(7);
+    for (let i = 0; i < n; i++) tags.setItem(i, tagsText(at(i).tags));
+    tags.flush();
   }
-  const tags = vector(7);
-  if (allMissing(n, (i) => isEmpty(at(i).tags))) writeAllNull(tags, n);
-  else for (let i = 0; i < n; i++) tags.setItem(i, tagsText(at(i).tags));
   // Once any reading has brought a measure, every row has its column. Readings without measures
   // (plain ones, or a fleet's turbines that send none) leave them NULL without a keyed read of
   // each name in each reading, which would cost a plain reading a third more in a table with 20
@@ -140,9 +143,6 @@ function fillChunk(
     if (noMeasures) writeAllNull(column, n);
     // Own names only: a reading without a measure named `constructor` would read its prototype's.
     else writeDoubles(column, n, (i) => ownMeasure(at(i).measures, name));
-  }
-  for (let column = 0; column < BASE_COLUMNS.length + measures.length; column++) {
-    vector(column).flush();
   }
 }
 

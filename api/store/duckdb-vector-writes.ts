@@ -1,146 +1,130 @@
-// Writing a column of a DuckDB data chunk without node-api's per-item costs. Through the API, a
-// NULL (and every value after the first NULL of a vector) updates the validity mask one bit at a
-// time with BigInt arithmetic, a TIMESTAMP or BIGINT item is a BigInt, and each setItem checks
-// its value again. node-api 1.5's fixed-width vectors keep their items in a typed array
-// (`items`) and their mask in `validity.data` (a BigUint64Array, null while every item is
-// valid), both copied to DuckDB on flush(): these writers fill them directly, the mask in 32-bit
-// words. Where a vector does not look like that (another node-api), every item goes through the
-// API instead, which is correct, only slower. test/api/duckdb-chunks.test.ts runs both paths.
+// Writing a column of a DuckDB data chunk without a per-item call into node-api. Its vectors'
+// setItem costs a check and, once a vector holds one NULL, BigInt arithmetic on the validity mask
+// for every item after; a TIMESTAMP or BIGINT item is a BigInt. These writers fill typed arrays
+// of their own and copy each column into the chunk's vector with two calls of
+// @duckdb/node-bindings, the C API's public binding that node-api itself is built on:
+// `copy_data_to_vector` (the items) and `copy_data_to_vector_validity` (the mask, in DuckDB's
+// layout: bit i of 64-bit word i/64 set when item i is valid).
+//
+// node-api has no public bulk write (its vectors keep their typed arrays private):
+// https://github.com/duckdb/duckdb-node-neo/issues/361. The chunk handle node-api gives
+// (DuckDBDataChunk.chunk) is passed to node-bindings, so both must be the one native library:
+// package.json pins @duckdb/node-api and @duckdb/node-bindings to the same exact version.
+//
+// A column written here must not also be written through node-api's vector of it in the same
+// chunk: that vector's flush() would copy its own items over these.
 import { endianness } from "node:os";
-import { DuckDBTimestampValue, type DuckDBVector } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
 
-type ItemArray = Float64Array | Int32Array | Uint8Array | BigInt64Array;
-type ItemArrayType<T extends ItemArray> = abstract new (...args: never[]) => T;
+/** A chunk's column, as node-bindings has it (duckdb.data_chunk_get_vector). */
+export type RawVector = duckdb.Vector;
 
-/** A vector's validity as node-api 1.5 keeps it until flush(): null while every item is valid. */
-interface NodeApiValidity {
-  data: BigUint64Array | null;
-}
-
-/** The vector's validity, or null where this node-api keeps it otherwise. */
-function nodeApiValidity(vector: DuckDBVector): NodeApiValidity | null {
-  const validity = (vector as unknown as { validity?: { data?: unknown } }).validity;
-  if (validity === undefined || validity === null) return null;
-  const mask = validity.data;
-  return mask === null || mask instanceof BigUint64Array ? (validity as NodeApiValidity) : null;
-}
-
-/** The fixed-width vector's item array, or null where this node-api keeps it otherwise. */
-function nodeApiItems<T extends ItemArray>(
-  vector: DuckDBVector,
-  arrayType: ItemArrayType<T>,
-  n: number,
-): T | null {
-  const items = (vector as unknown as { items?: unknown }).items;
-  return items instanceof arrayType && items.length >= n ? items : null;
-}
-
+/** DuckDB's vector size: a data chunk holds at most this many rows. */
+const MAX_ROWS = 2048;
 /** Which 32-bit word of a 64-bit one holds its low half, in this machine's byte order. */
 const LOW_WORD = endianness() === "LE" ? 0 : 1;
 const WORD = 2 ** 32;
-const ALL_VALID = 0xffff_ffff_ffff_ffffn;
+
+// One scratch buffer for every column: a column is copied into its vector before the next starts.
+const scratch = new ArrayBuffer(MAX_ROWS * 8);
+const doubles = new Float64Array(scratch);
+const int32s = new Int32Array(scratch);
+const bytes = new Uint8Array(scratch);
+const words = new Uint32Array(scratch);
+const int64s = new BigInt64Array(scratch);
 
 /**
- * The NULLs of one column of a chunk, as validity words of 32 bits (bit set: valid), the
- * layout DuckDB's mask has. One buffer for all columns: a column's mask is written to its
- * vector before the next column starts.
+ * The NULLs of one column of a chunk, as validity words of 32 bits (bit set: valid), which is
+ * DuckDB's 64-bit mask in memory once the halves are in this machine's order.
  */
 class NullMask {
-  private words = new Uint32Array(64);
+  private readonly words = new Uint32Array(MAX_ROWS / 32);
   count = 0;
-  first = -1;
 
   reset(n: number): void {
-    const length = Math.ceil(n / 32);
-    if (this.words.length < length) this.words = new Uint32Array(length);
-    this.words.fill(0xffff_ffff, 0, length);
+    this.words.fill(0xffff_ffff, 0, wordCount(n));
     this.count = 0;
-    this.first = -1;
-  }
-
-  isNull(i: number): boolean {
-    return ((this.words[i >>> 5] as number) & (1 << (i & 31))) === 0;
   }
 
   /** Every one of the n items NULL, a word at a time. */
   setAllNull(n: number): void {
-    this.words.fill(0, 0, Math.ceil(n / 32));
+    this.words.fill(0, 0, wordCount(n));
     this.count = n;
-    this.first = n > 0 ? 0 : -1;
   }
 
   setNull(i: number): void {
     this.words[i >>> 5] = (this.words[i >>> 5] as number) & ~(1 << (i & 31));
-    if (this.count++ === 0) this.first = i;
+    this.count++;
   }
 
-  /** Writes the mask into node-api's BigUint64Array, 32 bits at a time: no BigInt per word. */
-  copyTo(mask: BigUint64Array, n: number): void {
-    const halves = new Uint32Array(mask.buffer, mask.byteOffset, mask.length * 2);
-    const length = Math.ceil(n / 32);
-    // The 64-bit word k holds 32-bit words 2k (its low half) and 2k+1.
-    for (let w = 0; w < length; w++) halves[w ^ LOW_WORD] = this.words[w] as number;
+  /**
+   * Gives the vector this mask. Written every time, NULLs or not: chunks are reused, and a mask
+   * left from an earlier use must not stay. A vector without a mask gets one (all valid) first.
+   */
+  writeTo(vector: RawVector, n: number): void {
+    const length = wordCount(n);
+    const mask = this.ordered(length);
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, length * 4);
   }
+
+  /** The words with each 64-bit word's halves where DuckDB reads them. */
+  private ordered(length: number): Uint32Array<ArrayBuffer> {
+    if (LOW_WORD === 0) return this.words;
+    const swapped = new Uint32Array(length);
+    for (let w = 0; w < length; w++) swapped[w ^ 1] = this.words[w] as number;
+    return swapped;
+  }
+}
+
+function wordCount(n: number): number {
+  // Whole 64-bit words: the mask is copied in those.
+  return Math.ceil(n / 64) * 2;
 }
 
 const nulls = new NullMask();
 
-/** Gives the vector `nulls` as its validity; the vector's items are already written. */
-function writeValidity(vector: DuckDBVector, validity: NodeApiValidity, n: number): void {
-  if (nulls.count === 0) {
-    // A mask left from an earlier use of this vector (chunks are reused) must not stay.
-    validity.data?.fill(ALL_VALID);
-    return;
-  }
-  // node-api creates the mask at a vector's first NULL; this makes that happen.
-  if (validity.data === null) vector.setItem(nulls.first, null);
-  const mask = validity.data as BigUint64Array | null;
-  if (mask instanceof BigUint64Array) nulls.copyTo(mask, n);
-  else for (let i = 0; i < n; i++) if (nulls.isNull(i)) vector.setItem(i, null);
+function copyItems(vector: RawVector, byteCount: number): void {
+  duckdb.copy_data_to_vector(vector, 0, scratch, 0, byteCount);
 }
 
 /** DOUBLE items; null or undefined is NULL. */
 export function writeDoubles(
-  vector: DuckDBVector,
+  vector: RawVector,
   n: number,
   valueAt: (i: number) => number | null | undefined,
 ): void {
-  const items = nodeApiItems(vector, Float64Array, n);
-  const validity = nodeApiValidity(vector);
-  if (items === null || validity === null) {
-    for (let i = 0; i < n; i++) vector.setItem(i, valueAt(i) ?? null);
-    return;
-  }
   nulls.reset(n);
   for (let i = 0; i < n; i++) {
     const value = valueAt(i);
-    if (value == null) nulls.setNull(i);
-    else items[i] = value;
+    if (value == null) {
+      nulls.setNull(i);
+      doubles[i] = 0;
+    } else doubles[i] = value;
   }
-  writeValidity(vector, validity, n);
+  copyItems(vector, n * 8);
+  nulls.writeTo(vector, n);
 }
 
 /** INTEGER items (32 bits); null is NULL. */
 export function writeIntegers(
-  vector: DuckDBVector,
+  vector: RawVector,
   n: number,
   valueAt: (i: number) => number | null,
 ): void {
-  const items = nodeApiItems(vector, Int32Array, n);
-  const validity = nodeApiValidity(vector);
-  if (items === null || validity === null) {
-    for (let i = 0; i < n; i++) vector.setItem(i, valueAt(i));
-    return;
-  }
   nulls.reset(n);
   for (let i = 0; i < n; i++) {
     const value = valueAt(i);
-    if (value === null) nulls.setNull(i);
-    // What the API's setItem would refuse rather than wrap: checked upstream, so never thrown.
+    if (value === null) {
+      nulls.setNull(i);
+      int32s[i] = 0;
+    }
+    // Checked upstream, so never thrown: a value that would wrap is refused, not stored.
     else if ((value | 0) !== value) throw new RangeError(`not a 32-bit integer: ${value}`);
-    else items[i] = value;
+    else int32s[i] = value;
   }
-  writeValidity(vector, validity, n);
+  copyItems(vector, n * 4);
+  nulls.writeTo(vector, n);
 }
 
 /**
@@ -148,67 +132,69 @@ export function writeIntegers(
  * `valueAt` the member or null (NULL).
  */
 export function writeEnum8<V extends string>(
-  vector: DuckDBVector,
+  vector: RawVector,
   n: number,
   indexOf: Readonly<Record<V, number>>,
   valueAt: (i: number) => V | null,
 ): void {
-  const items = nodeApiItems(vector, Uint8Array, n);
-  const validity = nodeApiValidity(vector);
-  if (items === null || validity === null) {
-    for (let i = 0; i < n; i++) vector.setItem(i, valueAt(i));
-    return;
-  }
   nulls.reset(n);
   for (let i = 0; i < n; i++) {
     const value = valueAt(i);
-    if (value === null) nulls.setNull(i);
-    else {
+    if (value === null) {
+      nulls.setNull(i);
+      bytes[i] = 0;
+    } else {
       const index = indexOf[value];
       if (index === undefined) throw new RangeError(`not a member of the enum: ${value}`);
-      items[i] = index;
+      bytes[i] = index;
     }
   }
-  writeValidity(vector, validity, n);
+  copyItems(vector, n);
+  nulls.writeTo(vector, n);
 }
 
 /** Every item NULL, in a vector of any type (its items are left: DuckDB does not read them). */
-export function writeAllNull(vector: DuckDBVector, n: number): void {
-  const validity = nodeApiValidity(vector);
-  if (validity === null) {
-    for (let i = 0; i < n; i++) vector.setItem(i, null);
-    return;
-  }
-  nulls.reset(n);
+export function writeAllNull(vector: RawVector, n: number): void {
   nulls.setAllNull(n);
-  writeValidity(vector, validity, n);
+  nulls.writeTo(vector, n);
+}
+
+/** Every item valid (a column about to be written through node-api: see the tags column). */
+export function writeAllValid(vector: RawVector, n: number): void {
+  nulls.reset(n);
+  nulls.writeTo(vector, n);
 }
 
 /**
- * Epoch-millisecond times as DuckDB's TIMESTAMP (µs since 1970) items, never NULL. Each int64
- * goes into node-api's BigInt64Array as two 32-bit words computed in doubles, exact below 2^53
- * µs (the year 2255); a time beyond that goes through the API.
+ * BIGINT items, never NULL, given as numbers: each goes in as two 32-bit words computed in
+ * doubles (exact for safe integers); anything else as a BigInt.
  */
-export function writeTimes(vector: DuckDBVector, n: number, timeAt: (i: number) => number): void {
-  const items = nodeApiItems(vector, BigInt64Array, n);
-  if (items === null) {
-    for (let i = 0; i < n; i++) vector.setItem(i, timestampOf(timeAt(i)));
-    return;
-  }
-  const words = new Uint32Array(items.buffer, items.byteOffset, 2 * n);
-  for (let i = 0; i < n; i++) {
-    const micros = timeAt(i) * 1000;
-    if (!Number.isSafeInteger(micros)) {
-      vector.setItem(i, timestampOf(timeAt(i)));
-      continue;
-    }
-    const high = Math.floor(micros / WORD);
-    // Uint32Array stores the two's complement of a negative high word, as int64 wants.
-    words[2 * i + LOW_WORD] = micros - high * WORD;
-    words[2 * i + 1 - LOW_WORD] = high;
-  }
+export function writeBigInts(vector: RawVector, n: number, valueAt: (i: number) => number): void {
+  for (let i = 0; i < n; i++) writeInt64(i, valueAt(i));
+  copyItems(vector, n * 8);
+  writeAllValid(vector, n);
 }
 
-function timestampOf(epochMs: number): DuckDBTimestampValue {
-  return new DuckDBTimestampValue(BigInt(epochMs) * 1000n);
+/** Epoch-millisecond times as DuckDB's TIMESTAMP (µs since 1970) items, never NULL. */
+export function writeTimes(vector: RawVector, n: number, timeAt: (i: number) => number): void {
+  for (let i = 0; i < n; i++) {
+    const ms = timeAt(i);
+    const micros = ms * 1000;
+    if (Number.isSafeInteger(micros)) writeInt64(i, micros);
+    // Beyond 2^53 µs (the year 2255): exact through a BigInt.
+    else int64s[i] = BigInt(ms) * 1000n;
+  }
+  copyItems(vector, n * 8);
+  writeAllValid(vector, n);
+}
+
+function writeInt64(i: number, value: number): void {
+  if (!Number.isSafeInteger(value)) {
+    int64s[i] = BigInt(value);
+    return;
+  }
+  const high = Math.floor(value / WORD);
+  // Uint32Array stores the two's complement of a negative high word, as int64 wants.
+  words[2 * i + LOW_WORD] = value - high * WORD;
+  words[2 * i + 1 - LOW_WORD] = high;
 }
