@@ -11,8 +11,8 @@ import { chartPng } from "./charts/png.ts";
 import { DEFAULT_WRITE_WINDOW_DAYS, MAX_FUTURE_MS } from "./config.ts";
 import { duckDbParquetWriter } from "./export/duckdb-parquet.ts";
 import { createServerWithDirectIngest } from "./ingest-listener.ts";
-import { type LiveFeed, startLiveFeed } from "./live/feed.ts";
 import type { LiveLimits } from "./live/stream.ts";
+import { type LiveFeed, startLiveFeed } from "./live-feed.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
 import {
   connectExternalBroker,

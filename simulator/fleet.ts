@@ -3,8 +3,9 @@
 // province, then Groningen and Fryslân; mostly 2-4 MW turbines on 80-140 m hubs, with an older
 // tail of small ones), with many small projects and a few large ones. `loadFleetCsv` reads a
 // real fleet instead (see fleet-csv.ts).
+
+import { TURBINE_MODELS, type TurbineModel } from "../api/turbines/models.ts";
 import { normal, seededRandom } from "./random.ts";
-import { TURBINE_MODELS, type TurbineModel } from "./turbine-models.ts";
 
 export interface Project {
   /** Also the turbine_id its readings carry: one reading per project is the farm's output. */

@@ -4,24 +4,19 @@
 //      logarithmic profile over the ground's roughness;
 //   2. air density from temperature and pressure: the same wind carries ~10% more energy on a
 //      cold high-pressure day than on a warm low;
-//   3. the model's power curve: cubic in the wind (Betz-limited), a soft knee into rated power,
-//      nothing below cut-in or above cut-out;
+//   3. the model's power curve (api/turbines/power-curve.ts, which the alarms expect power from);
 //   4. times the number of turbines; in a farm of several the turbines behind the first see less
 //      wind (wakes), a single turbine stands in free wind.
-import type { TurbineModel } from "./turbine-models.ts";
+import type { TurbineModel } from "../api/turbines/models.ts";
+import { turbinePowerKw } from "../api/turbines/power-curve.ts";
 
 /** Roughness length of Dutch farmland with hedges and scattered buildings, in metres. */
 export const DEFAULT_ROUGHNESS_M = 0.1;
-export const STANDARD_AIR_DENSITY = 1.225;
 /**
  * The mean share of the free wind a turbine behind the first sees in a farm (the per-turbine
  * mode's wake factors, 0.92-1, average 0.96: simulator/scada/turbines.ts).
  */
 export const WAKED_WIND_SHARE = 0.96;
-/** Power coefficient of a modern rotor below rated (the Betz limit is 0.593). */
-const POWER_COEFFICIENT = 0.45;
-// How sharp the knee into rated power is (a soft minimum; higher is sharper).
-const KNEE_SHARPNESS = 8;
 
 /** Wind at `hubHeightM`, from wind measured at `sourceHeightM` (log profile). */
 export function windAtHubHeight(
@@ -37,21 +32,6 @@ export function windAtHubHeight(
 /** Dry-air density from temperature (°C) and pressure (hPa). */
 export function airDensity(temperatureC: number, pressureHpa: number): number {
   return (pressureHpa * 100) / (287.05 * (temperatureC + 273.15));
-}
-
-/** One turbine's output in kW at hub-height wind `windMs` and air density `density`. */
-export function turbinePowerKw(
-  model: TurbineModel,
-  windMs: number,
-  density = STANDARD_AIR_DENSITY,
-): number {
-  if (windMs < model.cutInMs || windMs > model.cutOutMs) return 0;
-  const rotorArea = Math.PI * (model.rotorDiameterM / 2) ** 2;
-  const aerodynamicKw = (0.5 * density * rotorArea * POWER_COEFFICIENT * windMs ** 3) / 1000;
-  // Soft minimum of what the wind offers and what the generator is rated for.
-  return (
-    (aerodynamicKw ** -KNEE_SHARPNESS + model.ratedKw ** -KNEE_SHARPNESS) ** (-1 / KNEE_SHARPNESS)
-  );
 }
 
 /** The original experiment's curve: a straight line from 0 at 4 m/s to rated at 11 m/s. */

@@ -2,7 +2,7 @@
 // connection of its own): alarms, alarm_events, alarm_outbox (the port, store.ts, says what each
 // keeps). This process is the only evaluator, so nothing else opens or closes an alarm.
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Alarm, AlarmEvent, AlarmEventKind, AlarmRule } from "./alarm.ts";
+import type { Alarm, AlarmEvent, AlarmEventKind, AlarmRule } from "../live/alarm.ts";
 import type { AlarmChange, AlarmQuery, AlarmStore, OutboxEntry } from "./store.ts";
 
 const SCHEMA = [

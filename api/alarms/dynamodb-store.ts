@@ -29,11 +29,11 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { ReadingRejection } from "../routes/deps.ts";
+import type { Alarm, AlarmEvent } from "../live/alarm.ts";
+import type { ReadingRejection } from "../readings/rejection.ts";
 import { StoreUnavailableError } from "../store/port.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { beforeDeadline } from "../time/deadline.ts";
-import type { Alarm, AlarmEvent } from "./alarm.ts";
 import type { AlarmChange, AlarmQuery, AlarmStore, OutboxEntry } from "./store.ts";
 
 type Item = Record<string, AttributeValue>;

@@ -3,11 +3,13 @@
 // opens and closes alarms, stores each change with its event (and webhook outbox row)
 // in one commit, then tells the hub (streams) and the notifier. It runs on the hub's batch timer
 // and a sweep timer, never on the ingest path.
-import type { LiveHub, LiveTurbine } from "../live/hub.ts";
-import type { ReadingRejection } from "../routes/deps.ts";
+
+import { ALARM_RULES, type AlarmEvent, type AlarmRule } from "../live/alarm.ts";
+import type { LiveHub } from "../live/hub.ts";
+import type { LiveTurbine } from "../live/turbine.ts";
+import type { ReadingRejection } from "../readings/rejection.ts";
 import type { Reading } from "../store/port.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
-import { ALARM_RULES, type AlarmEvent, type AlarmRule } from "./alarm.ts";
 import type { AlarmRules } from "./config.ts";
 import { OpenAlarms } from "./judge.ts";
 import { newAlarmState, observeReading, type TurbineAlarmState } from "./rules.ts";

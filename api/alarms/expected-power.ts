@@ -1,9 +1,10 @@
-// What a turbine should deliver at a wind speed: its model's power curve from the simulator's
-// physics (simulator/physics.ts: cubic below rated with a soft knee, standard air density),
+// What a turbine should deliver at a wind speed: its model's power curve (the one the simulator
+// makes power with: cubic below rated with a soft knee, standard air density),
 // scaled to the turbine's rated power, so a project of n turbines expects n times one. The
 // fleet's own measured curve would drift with the faults it is meant to catch; the model's does not.
-import { turbinePowerKw } from "../../simulator/physics.ts";
-import { findModel, type TurbineModel } from "../../simulator/turbine-models.ts";
+
+import { findModel, type TurbineModel } from "../turbines/models.ts";
+import { turbinePowerKw } from "../turbines/power-curve.ts";
 
 export interface ExpectedBand {
   model: TurbineModel;

@@ -2,8 +2,8 @@
 // what closes. Both evaluators share it: the local engine (engine.ts, driven by the live hub)
 // and the scheduled one on Lambda (scheduled.ts, driven by an EventBridge rule every minute).
 import { randomUUID } from "node:crypto";
-import type { LiveTurbine } from "../live/hub.ts";
-import type { Alarm, AlarmRule } from "./alarm.ts";
+import type { Alarm, AlarmRule } from "../live/alarm.ts";
+import type { LiveTurbine } from "../live/turbine.ts";
 import type { AlarmRules } from "./config.ts";
 import { evaluate, type TurbineAlarmState } from "./rules.ts";
 import type { AlarmChange } from "./store.ts";

@@ -1,10 +1,11 @@
 // The alarm rules, as pure functions of what gust knows about one turbine now. Each answers a
 // condition (the alarm should be open, with what it saw), null (it should be closed), or
 // undefined (this information says nothing: e.g. a replayed reading from hours ago).
-import type { LiveTurbine } from "../live/hub.ts";
+
+import type { AlarmRule } from "../live/alarm.ts";
 import type { TurbinePlace } from "../live/places.ts";
+import type { LiveTurbine } from "../live/turbine.ts";
 import type { Reading } from "../store/port.ts";
-import type { AlarmRule } from "./alarm.ts";
 import type { AlarmRules } from "./config.ts";
 import { expectedBand, expectedPowerKw } from "./expected-power.ts";
 

@@ -9,12 +9,13 @@
 //      first, so an alarm is never opened twice);
 //   4. delivers the webhook events that are due, in sequence, until one fails or time runs out:
 //      the rest wait in the outbox for the next run.
+
+import { ALARM_RULES } from "../live/alarm.ts";
 import { placeOf, type RegistryEntry } from "../live/places.ts";
 import { isSilent } from "../live/silence.ts";
 import { DEFAULT_WINDOW_MS, readStoreView } from "../live/store-view.ts";
 import type { ReadingStore } from "../store/port.ts";
 import { systemClock } from "../time/clock.ts";
-import { ALARM_RULES } from "./alarm.ts";
 import type { AlarmRules, WebhookConfig } from "./config.ts";
 import type { RecentRejections } from "./dynamodb-store.ts";
 import { OpenAlarms } from "./judge.ts";

@@ -5,7 +5,7 @@
 //   the events    opened/closed in one sequence (1, 2, 3...): what a resumed live stream replays
 //   the outbox    events not yet delivered to ALARM_WEBHOOK_URL, with their retry schedule,
 //                 written in the same commit as the event, so a crash loses nothing
-import type { Alarm, AlarmEvent, AlarmEventKind } from "./alarm.ts";
+import type { Alarm, AlarmEvent, AlarmEventKind } from "../live/alarm.ts";
 
 export type AlarmRecord = Alarm;
 

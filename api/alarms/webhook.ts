@@ -12,8 +12,8 @@
 //   X-Gust-Timestamp: <epoch seconds>    when this attempt was signed
 //   X-Gust-Signature: sha256=<hex HMAC-SHA256(ALARM_WEBHOOK_SECRET, "<timestamp>.<body>")>
 import { createHmac } from "node:crypto";
+import { alarmEventJson } from "../live/alarm.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
-import { alarmEventJson } from "./alarm.ts";
 import type { WebhookConfig } from "./config.ts";
 import type { AlarmStore, OutboxEntry } from "./store.ts";
 

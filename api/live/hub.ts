@@ -3,14 +3,16 @@
 // times a second, updates each turbine's last reading, the fleet's power now and per province and
 // project, readings per second and the fleet power history, and tells the subscribers (the SSE
 // streams and the alarm engine) once per batch.
-import type { AlarmEvent } from "../alarms/alarm.ts";
+
 import type { FleetMinute } from "../queries/fleet-minutes.ts";
 import type { Reading } from "../store/port.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
+import type { AlarmEvent } from "./alarm.ts";
 import { FleetPowerHistory } from "./history.ts";
 import type { TurbinePlace, TurbinePlaces } from "./places.ts";
 import { isSilent, nextIntervalMs } from "./silence.ts";
 import { type FleetRow, fleetJson, groupPower, liveSnapshotJson, turbineJson } from "./snapshot.ts";
+import type { LiveTurbine } from "./turbine.ts";
 
 export interface LiveHubOptions {
   places: TurbinePlaces;
@@ -22,18 +24,6 @@ export interface LiveHubOptions {
   /** Assumed reporting interval until a turbine has sent two readings (default 60 s). */
   defaultIntervalMs?: number;
   historyHours?: number;
-}
-
-export interface LiveTurbine {
-  turbine_id: string;
-  place: TurbinePlace;
-  reading: Reading;
-  /** Its own reporting interval: a moving average of the gaps between its reading times. */
-  intervalMs: number | null;
-  /** When its last reading arrived (epoch ms), which silence is also judged by (replays). */
-  arrivedAt: number;
-  /** Its snapshot row as JSON, while its reading, place and silence are these. */
-  json?: { text: string; silent: boolean; place: TurbinePlace };
 }
 
 export interface LiveUpdate {

@@ -1,9 +1,9 @@
 // The live view's snapshot as JSON (GET /v1/live/snapshot, the stream's first event), assembled
 // from the turbines' last readings, their silence, the fleet power history and the open alarms:
 // the local hub (hub.ts) assembles it from its memory, Lambda from the store (store-view.ts).
-import { type Alarm, alarmJson } from "../alarms/alarm.ts";
-import type { LiveTurbine } from "./hub.ts";
+import { type Alarm, alarmJson } from "./alarm.ts";
 import type { TurbinePlace } from "./places.ts";
+import type { LiveTurbine } from "./turbine.ts";
 
 export interface TurbineJson extends TurbinePlace {
   turbine_id: string;

@@ -4,10 +4,10 @@
 // shared by the requests that arrive meanwhile: a page polling every few seconds costs the store
 // one read of the window per container per 10 s, and sees the fleet at most that much late
 // (plus the store's own visibility delay).
-import type { Alarm } from "../alarms/alarm.ts";
-import type { AlarmStore } from "../alarms/store.ts";
+
 import type { ReadingStore } from "../store/port.ts";
 import { systemClock } from "../time/clock.ts";
+import type { Alarm } from "./alarm.ts";
 import { FleetPowerHistory } from "./history.ts";
 import type { RegistryEntry } from "./places.ts";
 import { isSilent } from "./silence.ts";
@@ -20,7 +20,7 @@ export interface StoreSnapshotOptions {
   store: ReadingStore;
   listTurbines: () => Promise<readonly RegistryEntry[]>;
   /** The alarm table; without one, the snapshot has no alarms. */
-  alarms?: Pick<AlarmStore, "openAlarms" | "lastSeq">;
+  alarms?: { openAlarms(): Promise<Alarm[]>; lastSeq(): Promise<number> };
   silentIntervals: number;
   cacheMs?: number;
   now?: () => number;

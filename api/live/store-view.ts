@@ -11,9 +11,9 @@ import { readingFromRow, renderReadingsQuery } from "../queries/readings.ts";
 import { queryTarget } from "../queries/sql.ts";
 import { RECENT_MS, renderTurbineStatusQuery } from "../queries/turbine-status.ts";
 import type { Reading, ReadingStore } from "../store/port.ts";
-import type { LiveTurbine } from "./hub.ts";
 import { placeOf, type RegistryEntry, type TurbinePlace } from "./places.ts";
 import { nextIntervalMs } from "./silence.ts";
+import type { LiveTurbine } from "./turbine.ts";
 
 /** The readings window both queries look at by default: the alarms' freshness limit. */
 export const DEFAULT_WINDOW_MS = 15 * 60_000;

@@ -10,8 +10,8 @@
 // that clients have not taken yet may hold a fixed number of bytes between them. A client past a
 // bound is disconnected (EventSource reconnects and gets a fresh snapshot).
 import type { ServerResponse } from "node:http";
-import { type AlarmEvent, alarmEventJson } from "../alarms/alarm.ts";
 import type { TimerHandle } from "../time/clock.ts";
+import { type AlarmEvent, alarmEventJson } from "./alarm.ts";
 import type { LiveEvent, LiveHub } from "./hub.ts";
 
 export interface LiveLimits {

@@ -2,7 +2,7 @@
 // second) and alarm events, published on read-only topics, so a dashboard or another service
 // subscribes instead of polling. One message per turbine per batch: a gateway's 500 readings
 // cost one publish, not 500.
-import { type AlarmEvent, alarmJson } from "../alarms/alarm.ts";
+import { type AlarmEvent, alarmJson } from "../live/alarm.ts";
 import type { LiveHub } from "../live/hub.ts";
 import type { Reading } from "../store/port.ts";
 import { liveAlarmsTopic, liveReadingsTopic } from "./topics.ts";

@@ -4,8 +4,8 @@
 // InfluxQL can order only by time and compare tags only for equality, so on InfluxDB a page is
 // the readings from a time on, and ends on a whole timestamp (influxql.ts renders and sorts it).
 import { READING_COLUMNS } from "../readings/fields.ts";
-import type { QueryRow, ReadingStore } from "../store/port.ts";
 import { renderInfluxExportCountQuery, renderInfluxExportPageQuery } from "./influxql.ts";
+import type { QueryRow, QueryRunner } from "./runner.ts";
 import {
   type QueryTarget,
   queryTarget,
@@ -64,7 +64,7 @@ export function checkMeasures(measures: readonly string[]): void {
  * fields, the measures), in (time, turbine_id) order on every store; one page is held at a time.
  */
 export async function* exportPages(
-  store: Pick<ReadingStore, "kind" | "tableRef" | "select">,
+  store: Pick<QueryRunner, "kind" | "tableRef" | "select">,
   range: ExportRange,
   measures: readonly string[],
   pageSize: number,
@@ -92,7 +92,7 @@ export async function* exportPages(
  * whole page or more (a fleet larger than a page, all at one instant) is read on its own.
  */
 async function* influxPages(
-  store: Pick<ReadingStore, "tableRef" | "select">,
+  store: Pick<QueryRunner, "tableRef" | "select">,
   range: ExportRange,
   measures: readonly string[],
   pageSize: number,

@@ -8,10 +8,10 @@
 //   -- gust:power {"every":"5m"}
 //   SELECT mean("power_kw") AS "mean_kw" FROM "readings" WHERE ... GROUP BY time(5m), "turbine_id"
 // Text without that header is InfluxQL whose rows come back as they are.
-import type { InfluxSeries } from "../store/influxdb-series.ts";
-import { influxIdentifier, influxString, seriesRows } from "../store/influxdb-series.ts";
-import type { QueryRow } from "../store/port.ts";
-import { PROJECT_OR_TURBINE } from "./power.ts";
+import type { InfluxSeries } from "./influxdb-series.ts";
+import { influxIdentifier, influxString, seriesRows } from "./influxdb-series.ts";
+import { PROJECT_OR_TURBINE } from "./power-query.ts";
+import type { QueryRow } from "./runner.ts";
 
 type Finish = (answers: InfluxSeries[][], params: Record<string, unknown>) => QueryRow[];
 

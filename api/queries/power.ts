@@ -2,25 +2,19 @@
 // the analysis's main query. A bin's power is the mean power of each turbine within the bin,
 // summed across turbines, so that a turbine reporting twice as often does not count twice.
 import { renderInfluxPowerQuery } from "./influxql.ts";
+import { type PowerBin, type PowerQuery, PROJECT_OR_TURBINE } from "./power-query.ts";
 import { type QueryTarget, sqlEpochMs, sqlReadingsWith, sqlTime, sqlTurbineField } from "./sql.ts";
 
-export const POWER_BINS = ["5m", "15m", "1h", "1d", "1mo"] as const;
-export type PowerBin = (typeof POWER_BINS)[number];
-export const POWER_GROUPS = [
-  "none",
-  "turbine",
-  "project",
-  "municipality",
-  "province",
-  "model",
-] as const;
-export type PowerGroup = (typeof POWER_GROUPS)[number];
-/**
- * The report's grouping (not an API group): the registered project, and a turbine without one
- * is its own project, so that the store adds the turbines up instead of the notebook.
- */
-export const PROJECT_OR_TURBINE = "project_or_turbine" as const;
-export type PowerGrouping = PowerGroup | typeof PROJECT_OR_TURBINE;
+// The query value is its own module (influxql.ts reads it too); callers take both from here.
+export {
+  POWER_BINS,
+  POWER_GROUPS,
+  type PowerBin,
+  type PowerGroup,
+  type PowerGrouping,
+  type PowerQuery,
+  PROJECT_OR_TURBINE,
+} from "./power-query.ts";
 
 const BIN_MS: Record<Exclude<PowerBin, "1mo">, number> = {
   "5m": 300_000,
@@ -28,13 +22,6 @@ const BIN_MS: Record<Exclude<PowerBin, "1mo">, number> = {
   "1h": 3_600_000,
   "1d": 86_400_000,
 };
-
-export interface PowerQuery {
-  from: number;
-  to: number;
-  every: PowerBin;
-  by: PowerGrouping;
-}
 
 /** The bin's start as a column expression, in each dialect (months are calendar months, UTC). */
 function binStart(target: QueryTarget, every: PowerBin): string {

@@ -3,8 +3,8 @@
 import { READING_FIELDS } from "../readings/fields.ts";
 import { READING_STATUSES, type ReadingStatus } from "../readings/limits.ts";
 import type { StoredReading } from "../readings/schema.ts";
-import type { QueryRow } from "../store/port.ts";
 import { renderInfluxReadingsQuery } from "./influxql.ts";
+import type { QueryRow } from "./runner.ts";
 import { type QueryTarget, sqlEpochMs, sqlString, sqlTime } from "./sql.ts";
 
 export interface ReadingsQuery {

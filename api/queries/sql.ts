@@ -3,7 +3,7 @@
 //
 //   DuckDB:     table "readings", time a TIMESTAMP; the registry in table "turbines", joined
 //   Timestream: table "db"."table", the registry's fields as dimension columns ("province")
-import type { QueryDialect, ReadingStore } from "../store/port.ts";
+import type { QueryDialect, QueryRunner } from "./runner.ts";
 
 /** Where a query runs: the dialect and the table, as the store names it. */
 export interface QueryTarget {
@@ -11,7 +11,7 @@ export interface QueryTarget {
   tableRef: string;
 }
 
-export function queryTarget(store: Pick<ReadingStore, "kind" | "tableRef">): QueryTarget {
+export function queryTarget(store: Pick<QueryRunner, "kind" | "tableRef">): QueryTarget {
   return { dialect: store.kind, tableRef: store.tableRef };
 }
 

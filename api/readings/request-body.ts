@@ -5,7 +5,6 @@
 // all checked before JSON.parse builds anything.
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import type { HonoRequest } from "hono";
 import { JsonShapeLimiter, type ShapeLimit } from "./json-shape-limits.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -150,8 +149,15 @@ export function readRequestBody(request: Readable): Promise<Buffer> {
   });
 }
 
+/** What readBody needs of a request: Hono's HonoRequest is one. */
+export interface BufferableRequest {
+  header(name: string): string | undefined;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  raw: { body: ReadableStream<Uint8Array> | null };
+}
+
 /** Reads the request body, refusing more than MAX_BODY_BYTES before it has all arrived. */
-export async function readBody(request: HonoRequest): Promise<Buffer> {
+export async function readBody(request: BufferableRequest): Promise<Buffer> {
   const declared = checkDeclaredLength(request.header("content-length"));
   // With a declared length within the limit, let Hono buffer the body. Going through
   // HonoRequest rather than request.raw matters: on Node, touching the raw Request builds a full

@@ -262,5 +262,9 @@ export const ProblemSchema = z
   .openapi("Problem");
 
 export type IncomingReading = z.infer<typeof ReadingSchema>;
+/** The readings of a valid body, one reading or a batch. */
+export interface IncomingBatch {
+  readings: IncomingReading[];
+}
 export type IngestResult = z.infer<typeof IngestResultSchema>;
 export type StoredReading = z.infer<typeof StoredReadingSchema>;

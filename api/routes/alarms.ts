@@ -1,6 +1,6 @@
 // GET /v1/alarms: alarms, newest first, filtered by state, turbine and time (reader key).
 import { createRoute, z } from "@hono/zod-openapi";
-import { ALARM_RULES, alarmJson } from "../alarms/alarm.ts";
+import { ALARM_RULES, alarmJson } from "../live/alarm.ts";
 import { problemResponse } from "../problem.ts";
 import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";

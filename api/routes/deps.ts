@@ -1,10 +1,11 @@
 // What every route needs from its surroundings; createApp (api/app.ts) hands it to each.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { TopLevelSpec } from "vega-lite";
-import type { AlarmEvent } from "../alarms/alarm.ts";
 import type { AlarmQuery, AlarmRecord } from "../alarms/store.ts";
 import type { ParquetWriter } from "../export/parquet.ts";
+import type { AlarmEvent } from "../live/alarm.ts";
 import type { LiveStreams } from "../live/stream.ts";
+import type { ReadingRejection } from "../readings/rejection.ts";
 import type { TurbineRegistry } from "../registry/port.ts";
 import type { Reading, ReadingStore } from "../store/port.ts";
 import type { Clock } from "../time/clock.ts";
@@ -59,13 +60,6 @@ export interface LiveDeps {
   snapshot(): Promise<unknown>;
   /** Alarm events after a sequence number, oldest first, for a resumed stream. */
   alarmEventsSince(seq: number): Promise<AlarmEvent[]>;
-}
-
-export interface ReadingRejection {
-  turbine_id: string;
-  /** The rejected reading's time, epoch ms. */
-  time: number;
-  reason: string;
 }
 
 export type GustApp = OpenAPIHono;

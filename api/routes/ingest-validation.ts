@@ -11,12 +11,12 @@ import {
 } from "../problem.ts";
 import { isPlainReading } from "../readings/fast-validation.ts";
 import {
+  type IncomingBatch,
   type IncomingReading,
   MAX_READINGS_PER_REQUEST,
   ReadingSchema,
 } from "../readings/schema.ts";
 import { malformedStrings } from "../unicode.ts";
-import type { IncomingBatch } from "./ingest.ts";
 
 // The envelope of a batch, checked before its readings are, one by one.
 const BatchEnvelopeSchema = z

@@ -13,9 +13,16 @@
 // is about a tenth of a first write. A body the fast check refuses is judged by the schemas
 // (./ingest-validation.ts), imported then.
 import { mayWrite, type Principal } from "../auth/keys.ts";
+import {
+  checkWriteWindow,
+  type ReadingOutcome,
+  summarizeOutcomes,
+  toStoredReading,
+} from "../ingest/to-store.ts";
 import { isAnswer, problemResponse } from "../problem.ts";
 import { plainValidReadings } from "../readings/fast-validation.ts";
 import { MAX_READINGS_PER_REQUEST } from "../readings/limits.ts";
+import type { ReadingRejection } from "../readings/rejection.ts";
 import {
   BodyError,
   ClientGoneError,
@@ -23,13 +30,7 @@ import {
   decodeBody,
   parseJson,
 } from "../readings/request-body.ts";
-import type { IncomingReading, IngestResult } from "../readings/schema.ts";
-import {
-  checkWriteWindow,
-  type ReadingOutcome,
-  summarizeOutcomes,
-  toStoredReading,
-} from "../readings/to-store.ts";
+import type { IncomingBatch, IncomingReading, IngestResult } from "../readings/schema.ts";
 import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
 import {
   MeasureLimitError,
@@ -39,15 +40,10 @@ import {
 } from "../store/port.ts";
 import { mayHoldLoneSurrogate } from "../unicode.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
-import type { AppDeps, ReadingRejection } from "./deps.ts";
+import type { AppDeps } from "./deps.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
 
 export const MEASUREMENTS_PATH = "/v1/measurements";
-
-/** The readings of a valid body, one reading or a batch. */
-export interface IncomingBatch {
-  readings: IncomingReading[];
-}
 
 /**
  * What the write path needs of one HTTP request, whichever server carries it: Hono's router

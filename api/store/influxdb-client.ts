@@ -4,17 +4,17 @@
 
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import type { InfluxSeries } from "./influxdb-series.ts";
+import type { InfluxSeries } from "../queries/influxdb-series.ts";
 import { StoreUnavailableError } from "./port.ts";
 
-// The pure helpers live apart so that the query layer (api/queries/influxql.ts) does not load
-// the HTTP client.
+// The pure helpers live with the query layer (api/queries/influxdb-series.ts), which must not
+// load the HTTP client; the client's callers find them here too.
 export {
   type InfluxSeries,
   influxIdentifier,
   influxString,
   seriesRows,
-} from "./influxdb-series.ts";
+} from "../queries/influxdb-series.ts";
 
 const gzipAsync = promisify(gzip);
 

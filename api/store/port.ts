@@ -1,5 +1,7 @@
 // The storage port: everything the app needs from a store of readings, and nothing more.
 // DuckDB (local default) and Timestream (cloud) implement it; routes never know which one runs.
+
+import type { QueryRunner } from "../queries/runner.ts";
 import type { ReadingStatus, RejectionReason } from "../readings/schema.ts";
 import type { RegisteredTurbine } from "../registry/port.ts";
 import { DependencyUnavailableError } from "../time/deadline.ts";
@@ -39,25 +41,16 @@ export interface WriteWindow {
   maxFutureMs: number;
 }
 
-/** A query dialect the query layer (api/queries) renders for (InfluxDB: InfluxQL, influxql.ts). */
-export type QueryDialect = "duckdb" | "timestream" | "influxdb";
+// The query layer owns what a query runs on and gives back; stores run its queries.
+export type { QueryDialect, QueryRow } from "../queries/runner.ts";
 
-/**
- * A row from `select`: column name to a JS value. Timestamps come back as epoch milliseconds,
- * numbers as numbers, missing values as null, so that both stores answer alike.
- */
-export type QueryRow = Record<string, string | number | boolean | null>;
-
-export interface ReadingStore {
-  readonly kind: QueryDialect;
+export interface ReadingStore extends QueryRunner {
   readonly writeWindow: WriteWindow;
   /**
    * Brings writeWindow up to date with the store's own (Timestream: the deployed table's memory
    * store retention, read with DescribeTable and cached), before the window is checked.
    */
   refreshWriteWindow?(): Promise<void>;
-  /** The table to name in rendered queries, already quoted for the dialect. */
-  readonly tableRef: string;
   /**
    * Stores the readings, all in one durable commit: when the promise resolves, every
    * `accepted` reading survives a crash. Outcomes come back in input order.
@@ -76,8 +69,6 @@ export interface ReadingStore {
    * the first time it is stored). Queries that name optional measures check here first.
    */
   measureColumns(): Promise<ReadonlySet<string>>;
-  /** Runs one query rendered by api/queries for this store's dialect. */
-  select(sql: string): Promise<QueryRow[]>;
   /** Resolves once the store answers; throws StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   /**

@@ -16,9 +16,10 @@
 //   temperatures   ambient from the weather; nacelle, generator, gearbox warm with load
 //   energy         a cumulative counter (kWh), advancing with each reading's energy
 import type { ReadingStatus } from "../../api/readings/schema.ts";
-import { airDensity, STANDARD_AIR_DENSITY, turbinePowerKw, windAtHubHeight } from "../physics.ts";
+import type { TurbineModel } from "../../api/turbines/models.ts";
+import { STANDARD_AIR_DENSITY, turbinePowerKw } from "../../api/turbines/power-curve.ts";
+import { airDensity, windAtHubHeight } from "../physics.ts";
 import { hashString, normal, seededRandom } from "../random.ts";
-import type { TurbineModel } from "../turbine-models.ts";
 import type { Weather } from "../weather/provider.ts";
 import type { Defect } from "./defects.ts";
 import { type PeriodCalendar, STATUS_CODES } from "./events.ts";

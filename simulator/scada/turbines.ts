@@ -2,9 +2,10 @@
 // turbines, each its own turbine_id with what the registry holds about it (project, model, rated
 // power, hub height, rotor diameter, location). Turbines of a farm stand in a row ~4 rotor
 // diameters apart, and the ones behind the first see a little less wind (wakes).
+
+import type { TurbineModel } from "../../api/turbines/models.ts";
 import type { Project } from "../fleet.ts";
 import { hashString, normal, seededRandom } from "../random.ts";
-import type { TurbineModel } from "../turbine-models.ts";
 
 export interface SimulatedTurbine {
   turbine_id: string;

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Alarm, AlarmRule } from "../../api/alarms/alarm.ts";
 import { openDuckDbAlarmStore } from "../../api/alarms/duckdb-store.ts";
 import { DynamoDbAlarmStore } from "../../api/alarms/dynamodb-store.ts";
 import type { AlarmChange, AlarmStore } from "../../api/alarms/store.ts";
+import type { Alarm, AlarmRule } from "../../api/live/alarm.ts";
 import { startWireDynamoDb, type WireDynamoDb } from "../registry/wire-dynamodb.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gust-alarm-store-"));

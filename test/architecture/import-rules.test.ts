@@ -71,8 +71,8 @@ describe("import rules", () => {
   it("refuse a lower domain folder importing a higher one", async () => {
     expect(
       await broken("layers", {
-        "api/live/hub.ts": 'import type { A } from "../alarms/alarm.ts";\nexport type H = A;\n',
-        "api/alarms/alarm.ts": "export type A = number;\n",
+        "api/live/hub.ts": 'import type { E } from "../alarms/engine.ts";\nexport type H = E;\n',
+        "api/alarms/engine.ts": "export type E = number;\n",
       }),
     ).toEqual(["layer-live"]);
   });

@@ -10,7 +10,7 @@ import { serve } from "@hono/node-server";
 import { appDeps, appFor } from "../../api/app.ts";
 import { MAX_FUTURE_MS } from "../../api/config.ts";
 import { createServerWithDirectIngest } from "../../api/ingest-listener.ts";
-import { startLiveFeed } from "../../api/live/feed.ts";
+import { startLiveFeed } from "../../api/live-feed.ts";
 import { MemoryRegistry } from "../../api/registry/memory-registry.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 

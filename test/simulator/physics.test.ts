@@ -1,17 +1,13 @@
 // Hub-height physics and power curves, and what they do to the original experiment's gap.
 import { describe, expect, it } from "vitest";
+import { findModel } from "../../api/turbines/models.ts";
+import { turbinePowerKw } from "../../api/turbines/power-curve.ts";
 import { generateFleet } from "../../simulator/fleet.ts";
 import {
   compareWithOriginal,
   ORIGINAL_PREDICTION_MW,
 } from "../../simulator/original-experiment.ts";
-import {
-  airDensity,
-  straightLinePowerKw,
-  turbinePowerKw,
-  windAtHubHeight,
-} from "../../simulator/physics.ts";
-import { findModel } from "../../simulator/turbine-models.ts";
+import { airDensity, straightLinePowerKw, windAtHubHeight } from "../../simulator/physics.ts";
 import { SyntheticWeather } from "../../simulator/weather/synthetic.ts";
 
 const v112 = findModel("Vestas V112");

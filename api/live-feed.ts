@@ -2,17 +2,17 @@
 // the hub, the alarms in the DuckDB file, and the webhook notifier on the outbox. Returns what
 // createApp needs (the hooks, the live view, the alarm list) and how to stop it all.
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { readAlarmRules, readWebhookConfig } from "../alarms/config.ts";
-import { openDuckDbAlarmStore } from "../alarms/duckdb-store.ts";
-import { AlarmEngine } from "../alarms/engine.ts";
-import type { AlarmStore } from "../alarms/store.ts";
-import { WebhookNotifier } from "../alarms/webhook.ts";
-import type { FleetMinute } from "../queries/fleet-minutes.ts";
-import type { AppDeps } from "../routes/deps.ts";
-import { type Clock, systemClock } from "../time/clock.ts";
-import { LiveHub } from "./hub.ts";
-import { type RegistryEntry, TurbinePlaces } from "./places.ts";
-import { type LiveLimits, LiveStreams } from "./stream.ts";
+import { readAlarmRules, readWebhookConfig } from "./alarms/config.ts";
+import { openDuckDbAlarmStore } from "./alarms/duckdb-store.ts";
+import { AlarmEngine } from "./alarms/engine.ts";
+import type { AlarmStore } from "./alarms/store.ts";
+import { WebhookNotifier } from "./alarms/webhook.ts";
+import { LiveHub } from "./live/hub.ts";
+import { type RegistryEntry, TurbinePlaces } from "./live/places.ts";
+import { type LiveLimits, LiveStreams } from "./live/stream.ts";
+import type { FleetMinute } from "./queries/fleet-minutes.ts";
+import type { AppDeps } from "./routes/deps.ts";
+import { type Clock, systemClock } from "./time/clock.ts";
 
 export interface LiveFeedOptions {
   connect: () => Promise<DuckDBConnection>;

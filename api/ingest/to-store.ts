@@ -1,7 +1,8 @@
 // From validated incoming readings to what the store keeps, and the write-window rule that both
 // stores apply alike (Timestream's own limits, named in the rejection so a client can act).
+
+import type { IncomingReading, IngestResult } from "../readings/schema.ts";
 import type { Reading, WriteOutcome, WriteWindow } from "../store/port.ts";
-import type { IncomingReading, IngestResult } from "./schema.ts";
 
 /**
  * The measures of a reading that has none, and the tags of every reading: one shared frozen

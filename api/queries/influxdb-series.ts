@@ -1,6 +1,6 @@
 // InfluxQL text and answers without the HTTP client: literals, identifiers, and series as rows.
 // Kept apart from influxdb-client.ts so that rendering queries never loads undici.
-import type { QueryRow } from "./port.ts";
+import type { QueryRow } from "./runner.ts";
 
 /** One series of an InfluxQL answer: its tags (from GROUP BY) and rows of columns. */
 export interface InfluxSeries {

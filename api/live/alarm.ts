@@ -1,6 +1,7 @@
 // An alarm: a rule that holds for one turbine, from when it opened until it closed. Its events
 // (opened, closed) are numbered in one sequence: the live stream resumes by that number and the
-// webhook outbox delivers in that order.
+// webhook outbox delivers in that order. The live view holds the open alarms and streams their
+// events, so the value is the live view's; the alarms (api/alarms) judge, store and deliver it.
 
 export const ALARM_RULES = ["silent", "fault", "underperforming", "rejections"] as const;
 export type AlarmRule = (typeof ALARM_RULES)[number];
