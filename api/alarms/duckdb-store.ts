@@ -177,8 +177,13 @@ class DuckDbAlarmStore implements AlarmStore {
       where.push("(closed_at IS NULL OR closed_at >= $from)");
       values.from = query.from;
     }
+    if (query.after !== undefined) {
+      where.push("(opened_at < $after_opened OR (opened_at = $after_opened AND id < $after_id))");
+      values.after_opened = query.after.openedAt;
+      values.after_id = query.after.id;
+    }
     const sql = `SELECT ${ALARM_COLUMNS} FROM alarms a ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-                 ORDER BY opened_at DESC, id LIMIT $limit`;
+                 ORDER BY opened_at DESC, id DESC LIMIT $limit`;
     return this.serial(async () => (await this.rows(sql, values)).map(alarmFromRow));
   }
 

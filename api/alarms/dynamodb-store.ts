@@ -111,12 +111,18 @@ export class DynamoDbAlarmReader {
 
   async list(query: AlarmQuery): Promise<Alarm[]> {
     const found: Alarm[] = [];
+    // Both `to` and `after` bound the sort key from above: the lower bound holds both.
+    const bounds = [
+      ...(query.to === undefined ? [] : [pad(query.to)]),
+      ...(query.after === undefined ? [] : [`${pad(query.after.openedAt)}#${query.after.id}`]),
+    ].sort();
+    const below = bounds[0];
     const input: QueryCommandInput = {
       TableName: this.table,
-      KeyConditionExpression: query.to === undefined ? "pk = :pk" : "pk = :pk AND sk < :to",
+      KeyConditionExpression: below === undefined ? "pk = :pk" : "pk = :pk AND sk < :below",
       ExpressionAttributeValues: {
         ":pk": { S: "alarm" },
-        ...(query.to === undefined ? {} : { ":to": { S: pad(query.to) } }),
+        ...(below === undefined ? {} : { ":below": { S: below } }),
       },
       ScanIndexForward: false,
     };

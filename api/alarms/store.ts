@@ -15,6 +15,11 @@ export interface AlarmQuery {
   /** Alarms open at any moment in [from, to), epoch ms. */
   from?: number;
   to?: number;
+  /**
+   * Only alarms after this one in the listing's order (newest first: opened_at descending, then
+   * id descending), for the next page.
+   */
+  after?: { openedAt: number; id: string };
   limit: number;
 }
 
@@ -38,6 +43,7 @@ export interface AlarmStore {
    * overlapping scheduled run) is left out, never stored twice.
    */
   record(changes: AlarmChange[], notify: boolean): Promise<AlarmEvent[]>;
+  /** Newest first (opened_at, then id, both descending), at most `limit`. */
   list(query: AlarmQuery): Promise<Alarm[]>;
   eventsSince(seq: number, limit?: number): Promise<AlarmEvent[]>;
   /** The oldest undelivered webhook event, if any. */

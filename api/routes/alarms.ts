@@ -38,7 +38,7 @@ const route = createRoute({
   description:
     "Newest first. `state` open or closed; `turbine_id`; `from`/`to`: alarms open at some " +
     "moment of [from, to). Rules: silent, fault, underperforming, rejections (docs/live-and-alarms.md). " +
-    "Reader or operator key.",
+    "Paging: pass `next_cursor` as `cursor`. Reader or operator key.",
   security: [{ bearerAuth: [] }],
   request: {
     query: z.object({
@@ -47,12 +47,23 @@ const route = createRoute({
       from: QueryTimeSchema.optional(),
       to: QueryTimeSchema.optional(),
       limit: queryInteger(1, 10_000, 1000),
+      cursor: z.string().optional().openapi({ description: "next_cursor of the previous page." }),
     }),
   },
   responses: {
     200: {
-      description: "The alarms.",
-      content: { "application/json": { schema: z.object({ alarms: z.array(AlarmSchema) }) } },
+      description: "One page of alarms.",
+      content: {
+        "application/json": {
+          schema: z.object({
+            alarms: z.array(AlarmSchema),
+            next_cursor: z.string().nullable().openapi({
+              description:
+                "Pass as `cursor` (with the same filters) for the next page; null on the last.",
+            }),
+          }),
+        },
+      },
     },
     401: problem("Missing or unknown API key."),
     403: problem("A turbine key: alarms are the operator's view of the fleet."),
@@ -80,13 +91,60 @@ export function registerAlarmRoutes(app: GustApp, deps: AppDeps): void {
         "This server keeps no alarms; retry later.",
       ) as never;
     }
-    const alarms = await deps.alarms.list({
+    let after: { openedAt: number; id: string } | undefined;
+    if (query.cursor !== undefined) {
+      after = fromCursor(query.cursor);
+      if (!after) {
+        return problemResponse(
+          422,
+          "validation",
+          "Invalid request",
+          "The cursor is not one this API gave: pass next_cursor of the previous page as it came.",
+          { errors: [{ pointer: "/cursor", detail: "not a cursor of this API" }] },
+        ) as never;
+      }
+    }
+    // One more than the page, to know whether another follows.
+    const found = await deps.alarms.list({
       state: query.state,
       turbineId: query.turbine_id,
       from,
       to,
-      limit: query.limit,
+      ...(after ? { after } : {}),
+      limit: query.limit + 1,
     });
-    return c.json({ alarms: alarms.map(alarmJson) }, 200);
+    const page = found.slice(0, query.limit);
+    const last = page.at(-1);
+    return c.json(
+      {
+        alarms: page.map(alarmJson),
+        next_cursor: found.length > query.limit && last ? toCursor(last) : null,
+      },
+      200,
+    );
   });
+}
+
+/** The last alarm of a page as a cursor: where the next page starts in the listing's order. */
+function toCursor(alarm: { opened_at: number; id: string }): string {
+  return Buffer.from(JSON.stringify([alarm.opened_at, alarm.id])).toString("base64url");
+}
+
+function fromCursor(cursor: string): { openedAt: number; id: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString());
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      typeof value[1] === "string" &&
+      value[1].length > 0 &&
+      value[1].length <= 100
+    ) {
+      return { openedAt: value[0], id: value[1] };
+    }
+  } catch {
+    // not JSON: not ours
+  }
+  return undefined;
 }

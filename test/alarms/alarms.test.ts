@@ -174,6 +174,28 @@ describe("GET /v1/alarms", () => {
     expect((await server.get("/v1/alarms", server.turbineKey("f-1"))).status).toBe(403);
     expect((await server.get("/v1/alarms", "nope")).status).toBe(401);
   });
+
+  it("pages with a cursor: every alarm once, in order, the last page's cursor null", async () => {
+    const all = (await alarms()).map((a) => a.id);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const answer: any = await server.get(
+        `/v1/alarms?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body.alarms.length).toBeLessThanOrEqual(2);
+      paged.push(...answer.body.alarms.map((a: any) => a.id));
+      cursor = answer.body.next_cursor;
+      pages++;
+    } while (cursor && pages < 50);
+    expect(paged).toEqual(all);
+    expect(pages).toBe(Math.ceil(all.length / 2));
+    const bad = await server.get("/v1/alarms?cursor=bm90LW91cnM");
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].pointer).toBe("/cursor");
+  });
 });
 
 describe("stream and restarts", () => {

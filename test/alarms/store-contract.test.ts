@@ -123,6 +123,27 @@ describe.each(stores)("the %s alarm store", (_name, open) => {
     expect(await store.lastSeq()).toBe(49);
     expect((await store.openAlarms()).length).toBe(47);
   });
+
+  it("pages after an alarm in the listing's order: opened_at, then id, both descending", async () => {
+    // Four alarms a day before the others, two opened at the same moment.
+    const early = t0 - 86_400_000;
+    const p1 = alarm("p-1", "fault", early);
+    const p2 = alarm("p-2", "fault", early + 1000);
+    const p3 = alarm("p-3", "fault", early + 1000);
+    const p4 = alarm("p-4", "fault", early + 2000);
+    await store.record([p1, p2, p3, p4].map(opened), false);
+    const ids = async (query: Parameters<AlarmStore["list"]>[0]) =>
+      (await store.list(query)).map((x) => x.id);
+    const before = { to: t0 - 1, limit: 10 };
+    expect(await ids(before)).toEqual([p4.id, p3.id, p2.id, p1.id]);
+    const cursorOf = (x: Alarm) => ({ openedAt: x.opened_at, id: x.id });
+    expect(await ids({ ...before, after: cursorOf(p4), limit: 1 })).toEqual([p3.id]);
+    expect(await ids({ ...before, after: cursorOf(p3), limit: 1 })).toEqual([p2.id]);
+    expect(await ids({ ...before, after: cursorOf(p2) })).toEqual([p1.id]);
+    expect(await ids({ ...before, after: cursorOf(p1) })).toEqual([]);
+    // `after` alone (without `to`) continues into the older alarms as well.
+    expect(await ids({ after: cursorOf(c), limit: 1 })).toEqual([b.id]);
+  });
 });
 
 describe("the DynamoDB alarm store with another evaluator", () => {
