@@ -20,6 +20,7 @@ const UNIT = [
   "test/lambda/alarms-schedule.test.ts",
   "test/lambda/dependency-deadlines.test.ts",
   "test/lambda/direct-ingest.test.ts",
+  "test/mqtt/iot-answers.test.ts",
   "test/mqtt/publish-bound.test.ts",
   "test/registry/dynamodb-registry.test.ts",
   "test/registry/power-by-registry.test.ts",

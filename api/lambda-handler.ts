@@ -19,6 +19,7 @@ import { booleanFlag, positiveInteger } from "./config.ts";
 import { handle } from "./lambda-adapter.ts";
 import { answerIngest, isDirectIngest } from "./lambda-ingest.ts";
 import { storeSnapshots } from "./live/store-snapshot.ts";
+import { type AnswerPublisher, iotAnswerPublisher } from "./mqtt/iot-answers.ts";
 import { answerIotRule, isIotRuleEvent } from "./mqtt/iot-rule.ts";
 import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
@@ -40,6 +41,8 @@ export interface LambdaDeps {
   alarms?: DynamoDbAlarmReader | null;
   secretClients?: SecretClients;
   clock?: Clock;
+  /** Where answers to IoT Core publishes go (tests); from IOT_DATA_ENDPOINT otherwise. */
+  publishAnswer?: AnswerPublisher;
 }
 
 export async function createLambdaHandler(
@@ -54,6 +57,7 @@ export async function createLambdaHandler(
     ? new DynamoDbAlarmReader(table.client, table.table, deps.clock)
     : (deps.alarms ?? null);
   const rules = readAlarmRules(env);
+  const publishAnswer = deps.publishAnswer ?? iotAnswerPublisher(env);
   const clock = deps.clock ?? systemClock;
   const now = clock.now;
   const listTurbines = () => registry.list();
@@ -92,7 +96,7 @@ export async function createLambdaHandler(
   let viaApp: LambdaHandler | undefined;
   const answer: LambdaHandler = async (event, context) => {
     // A message a turbine published on AWS IoT Core, handed over by the readings topic rule.
-    if (isIotRuleEvent(event)) return answerIotRule(event, appDeps);
+    if (isIotRuleEvent(event)) return answerIotRule(event, appDeps, publishAnswer);
     if (isDirectIngest(event)) {
       return answerIngest(event, context, appDeps, async () => (await appModule()).errorResponse);
     }

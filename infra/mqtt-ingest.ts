@@ -3,13 +3,21 @@
 // the topic, and nothing the rule fails to deliver is dropped: a failed invocation goes to a
 // retained S3 bucket (the rule's error action), a function that fails twice on a message sends
 // it to a retained SQS queue (the function's on-failure destination for asynchronous calls).
+// The function publishes its answer on the thing's answers topic through the account's IoT data
+// endpoint, which the stack looks up at deploy time (DescribeEndpoint has no CloudFormation
+// attribute).
 import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnPolicy, CfnTopicRule } from "aws-cdk-lib/aws-iot";
-import { EventInvokeConfig, type IFunction } from "aws-cdk-lib/aws-lambda";
+import { EventInvokeConfig, type Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from "aws-cdk-lib/aws-s3";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  PhysicalResourceId,
+} from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 
 /** The thing's own name, as IoT Core substitutes it in a policy. */
@@ -17,7 +25,7 @@ const THING = "${iot:Connection.Thing.ThingName}";
 
 export interface MqttIngestProps {
   /** The function that answers POST /v1/measurements; it also takes the rule's events. */
-  ingestFunction: IFunction;
+  ingestFunction: LambdaFunction;
 }
 
 export class MqttIngest extends Construct {
@@ -126,6 +134,60 @@ export class MqttIngest extends Construct {
       principal: new ServicePrincipal("iot.amazonaws.com"),
       sourceArn: this.rule.attrArn,
       sourceAccount: stack.account,
+    });
+    // Answers: the account's data endpoint, and publishing on the answers topics only.
+    const endpoint = new AwsCustomResource(this, "IotDataEndpoint", {
+      onUpdate: {
+        service: "Iot",
+        action: "describeEndpoint",
+        parameters: { endpointType: "iot:Data-ATS" },
+        physicalResourceId: PhysicalResourceId.of("iot-data-ats-endpoint"),
+      },
+      policy: AwsCustomResourcePolicy.fromSdkCalls({
+        resources: AwsCustomResourcePolicy.ANY_RESOURCE,
+      }),
+      installLatestAwsSdk: false,
+      memorySize: 256,
+    });
+    Validations.of(endpoint).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "iot:DescribeEndpoint has no resource-level permissions (IAM's service authorization reference); it only reads the account's endpoint address, once per deployment.",
+    });
+    // The function CDK shares among the stack's AWS custom resources: a deploy-time lookup.
+    const provider = stack.node.tryFindChild(
+      `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, "")}`,
+    );
+    if (provider) {
+      for (const [id, reason] of [
+        [
+          "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+          "CDK's custom-resource function only writes its own logs, which is all the managed basic-execution policy allows.",
+        ],
+        [
+          "Serverless::Serverless-LambdaDLQ",
+          "CloudFormation invokes the deploy-time lookup synchronously and fails the deployment when it fails: nothing to keep in a queue.",
+        ],
+        [
+          "Serverless::Serverless-LambdaTracing",
+          "One DescribeEndpoint call per deployment: a trace would show nothing the CloudFormation events do not.",
+        ],
+      ] as const) {
+        Validations.of(provider).acknowledge({ id, reason });
+      }
+    }
+    props.ingestFunction.addEnvironment(
+      "IOT_DATA_ENDPOINT",
+      endpoint.getResponseField("endpointAddress"),
+    );
+    const answersTopics = iot("topic", "gust/v1/turbines/*/answers");
+    props.ingestFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ["iot:Publish"], resources: [answersTopics] }),
+    );
+    Validations.of(props.ingestFunction).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/gust/v1/turbines/*/answers]",
+      reason:
+        "The function answers any turbine's publish on that turbine's answers topic; the wildcard is the turbine id level of gust/v1/turbines/{id}/answers and nothing else.",
     });
     // IoT Core invokes asynchronously: Lambda retries a failed event twice, then keeps it here.
     new EventInvokeConfig(this, "AsyncInvokeConfig", {

@@ -4,10 +4,14 @@
 // IoT Core's policy let only the thing named {turbine_id} publish there, so the message speaks
 // for that turbine, as on gust's own broker; the readings go through the same write path.
 //
-// IoT Core acknowledged the publish on receipt, before this runs (docs/mqtt.md): an answer
-// cannot change what the publisher was told, so it is logged; a failure to store throws, so
-// that Lambda retries the event and then keeps it in the on-failure queue.
+// IoT Core acknowledged the publish on receipt, before this runs (docs/mqtt.md): the answer,
+// once the readings are stored, is published on the thing's answers topic as gust's own broker
+// publishes it (api/mqtt/iot-answers.ts), and logged; a failure to store throws, so that Lambda
+// retries the event and then keeps it in the on-failure queue. A failure to publish the answer
+// is only logged: the readings are stored, and a retry of the event would not store them again.
 import type { AppDeps } from "../routes/deps.ts";
+import { answerMessage } from "./answers.ts";
+import type { AnswerPublisher } from "./iot-answers.ts";
 import { ingestPublish, type PublishAnswer } from "./publish-ingest.ts";
 import { parseReadingsTopic } from "./topics.ts";
 
@@ -29,7 +33,11 @@ export function isIotRuleEvent(event: unknown): event is IotRuleEvent {
   );
 }
 
-export async function answerIotRule(event: IotRuleEvent, deps: AppDeps): Promise<PublishAnswer> {
+export async function answerIotRule(
+  event: IotRuleEvent,
+  deps: AppDeps,
+  publishAnswer?: AnswerPublisher,
+): Promise<PublishAnswer> {
   const topic = parseReadingsTopic(event.topic);
   if (!topic || topic.turbineId !== event.turbine_id) {
     // Only a rule that is not the one infra/mqtt-ingest.ts declares sends this; keep nothing.
@@ -44,12 +52,26 @@ export async function answerIotRule(event: IotRuleEvent, deps: AppDeps): Promise
       `gust: readings on ${event.topic} were not stored (${answer.status}); Lambda retries`,
     );
   }
+  const message = answerMessage(answer, topic.turbineId);
+  let published: string | undefined;
+  if (publishAnswer) {
+    published = await publishAnswer(message).then(
+      () => message.topic,
+      (error: Error) => {
+        console.error(
+          `gust: the answer to ${event.topic} was not published on ${message.topic} (${error.name}: ${error.message}); the readings are stored`,
+        );
+        return undefined;
+      },
+    );
+  }
   console.log(
     JSON.stringify({
       mqtt: event.topic,
       client_id: event.client_id,
       status: answer.status,
       answer: answer.body,
+      ...(published ? { published } : {}),
     }),
   );
   return answer;

@@ -64,3 +64,24 @@ it("keeps a message the function fails on twice in a retained queue", () => {
     Properties: Match.objectLike({ MessageRetentionPeriod: 1_209_600 }),
   });
 });
+
+it("lets the ingest function publish answers on the answers topics only, at the account's endpoint", () => {
+  const [apiFunction] = Object.entries(
+    template.findResources("AWS::Lambda::Function", { Properties: { Handler: "index.handler" } }),
+  ) as [string, any][];
+  const env = apiFunction?.[1].Properties.Environment.Variables;
+  // The endpoint DescribeEndpoint answers at deploy time (a custom resource's response field).
+  expect(join(env.IOT_DATA_ENDPOINT)).toContain("endpointAddress");
+  template.hasResourceProperties("Custom::AWS", {
+    Create: Match.stringLikeRegexp("describeEndpoint.*iot:Data-ATS"),
+  });
+  const publishes = Object.values(template.findResources("AWS::IAM::Policy")).flatMap((p: any) =>
+    p.Properties.PolicyDocument.Statement.filter((s: any) =>
+      [s.Action].flat().includes("iot:Publish"),
+    ),
+  );
+  expect(publishes).toHaveLength(1);
+  expect(publishes[0].Action).toBe("iot:Publish");
+  expect(join(publishes[0].Resource)).toContain(":topic/gust/v1/turbines/*/answers");
+  expect(join(publishes[0].Resource)).not.toContain("readings");
+});

@@ -14,9 +14,11 @@ import { API_ROUTES, GustStack, LAMBDA_UNROUTED } from "../../infra/gust-stack.t
 /**
  * The Lambda's JavaScript (index.mjs and its chunks; minified ESM, AWS SDK bundled) must stay
  * small for cold starts (its current size: docs/performance.md); undici, zod's locales or the
- * SDK's browser and event-stream modules sneaking back in would add 50-500 KiB.
+ * SDK's browser and event-stream modules sneaking back in would add 50-500 KiB. The IoT data
+ * plane client that answers IoT Core publishes (api/mqtt/iot-answers.ts) is a chunk of its own,
+ * loaded by the first rule event only, so a cold HTTP start does not read it.
  */
-const BUNDLE_BUDGET_BYTES = 600 * 1024;
+const BUNDLE_BUDGET_BYTES = 660 * 1024;
 
 /** A synthesized stack; only `bundle` runs the Lambda bundling (it takes seconds). */
 function synth(context: Record<string, unknown> = {}, { bundle = false, nag = false } = {}) {
@@ -62,6 +64,7 @@ describe("cdk-nag (AwsSolutions and Serverless packs)", () => {
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
       "AwsSolutions-IAM5[Resource::*]",
       "AwsSolutions-IAM5[Resource::<MqttFailedDeliveriesBED6AB24.Arn>/*]", // infra/mqtt-ingest.ts
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/gust/v1/turbines/*/answers]", // infra/mqtt-ingest.ts
       "AwsSolutions-L1",
       "AwsSolutions-S1", // infra/mqtt-ingest.ts
       "AwsSolutions-SMG4",
