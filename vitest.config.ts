@@ -4,9 +4,11 @@ import { configDefaults, defineConfig } from "vitest/config";
 // DuckDB file, no browser, no influxd; a listener only inside the test's own process. A test
 // file belongs to `integration` unless it is named below.
 const UNIT = [
+  "test/analysis/deficits-by-hand.test.ts",
   "test/analysis/period.test.ts",
   "test/analysis/timestream-sql.test.ts",
   "test/analysis/wind-analyses.test.ts",
+  "test/analysis/yaw-by-hand.test.ts",
   "test/api/answer-size.test.ts",
   "test/api/duckdb-open-failure.test.ts",
   "test/api/duckdb-vector-writes.test.ts",

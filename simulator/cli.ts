@@ -43,6 +43,9 @@ Fleet and weather
   --statistics 10m      with --per-turbine: one reading per turbine per 10 minutes with the mean,
                         min, max and standard deviation of power and wind (as SCADA exports);
                         sets the replay step and the realtime interval
+  --episodic-defects N  with --per-turbine: N more turbines that ice whenever it is at or below
+                        1 °C and N more derated part of every day while SCADA says producing
+                        (what GET /v1/analyses/deficits finds), named in the report
   --fleet FILE.csv      a real fleet instead of the generated one (columns in docs/simulator.md)
   --seed N              seed of the generated fleet and synthetic weather (default 2020 / 1)
   --weather NAME        synthetic (default, offline, deterministic), open-meteo (live, no key,
@@ -121,6 +124,7 @@ async function main(): Promise<number> {
       turbines: { type: "string" },
       "per-turbine": { type: "boolean" },
       statistics: { type: "string" },
+      "episodic-defects": { type: "string" },
       fleet: { type: "string" },
       seed: { type: "string" },
       weather: { type: "string" },
@@ -186,6 +190,7 @@ async function main(): Promise<number> {
     perTurbine: values["per-turbine"],
     statisticsMs:
       values.statistics === undefined ? undefined : duration(values.statistics, "--statistics"),
+    episodicDefects: whole(values["episodic-defects"], "--episodic-defects"),
     fleetFile: values.fleet,
     weather,
     seed: whole(values.seed, "--seed"),

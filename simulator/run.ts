@@ -35,6 +35,8 @@ export interface SimulationOptions {
   perTurbine?: boolean;
   /** One reading per turbine per this many ms with mean/min/max/std (per-turbine mode). */
   statisticsMs?: number;
+  /** Per-turbine mode: turbines with each episodic defect (icing, derating); default none. */
+  episodicDefects?: number;
   fleetFile?: string;
   seed?: number;
   weather?: WeatherChoice;
@@ -108,12 +110,18 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     options.transport === "mqtt" ? (options.mqttUrl ?? defaultMqttUrl(options.target)) : undefined;
   const clock = options.clock ?? systemClock;
   const now = clock.now();
+  if (options.episodicDefects && !options.perTurbine) {
+    throw new Error("--episodic-defects needs --per-turbine (the defects are per turbine)");
+  }
   if (options.statisticsMs !== undefined && !options.perTurbine) {
     throw new Error("--statistics needs --per-turbine (10-minute statistics are per turbine)");
   }
   const stepMs = options.statisticsMs ?? options.stepMs ?? 60_000;
   const scada = options.perTurbine
-    ? new ScadaFleet(fleet, { statistics: options.statisticsMs !== undefined })
+    ? new ScadaFleet(fleet, {
+        statistics: options.statisticsMs !== undefined,
+        episodicDefectsPerKind: options.episodicDefects ?? 0,
+      })
     : undefined;
   const to = options.to ?? Math.floor(now / stepMs) * stepMs;
   // Aligned to the step, so that replaying the same window again sends the same identities

@@ -60,3 +60,30 @@ export const ENERGY_COLUMNS = [
   "data_coverage",
   "emissions_avoided_t",
 ] as const;
+
+export const DEFICIT_COLUMNS = [
+  "turbine_id",
+  "project",
+  "model",
+  "cause",
+  "from",
+  "to",
+  "hours",
+  "actual_mwh",
+  "expected_mwh",
+  "lost_mwh",
+  "ratio",
+  "min_temperature_c",
+] as const;
+
+export const YAW_MISALIGNMENT_COLUMNS = [
+  "turbine_id",
+  "project",
+  "model",
+  "yaw_misalignment_deg",
+  "mean_vane_deg",
+  "spread_deg",
+  "wind_bins",
+  "readings",
+  "flagged",
+] as const;

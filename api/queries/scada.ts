@@ -125,3 +125,53 @@ export function renderScadaBinsQuery(
     `GROUP BY turbine_id, status, ${bin}`,
   ].join("\n");
 }
+
+/**
+ * The same bins per UTC hour too (`hour`: hours since the epoch), with what telling a deficit's
+ * cause needs: the sum of squared power (its spread within the hour) and the coldest ambient
+ * temperature where it is stored. For the deficit periods (api/analyses/deficits.ts); SQL stores
+ * only (DuckDB, Timestream).
+ */
+export function renderHourlyScadaBinsQuery(
+  target: QueryTarget,
+  range: ScadaRange,
+  measureColumns: ReadonlySet<string>,
+  stall: readonly string[] = [],
+): string {
+  const { dialect, tableRef } = target;
+  if (dialect === "influxdb") throw new RangeError("hourly SCADA bins: SQL stores only");
+  const ms = sqlEpochMs(dialect, "time");
+  const bin = `CAST(floor((v_n + ${WIND_BIN_MS / 2}) / ${WIND_BIN_MS}) AS BIGINT)`;
+  const window = "OVER (PARTITION BY turbine_id ORDER BY time)";
+  const cold = measureColumns.has("ambient_temperature_c")
+    ? "min(ambient_temperature_c)"
+    : "CAST(NULL AS DOUBLE)";
+  const temperature = measureColumns.has("ambient_temperature_c")
+    ? "ambient_temperature_c"
+    : "CAST(NULL AS DOUBLE) AS ambient_temperature_c";
+  return [
+    `SELECT turbine_id, hour, status, ${bin} AS bin,`,
+    "  count(*) AS n, sum(power_kw) AS power_sum, sum(power_kw * power_kw) AS power_sq_sum,",
+    "  sum(v_n) AS wind_sum, sum(dt) / 3600000.0 AS hours,",
+    "  sum(power_kw * dt) / 3600000.0 AS energy_kwh, sum(p_n * dt) / 3600000.0 AS energy_n_kwh,",
+    `  ${cold} AS min_temperature_c`,
+    "FROM (",
+    "  SELECT turbine_id, hour, status, power_kw, p_n, v_n, ambient_temperature_c, CASE",
+    `    WHEN prev_step IS NULL AND next_step IS NULL THEN ${LONE_READING_MS}`,
+    `    WHEN prev_step IS NULL OR (next_step IS NOT NULL AND next_step < prev_step) THEN least(next_step, ${LONGEST_READING_MS})`,
+    `    ELSE least(prev_step, ${LONGEST_READING_MS})`,
+    "  END AS dt",
+    "  FROM (",
+    `    SELECT turbine_id, status, power_kw, ${temperature},`,
+    `      CAST(floor(${ms} / 3600000) AS BIGINT) AS hour,`,
+    `      ${sqlNormalisedPower(measureColumns, stall)} AS p_n,`,
+    `      ${sqlNormalisedWind(measureColumns, stall)} AS v_n,`,
+    `      ${ms} - lag(${ms}) ${window} AS prev_step,`,
+    `      lead(${ms}) ${window} - ${ms} AS next_step`,
+    `    FROM ${tableRef}`,
+    `    WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
+    "  ) AS s",
+    ") AS r",
+    `GROUP BY turbine_id, hour, status, ${bin}`,
+  ].join("\n");
+}

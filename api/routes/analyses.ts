@@ -1,11 +1,14 @@
-// GET /v1/analyses/power-curve, /underperformance, /availability, /energy: the wind analyses of
+// GET /v1/analyses/power-curve, /underperformance, /availability, /energy, /deficits,
+// /yaw-misalignment: the wind analyses of
 // api/analyses over HTTP (reader or operator key), as JSON, CSV or Parquet.
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   AVAILABILITY_COLUMNS,
+  DEFICIT_COLUMNS,
   ENERGY_COLUMNS,
   POWER_CURVE_COLUMNS,
   UNDERPERFORMANCE_COLUMNS,
+  YAW_MISALIGNMENT_COLUMNS,
 } from "../analyses/columns.ts";
 import {
   DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH,
@@ -16,9 +19,12 @@ import { matches } from "../analyses/filter.ts";
 import {
   type AnalysisQuery,
   availabilityAnalysis,
+  deficitAnalysis,
   energyAnalysis,
   powerCurveAnalysis,
+  UnsupportedOnStore,
   underperformanceAnalysis,
+  yawMisalignmentAnalysis,
 } from "../analyses/run.ts";
 import { type AnalysisSource, describeRows, type TurbineFacts } from "../analyses/scan.ts";
 import { problemResponse } from "../problem.ts";
@@ -101,6 +107,9 @@ function analysisRoute(
       403: problem("A turbine key."),
       406: problem("format=parquet where no Parquet writer runs (Lambda)."),
       422: problem("Bad parameters, or a range that is empty or longer than 366 days."),
+      501: problem(
+        "An analysis this store cannot run (deficits and yaw misalignment on InfluxDB).",
+      ),
       503: problem("The store or the registry cannot answer now; retry."),
     },
   });
@@ -184,6 +193,41 @@ const EnergyRow = z.object({
   }),
 });
 
+const DeficitRow = z.object({
+  turbine_id: z.string(),
+  project: s,
+  model: s,
+  cause: z.enum(["derating", "icing", "underproduction"]).openapi({
+    description:
+      "derating: power flat under 90% of rated while producing; icing: at or below 3 °C; else underproduction.",
+  }),
+  from: z.string().openapi({ description: "Start of the period's first hour (UTC)." }),
+  to: z.string().openapi({ description: "End of its last hour." }),
+  hours: n,
+  actual_mwh: n,
+  expected_mwh: n.openapi({
+    description: "The model's reference curve (without any deficit hour) at the turbine's wind.",
+  }),
+  lost_mwh: n,
+  ratio: n.openapi({ description: "actual / expected over the period (each hour under 0.85)." }),
+  min_temperature_c: nn,
+});
+
+const YawRow = z.object({
+  turbine_id: z.string(),
+  project: s,
+  model: s,
+  yaw_misalignment_deg: nn.openapi({
+    description:
+      "The turbine's mean vane angle minus the vane angle where power peaks (a cos² fit per 1 m/s wind bin below rated): how far the rotor stands off the wind when its vane reads 0. Null without enough data.",
+  }),
+  mean_vane_deg: nn,
+  spread_deg: nn.openapi({ description: "Spread of the estimate across wind bins." }),
+  wind_bins: n,
+  readings: n,
+  flagged: z.boolean().openapi({ description: "|yaw_misalignment_deg| >= 7." }),
+});
+
 const ROUTES = [
   {
     name: "power-curve",
@@ -234,6 +278,30 @@ const ROUTES = [
     run: energyAnalysis,
     columns: ENERGY_COLUMNS,
   },
+  {
+    name: "deficits",
+    route: analysisRoute(
+      "/v1/analyses/deficits",
+      "getDeficits",
+      "Periods a turbine produced well under its model's curve, with their likely cause",
+      "Hours at least half producing where the reference expects 15% of rated power or more and the turbine made under 85% of it, joined into periods of two hours or more; the reference is built without those hours. Cause per period: derating (flat power under 90% of rated that SCADA did not call curtailment), icing (at or below 3 °C), else underproduction. Largest loss first. DuckDB and Timestream stores.",
+      DeficitRow,
+    ),
+    run: deficitAnalysis,
+    columns: DEFICIT_COLUMNS,
+  },
+  {
+    name: "yaw-misalignment",
+    route: analysisRoute(
+      "/v1/analyses/yaw-misalignment",
+      "getYawMisalignment",
+      "Static yaw misalignment per turbine from its vane angle and power",
+      "After OpenOA's static yaw misalignment: producing readings with yaw_error_deg (the vane angle), per 1 m/s wind bin where the turbine makes 10-60% of rated, the power coefficient (power / wind³) by 1° vane bin fitted with A cos²(v - θ); misalignment = mean vane angle - θ, averaged over the bins. Largest first; flagged at 7° or more. Empty when no vane angle was stored. DuckDB and Timestream stores.",
+      YawRow,
+    ),
+    run: yawMisalignmentAnalysis,
+    columns: YAW_MISALIGNMENT_COLUMNS,
+  },
 ] as const;
 
 export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
@@ -269,7 +337,18 @@ export function registerAnalysisRoutes(app: GustApp, deps: AppDeps): void {
       };
       const source: AnalysisSource = deps.store;
       const measures = (await source.measureColumns?.()) ?? new Set<string>();
-      const rows: object[] = await run(source, turbines, query);
+      let rows: object[];
+      try {
+        rows = await run(source, turbines, query);
+      } catch (error) {
+        if (!(error instanceof UnsupportedOnStore)) throw error;
+        return problemResponse(
+          501,
+          "not-on-this-store",
+          "Not on this store",
+          error.message,
+        ) as never;
+      }
       const unit = describeRows(turbines.filter((t) => matches(query, t.turbine_id, t)));
       return (await tabularResponse(c, deps, format, { name, columns, rows }, () => ({
         from: new Date(start).toISOString(),

@@ -4,8 +4,8 @@
 //   wind           the project's hub-height wind times the turbine's wake factor; within a
 //                  statistics window, ten one-minute means with 8% turbulence
 //   power          the model's curve at that wind and the air density, times the turbine's own
-//                  spread; defects (defects.ts) lower it; faults and maintenance stop it,
-//                  curtailment caps it (events.ts)
+//                  spread; defects (defects.ts) lower it, icing and derating while they last
+//                  (episodes.ts); faults and maintenance stop it, curtailment caps it (events.ts)
 //   rotor speed    tip-speed ratio 8 below rated, capped at the rated speed (a rated tip speed of
 //                  75 m/s); generator speed through the gearbox (direct drive for Enercon and
 //                  Lagerwey)
@@ -22,6 +22,12 @@ import { airDensity, windAtHubHeight } from "../physics.ts";
 import { hashString, normal, seededRandom } from "../random.ts";
 import type { Weather } from "../weather/provider.ts";
 import type { Defect } from "./defects.ts";
+import {
+  deratingCapAt,
+  ICED_POWER_SHARE,
+  ICING_MAX_TEMPERATURE_C,
+  type PlantedEffect,
+} from "./episodes.ts";
 import { type PeriodCalendar, STATUS_CODES } from "./events.ts";
 import type { SimulatedTurbine } from "./turbines.ts";
 
@@ -89,6 +95,8 @@ export class ScadaChannels {
     defects: readonly Defect[],
     /** Ten one-minute samples per reading, with 10-minute statistics (mean/min/max/std). */
     private readonly statistics: boolean,
+    /** Told of every reading an episodic defect (icing, derating) changed: the truth to check. */
+    private readonly onPlanted?: (effect: PlantedEffect) => void,
   ) {
     this.defects = new Map(defects.map((d) => [d.turbine_id, d]));
   }
@@ -118,21 +126,46 @@ export class ScadaChannels {
     const down = this.calendar.downtime(turbine.turbine_id, time);
     const curtailment = down ? null : this.calendar.curtailment(turbine.project.id, time);
     const capKw = curtailment ? (curtailment.capShare ?? 1) * model.ratedKw : model.ratedKw;
+    // Episodic defects: ice lowers the power coefficient (as less wind through the cube), an
+    // unflagged derating caps the power; `clean*` is what the turbine would do without them.
+    const iced =
+      defect?.kind === "icing" && !down && weather.temperatureC <= ICING_MAX_TEMPERATURE_C;
+    const derateShare =
+      defect?.kind === "derating" && !down ? deratingCapAt(turbine.turbine_id, time) : null;
+    const episode = iced ? "icing" : derateShare !== null ? "derating" : null;
+    const rotorWind = iced ? windToRotor * ICED_POWER_SHARE ** (1 / 3) : windToRotor;
+    const limitKw = derateShare !== null ? Math.min(capKw, derateShare * model.ratedKw) : capKw;
+    let cleanSum = 0;
 
     const samples = this.statistics ? SAMPLES_PER_WINDOW : 1;
     const winds = this.winds;
     const powers = this.powers;
     for (let i = 0; i < samples; i++) {
       const wind = Math.max(0, freeWind * (1 + (this.statistics ? TURBULENCE * normal(noise) : 0)));
-      let power = down ? 0 : turbinePowerKw(model, wind * windToRotor, density) * lowFactor;
-      power = Math.min(power, capKw) * (1 + 0.005 * normal(noise));
+      const unaffected = down ? 0 : turbinePowerKw(model, wind * windToRotor, density) * lowFactor;
+      let power =
+        episode === null
+          ? unaffected
+          : turbinePowerKw(model, wind * rotorWind, density) * lowFactor;
+      const jitter = 1 + 0.005 * normal(noise);
+      power = Math.min(power, limitKw) * jitter;
       winds[i] = wind;
       powers[i] = Math.max(0, power);
+      if (episode !== null) cleanSum += Math.max(0, Math.min(unaffected, capKw) * jitter);
     }
     const windStats = summarize(winds, samples);
     const powerStats = summarize(powers, samples);
     const wind = windStats.mean;
     const power = powerStats.mean;
+    if (episode !== null && this.onPlanted) {
+      this.onPlanted({
+        turbine_id: turbine.turbine_id,
+        time,
+        kind: episode,
+        powerKw: power,
+        unaffectedKw: cleanSum / samples,
+      });
+    }
 
     let status: ReadingStatus;
     let statusCode: number;
@@ -158,17 +191,17 @@ export class ScadaChannels {
           ratedRpm,
           Math.max(
             0.35 * ratedRpm,
-            ((TIP_SPEED_RATIO * wind * windToRotor) / radius) * (60 / (2 * Math.PI)),
+            ((TIP_SPEED_RATIO * wind * rotorWind) / radius) * (60 / (2 * Math.PI)),
           ),
         )
       : status === "idle" && wind > model.cutInMs * 0.6 && wind <= model.cutOutMs
         ? 0.1 * ratedRpm
         : 0;
-    const aboveRated = Math.max(0, wind * windToRotor - ratedWindMs(model));
+    const aboveRated = Math.max(0, wind * rotorWind - ratedWindMs(model));
     const pitch = running
       ? Math.min(
           30,
-          (power >= 0.97 * capKw ? PITCH_DEG_PER_MS * aboveRated : 0) +
+          (power >= 0.97 * limitKw ? PITCH_DEG_PER_MS * aboveRated : 0) +
             0.3 * Math.abs(normal(noise)),
         )
       : FEATHERED_DEG;

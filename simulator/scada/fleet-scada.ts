@@ -4,14 +4,19 @@ import type { Project } from "../fleet.ts";
 import type { WeatherProvider } from "../weather/provider.ts";
 import { ScadaChannels, type ScadaReading } from "./channels.ts";
 import { chooseDefects, type Defect } from "./defects.ts";
+import type { PlantedEffect } from "./episodes.ts";
 import { PeriodCalendar } from "./events.ts";
 import { expandFleet, type SimulatedTurbine } from "./turbines.ts";
 
 export interface ScadaFleetOptions {
   /** One reading per 10 minutes with statistics (mean/min/max/std) instead of instantaneous. */
   statistics: boolean;
-  /** Defective turbines of each kind (default 2). */
+  /** Defective turbines of each whole-run kind (default 2). */
   defectsPerKind?: number;
+  /** Turbines with each episodic defect, icing and derating (default 0: none). */
+  episodicDefectsPerKind?: number;
+  /** Told of every reading icing or derating changed (the truth the analyses are checked on). */
+  onPlanted?: (effect: PlantedEffect) => void;
 }
 
 export class ScadaFleet {
@@ -25,8 +30,17 @@ export class ScadaFleet {
     options: ScadaFleetOptions,
   ) {
     this.turbines = expandFleet(projects);
-    this.defects = chooseDefects(this.turbines, options.defectsPerKind ?? 2);
-    this.channels = new ScadaChannels(new PeriodCalendar(), this.defects, options.statistics);
+    this.defects = chooseDefects(
+      this.turbines,
+      options.defectsPerKind ?? 2,
+      options.episodicDefectsPerKind ?? 0,
+    );
+    this.channels = new ScadaChannels(
+      new PeriodCalendar(),
+      this.defects,
+      options.statistics,
+      options.onPlanted,
+    );
     this.projectIndex = new Map(projects.map((p, i) => [p.id, i]));
   }
 

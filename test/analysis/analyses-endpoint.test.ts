@@ -144,6 +144,16 @@ describe("GET /v1/analyses/*", () => {
     expect(JSON.stringify(bad.body)).toContain("emission_factor");
   });
 
+  it("deficit periods: none where B is 11% under the curve (the line is 15%)", async () => {
+    const json = await server.get(`/v1/analyses/deficits?${range}`);
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ row_unit: "turbine", rows: [] });
+    const csv = await server.get(`/v1/analyses/deficits?${range}&format=csv`);
+    expect(String(csv.body).trim()).toBe(
+      "turbine_id,project,model,cause,from,to,hours,actual_mwh,expected_mwh,lost_mwh,ratio,min_temperature_c",
+    );
+  });
+
   it("refuses turbine keys, missing keys and bad parameters with problems", async () => {
     expect((await server.get("/v1/analyses/availability", server.turbineKey("A"))).status).toBe(
       403,

@@ -3,10 +3,12 @@
 // table, ranked by underperformance. Tolerance (also in the README): every defective turbine
 // is flagged and they take the top ranks; a 6%-low power curve measures 6 +- 1.5% short; a 15°
 // yaw misalignment (cos^2: 6.7% less below rated, nothing at rated) measures 2-9% short (more near cut-in, where the curve is steepest); no
-// healthy turbine is flagged.
+// healthy turbine is flagged. Static yaw misalignment (the same readings): the two 15° rotors
+// measure 15 +- 3° and are flagged, every other turbine under 4° and not flagged.
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { analyseAll, type WindAnalyses } from "../../api/analyses/run.ts";
+import { analyseAll, type WindAnalyses, yawMisalignmentAnalysis } from "../../api/analyses/run.ts";
+import type { YawMisalignmentRow } from "../../api/analyses/yaw.ts";
 import { generateFleet } from "../../simulator/fleet.ts";
 import { ScadaFleet } from "../../simulator/scada/fleet-scada.ts";
 import { describeTurbine } from "../../simulator/scada/turbines.ts";
@@ -19,6 +21,7 @@ const TO = FROM + 5 * 86_400_000;
 let instance: DuckDBInstance;
 let fleet: ScadaFleet;
 let result: WindAnalyses;
+let yaw: YawMisalignmentRow[];
 
 beforeAll(async () => {
   fleet = new ScadaFleet(generateFleet().slice(0, 150), { statistics: true });
@@ -33,6 +36,7 @@ beforeAll(async () => {
   appender.close();
   const registry = fleet.turbines.map((t) => ({ turbine_id: t.turbine_id, ...describeTurbine(t) }));
   result = await analyseAll(duckDbSource(connection), registry, { from: FROM, to: TO });
+  yaw = await yawMisalignmentAnalysis(duckDbSource(connection), registry, { from: FROM, to: TO });
 });
 afterAll(() => instance?.closeSync());
 
@@ -67,4 +71,27 @@ it("finds the simulated downtime and curtailment in availability and lost energy
   expect(fleetRow?.unknown_hours).toBe(0);
   expect(fleetRow?.lost_fault_mwh).toBeGreaterThan(0);
   expect(fleetRow?.lost_curtailment_mwh).toBeGreaterThan(0);
+});
+
+it("finds the 15° yaw misalignments from vane and power, and no other", () => {
+  const misaligned = new Set(
+    fleet.defects.filter((d) => d.kind === "yaw_misalignment").map((d) => d.turbine_id),
+  );
+  expect(misaligned.size).toBe(2);
+  for (const row of yaw) {
+    if (misaligned.has(row.turbine_id)) {
+      expect(row.yaw_misalignment_deg, row.turbine_id).toBeGreaterThan(12);
+      expect(row.yaw_misalignment_deg, row.turbine_id).toBeLessThan(18);
+      expect(row.flagged).toBe(true);
+    } else {
+      expect(Math.abs(row.yaw_misalignment_deg ?? 0), row.turbine_id).toBeLessThan(4);
+      expect(row.flagged).toBe(false);
+    }
+  }
+  expect(
+    yaw
+      .slice(0, 2)
+      .map((r) => r.turbine_id)
+      .sort(),
+  ).toEqual([...misaligned].sort());
 });
