@@ -4,6 +4,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 // DuckDB file, no browser, no influxd; a listener only inside the test's own process. A test
 // file belongs to `integration` unless it is named below.
 const UNIT = [
+  "test/analysis/aep.test.ts",
   "test/analysis/deficits-by-hand.test.ts",
   "test/analysis/period.test.ts",
   "test/analysis/timestream-sql.test.ts",
