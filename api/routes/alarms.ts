@@ -2,15 +2,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ALARM_RULES, alarmJson } from "../live/alarm.ts";
 import { problemResponse } from "../problem.ts";
-import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
+import { TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { problem } from "./problem-doc.ts";
 import { fromNotBeforeTo, QueryTimeSchema, queryInteger, queryTime } from "./query-params.ts";
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
 
 export const AlarmSchema = z
   .object({

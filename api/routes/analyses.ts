@@ -29,9 +29,10 @@ import {
 import { type AnalysisSource, describeRows, type TurbineFacts } from "../analyses/scan.ts";
 import { problemResponse } from "../problem.ts";
 import { canNormaliseDensity } from "../queries/scada.ts";
-import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
+import { TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { problem } from "./problem-doc.ts";
 import { QueryTimeSchema, queryRange } from "./query-params.ts";
 import { FormatSchema, tabularContent, tabularResponse } from "./tabular.ts";
 
@@ -58,11 +59,6 @@ const EnergyQuerySchema = QuerySchema.extend({
       description: `The grid's emission factor for emissions avoided, kg CO2 per kWh (default ${DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH}: ${DEFAULT_GRID_EMISSION_FACTOR_SOURCE}).`,
       example: DEFAULT_GRID_EMISSION_FACTOR_KG_PER_KWH,
     }),
-});
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
 });
 
 function analysisRoute(

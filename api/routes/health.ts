@@ -3,9 +3,9 @@
 // and an unauthenticated caller could otherwise run one per request up to the stage's rate limit.
 import { createRoute, z } from "@hono/zod-openapi";
 import { problemResponse } from "../problem.ts";
-import { ProblemSchema } from "../readings/schema.ts";
 import { StoreUnavailableError } from "../store/port.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { problem } from "./problem-doc.ts";
 
 /** How long one store check answers /healthz (both a success and a failure). */
 export const HEALTH_CHECK_TTL_MS = 30_000;
@@ -39,10 +39,7 @@ const route = createRoute({
       description:
         "Too many requests: the cloud stage's rate limit (API Gateway answers, not gust). Retry with backoff.",
     },
-    503: {
-      description: "The store does not answer.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
+    503: problem("The store does not answer."),
   },
 });
 

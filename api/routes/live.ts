@@ -9,14 +9,9 @@ import type { Context } from "hono";
 import { LIVE_RETRY_AFTER_S, type LiveStreams } from "../live/stream.ts";
 import { checkLiveToken, LIVE_TOKEN_PREFIX, mintLiveToken } from "../live/token.ts";
 import { problemResponse } from "../problem.ts";
-import { ProblemSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
+import { problem } from "./problem-doc.ts";
 
 const LiveTokenSchema = z.object({
   token: z.string().openapi({ example: "gust.lv.1795430400.Vh3..." }),

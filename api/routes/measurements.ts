@@ -2,9 +2,10 @@
 // reads the body by hand, in the contract's order), documented from the same zod schemas that
 // validate it.
 import { readBody } from "../readings/request-body.ts";
-import { IngestBodySchema, IngestResultSchema, ProblemSchema } from "../readings/schema.ts";
+import { IngestBodySchema, IngestResultSchema } from "../readings/schema.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { ingest, MEASUREMENTS_PATH } from "./ingest.ts";
+import { problem } from "./problem-doc.ts";
 
 export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
   documentIngestRoute(app);
@@ -26,10 +27,6 @@ export function registerMeasurementRoutes(app: GustApp, deps: AppDeps): void {
 }
 
 function documentIngestRoute(app: GustApp): void {
-  const problem = (description: string) => ({
-    description,
-    content: { "application/problem+json": { schema: ProblemSchema } },
-  });
   app.openAPIRegistry.registerPath({
     method: "post",
     path: MEASUREMENTS_PATH,

@@ -11,10 +11,10 @@ import {
   renderPowerQuery,
 } from "../queries/power.ts";
 import { queryTarget } from "../queries/sql.ts";
-import { ProblemSchema } from "../readings/schema.ts";
 import { itemsThatFit, MAX_ANSWER_BYTES } from "./answer-size.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { problem } from "./problem-doc.ts";
 import { QueryTimeSchema, queryRange } from "./query-params.ts";
 import { parquetUnavailable, TABULAR_FORMATS, tabularResponse } from "./tabular.ts";
 
@@ -82,27 +82,13 @@ const route = createRoute({
         "image/png": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
-    406: {
-      description: "format=parquet or format=png where no writer for it runs (Lambda).",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
-    401: {
-      description: "Missing or unknown key.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
-    403: {
-      description: "A turbine key.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
-    422: {
-      description:
-        "Bad parameters, or a range with too many bins or rows (the problem says how to ask for less).",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
-    503: {
-      description: "The store is unavailable; retry after Retry-After seconds.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
+    406: problem("format=parquet or format=png where no writer for it runs (Lambda)."),
+    401: problem("Missing or unknown key."),
+    403: problem("A turbine key."),
+    422: problem(
+      "Bad parameters, or a range with too many bins or rows (the problem says how to ask for less).",
+    ),
+    503: problem("The store is unavailable; retry after Retry-After seconds."),
   },
 });
 

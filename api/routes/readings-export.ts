@@ -8,11 +8,11 @@ import { PARQUET_MEDIA_TYPE, type ParquetColumn, type ParquetType } from "../exp
 import { problemResponse } from "../problem.ts";
 import { EXPORT_BASE_COLUMNS, exportPages, renderExportCountQuery } from "../queries/export.ts";
 import { queryTarget } from "../queries/sql.ts";
-import { ProblemSchema } from "../readings/schema.ts";
 import type { QueryRow } from "../store/port.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import { busy, ConcurrencyLimit } from "./concurrency-limit.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { problem } from "./problem-doc.ts";
 import { QueryTimeSchema, queryRange } from "./query-params.ts";
 import { parquetUnavailable } from "./tabular.ts";
 
@@ -48,11 +48,6 @@ const PARQUET_TYPES: ReadonlyMap<string, ParquetType> = new Map(
  * the route's description below is built while a cold Lambda starts (~5 ms of it).
  */
 const withThousands = (count: number) => String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
 
 const route = createRoute({
   method: "get",

@@ -4,14 +4,10 @@
 // server holds the DuckDB file). Operator key only.
 import { createRoute, z } from "@hono/zod-openapi";
 import { roleKey } from "../auth/keys.ts";
-import { ProblemSchema, TurbineIdSchema } from "../readings/schema.ts";
+import { TurbineIdSchema } from "../readings/schema.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
+import { problem } from "./problem-doc.ts";
 
 const rotate = createRoute({
   method: "post",

@@ -3,10 +3,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { mayRead } from "../auth/keys.ts";
 import { readingFromRow, renderReadingsQuery } from "../queries/readings.ts";
 import { queryTarget } from "../queries/sql.ts";
-import { ProblemSchema, StoredReadingSchema, TurbineIdSchema } from "../readings/schema.ts";
+import { StoredReadingSchema, TurbineIdSchema } from "../readings/schema.ts";
 import { itemsThatFit } from "./answer-size.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { problem } from "./problem-doc.ts";
 import { fromNotBeforeTo, QueryTimeSchema, queryInteger, queryTime } from "./query-params.ts";
 
 export const MAX_READINGS_PER_PAGE = 10_000;
@@ -44,22 +45,10 @@ const route = createRoute({
         },
       },
     },
-    401: {
-      description: "Missing or unknown API key.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
-    403: {
-      description: "The key may not read this turbine.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
-    422: {
-      description: "Bad parameters.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
-    503: {
-      description: "The store is unavailable; retry after Retry-After seconds.",
-      content: { "application/problem+json": { schema: ProblemSchema } },
-    },
+    401: problem("Missing or unknown API key."),
+    403: problem("The key may not read this turbine."),
+    422: problem("Bad parameters."),
+    503: problem("The store is unavailable; retry after Retry-After seconds."),
   },
 });
 

@@ -18,7 +18,7 @@ import { problemResponse } from "../problem.ts";
 import { readingFromRow } from "../queries/readings.ts";
 import { queryTarget } from "../queries/sql.ts";
 import { renderSeenTurbinesQuery, renderTurbineStatusQuery } from "../queries/turbine-status.ts";
-import { ProblemSchema, READING_STATUSES, TurbineIdSchema } from "../readings/schema.ts";
+import { READING_STATUSES, TurbineIdSchema } from "../readings/schema.ts";
 import { dimensionProblems, turbineDimensions } from "../registry/dimensions.ts";
 import { PreconditionFailedError, type RegisteredTurbine } from "../registry/port.ts";
 import {
@@ -34,6 +34,7 @@ import {
 import type { QueryRow } from "../store/port.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
+import { problem } from "./problem-doc.ts";
 import { queryInteger } from "./query-params.ts";
 
 export const TURBINES_PATH = "/v1/turbines";
@@ -41,10 +42,6 @@ const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 const TAG_FILTER = /^tag\.([A-Za-z][A-Za-z0-9_]{0,59})$/;
 
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
 const params = z.object({ turbine_id: TurbineIdSchema });
 const ifMatchHeader = z.object({
   "if-match": z.string().optional().openapi({
