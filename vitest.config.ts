@@ -17,6 +17,7 @@ const UNIT = [
   "test/api/fast-validation.test.ts",
   "test/api/health.test.ts",
   "test/api/json-shape-limits.test.ts",
+  "test/api/log.test.ts",
   "test/api/request-body.test.ts",
   "test/influxdb/bench-peer-lines.test.ts",
   "test/influxdb/query-answer.test.ts",

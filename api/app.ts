@@ -1,7 +1,9 @@
 // The gust HTTP app: one factory for every runtime (Node locally, Lambda in the cloud). The
 // store and the key secret come in from outside, so routes never know where they run.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { log } from "./log.ts";
 import { problemResponse, validationProblem } from "./problem.ts";
 import { MemoryRegistry } from "./registry/memory-registry.ts";
 import { ConcurrentChangeError, RegistryUnavailableError } from "./registry/port.ts";
@@ -91,15 +93,18 @@ export function appFor(deps: AppDeps): GustApp {
       `There is no ${c.req.method} ${new URL(c.req.url).pathname}; see /docs for the API.`,
     ),
   );
-  app.onError(errorResponse);
+  app.onError((error, c) => errorResponse(error, requestIdOf(c)));
   return app;
 }
 
-/** The answer to an error a route threw: what the client may learn, and a log line for the operator. */
-export function errorResponse(error: Error): Response {
+/**
+ * The answer to an error a route threw: what the client may learn, and a log line for the
+ * operator, which names the request (`request_id`) when it is known.
+ */
+export function errorResponse(error: Error, request_id?: string): Response {
   // A read whose store failed: the client should retry, the operator learns why.
   if (error instanceof DependencyUnavailableError) {
-    console.error(`gust: store unavailable: ${error.message}`);
+    log.error("store unavailable", { request_id, reason: error.message });
     return storeUnavailable(error);
   }
   if (error instanceof HTTPException && error.status < 500) {
@@ -119,11 +124,23 @@ export function errorResponse(error: Error): Response {
     );
   }
   // Log what happened for the operator; the client learns nothing about internals.
-  console.error("gust: unhandled error:", error);
+  log.error("unhandled error", { request_id, error });
   return problemResponse(
     500,
     "internal",
     "Internal error",
     "The server failed to handle this request and stored nothing from it. Retry later; if it persists, the operator's log says why.",
   );
+}
+
+/**
+ * The id a client can name a request by: the X-Request-Id it sent, or on Lambda API Gateway's
+ * request id (the answer's apigw-requestid header).
+ */
+function requestIdOf(c: Context): string | undefined {
+  const sent = c.req.header("x-request-id");
+  if (sent && /^[\w.:-]{1,128}$/.test(sent)) return sent;
+  const env = c.env as { requestContext?: { requestId?: unknown } } | undefined;
+  const apiGateway = env?.requestContext?.requestId;
+  return typeof apiGateway === "string" ? apiGateway : undefined;
 }

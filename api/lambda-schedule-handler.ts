@@ -10,6 +10,7 @@ import { DynamoDbAlarmStore } from "./alarms/dynamodb-store.ts";
 import { alarmTableFromEnv, readLambdaWebhookConfig } from "./alarms/lambda-env.ts";
 import { evaluateAlarmsOnSchedule, type ScheduledEvaluation } from "./alarms/scheduled.ts";
 import type { SecretClients } from "./auth/secret-aws.ts";
+import { log } from "./log.ts";
 import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import { openCloudStore } from "./store/cloud-store.ts";
@@ -59,7 +60,7 @@ export async function createScheduleHandler(
       }),
     );
     // One line per run in the function's JSON log: what the schedule did.
-    console.log(JSON.stringify({ message: "gust: alarms evaluated", ...result }));
+    log.info("alarms evaluated", { ...result });
     return result;
   };
 }

@@ -10,6 +10,7 @@
 // setting) fails that event loudly, with the reason in the function's log, and is tried again
 // on the next event rather than leaving the container broken for good.
 import type { Context } from "aws-lambda";
+import { log } from "./log.ts";
 import { DependencyUnavailableError, withDeadline } from "./time/deadline.ts";
 
 /** Time kept back from the Lambda timeout to answer. */
@@ -48,6 +49,8 @@ function handlerFor(kind: EventKind): Promise<Handler> {
 }
 
 export async function handler(event: unknown, context: Context): Promise<unknown> {
+  // Every log line of this invocation names it (function_request_id, cold_start).
+  log.addContext(context);
   const fields = (typeof event === "object" && event !== null ? event : {}) as Record<
     string,
     unknown
@@ -70,7 +73,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     // (API Gateway's own answer to a failed invocation would be a bare 500), and the next
     // event builds again.
     if (error instanceof DependencyUnavailableError && kind === EVENT_KINDS[0]) {
-      console.error(`gust: could not start: ${error.message}`);
+      log.error("could not start", error);
       return unavailableAnswer(error);
     }
     throw error;

@@ -10,6 +10,7 @@ import { WebhookNotifier } from "./alarms/webhook.ts";
 import { LiveHub } from "./live/hub.ts";
 import { type RegistryEntry, TurbinePlaces } from "./live/places.ts";
 import { type LiveLimits, LiveStreams } from "./live/stream.ts";
+import { log } from "./log.ts";
 import type { FleetMinute } from "./queries/fleet-minutes.ts";
 import type { AppDeps } from "./routes/deps.ts";
 import { type Clock, systemClock } from "./time/clock.ts";
@@ -75,7 +76,7 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
     hub,
     (seq) => alarms.eventsSince(seq),
     options.liveLimits,
-    () => console.error("gust: dropped a live stream client that could not keep up"),
+    () => log.warn("dropped a live stream client that could not keep up"),
   );
   return {
     hub,

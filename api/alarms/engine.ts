@@ -7,6 +7,7 @@
 import { ALARM_RULES, type AlarmEvent, type AlarmRule } from "../live/alarm.ts";
 import type { LiveHub } from "../live/hub.ts";
 import type { LiveTurbine } from "../live/turbine.ts";
+import { log } from "../log.ts";
 import type { ReadingRejection } from "../readings/rejection.ts";
 import type { Reading } from "../store/port.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
@@ -164,7 +165,7 @@ export class AlarmEngine {
         this.options.onEvents?.(events);
       })
       .catch((error: unknown) => {
-        console.error("gust: could not store alarm changes:", error);
+        log.error("could not store alarm changes", error as Error);
       });
   }
 }

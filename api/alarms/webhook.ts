@@ -13,6 +13,7 @@
 //   X-Gust-Signature: sha256=<hex HMAC-SHA256(ALARM_WEBHOOK_SECRET, "<timestamp>.<body>")>
 import { createHmac } from "node:crypto";
 import { alarmEventJson } from "../live/alarm.ts";
+import { log } from "../log.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import type { WebhookConfig } from "./config.ts";
 import type { AlarmStore, OutboxEntry } from "./store.ts";
@@ -76,7 +77,7 @@ export class WebhookNotifier {
       try {
         head = await this.options.store.outboxHead();
       } catch (error) {
-        console.error("gust: alarm webhook could not read its outbox:", error);
+        log.error("alarm webhook could not read its outbox", error as Error);
       }
       const now = this.now();
       if (!head || head.nextAttemptAt > now) {
@@ -134,13 +135,15 @@ export async function deliverOne(
     const delay = Math.min(cap, base * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2);
     await options.store.failed(entry.event.seq, attempts, now() + delay, failure);
     if (attempts === 1 || attempts % 10 === 0) {
-      console.error(
-        `gust: alarm webhook delivery ${entry.event.seq} failed (${failure}), attempt ${attempts}; retrying with backoff`,
-      );
+      log.warn("alarm webhook delivery failed; retrying with backoff", {
+        seq: entry.event.seq,
+        failure,
+        attempts,
+      });
     }
     return "retry";
   } catch (error) {
-    console.error("gust: alarm webhook could not update its outbox:", error);
+    log.error("alarm webhook could not update its outbox", error as Error);
     return "outbox-failed";
   }
 }

@@ -4,6 +4,7 @@
 // project, readings per second and the fleet power history, and tells the subscribers (the SSE
 // streams and the alarm engine) once per batch.
 
+import { log } from "../log.ts";
 import type { FleetMinute } from "../queries/fleet-minutes.ts";
 import type { Reading } from "../store/port.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
@@ -319,7 +320,7 @@ export class LiveHub {
       try {
         listener(event);
       } catch (error) {
-        console.error("gust: a live subscriber failed:", error);
+        log.error("a live subscriber failed", error as Error);
       }
     }
   }

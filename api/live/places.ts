@@ -1,6 +1,8 @@
 // Where a turbine is and what it is (project, province, model, rated power, position), for the
 // live view and the alarm rules. The fleet registry is the source; a turbine it does not know
 // falls back to the tags its readings carried, as senders from before the registry sent them.
+
+import { log } from "../log.ts";
 import type { Reading } from "../store/port.ts";
 import { systemClock } from "../time/clock.ts";
 
@@ -61,7 +63,7 @@ export class TurbinePlaces {
       })
       .catch((error: unknown) => {
         // Keep the last good copy; the next refresh tries again.
-        console.error("gust: live view could not read the fleet registry:", error);
+        log.error("live view could not read the fleet registry", error as Error);
         this.loadedAt = this.now();
       })
       .finally(() => {

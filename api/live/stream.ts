@@ -10,6 +10,7 @@
 // that clients have not taken yet may hold a fixed number of bytes between them. A client past a
 // bound is disconnected (EventSource reconnects and gets a fresh snapshot).
 import type { ServerResponse } from "node:http";
+import { log } from "../log.ts";
 import type { TimerHandle } from "../time/clock.ts";
 import { type AlarmEvent, alarmEventJson } from "./alarm.ts";
 import type { LiveEvent, LiveHub } from "./hub.ts";
@@ -235,7 +236,7 @@ export class LiveStreams {
           missed.push(alarmBytes(event));
         }
       } catch (error) {
-        console.error("gust: could not read missed alarm events for a live client:", error);
+        log.error("could not read missed alarm events for a live client", error as Error);
       }
       if (!this.clients.has(client)) return;
       // After a long absence the snapshot's open alarms say enough: a storm is not replayed.

@@ -19,6 +19,7 @@ import {
   summarizeOutcomes,
   toStoredReading,
 } from "../ingest/to-store.ts";
+import { log } from "../log.ts";
 import { isAnswer, problemResponse } from "../problem.ts";
 import { plainValidReadings } from "../readings/fast-validation.ts";
 import { MAX_READINGS_PER_REQUEST } from "../readings/limits.ts";
@@ -227,7 +228,7 @@ function notifyLive(
 
 // The readings are stored and acknowledged; a broken live view must not change that.
 function liveFailed(error: unknown): void {
-  console.error("gust: the live feed failed on stored readings:", error);
+  log.error("the live feed failed on stored readings", error as Error);
 }
 
 /**

@@ -4,6 +4,7 @@
 // server holds the DuckDB file). Operator key only.
 import { createRoute, z } from "@hono/zod-openapi";
 import { roleKey } from "../auth/keys.ts";
+import { log } from "../log.ts";
 import { TurbineIdSchema } from "../readings/schema.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
@@ -86,9 +87,7 @@ export function registerRoleKeyRoutes(app: GustApp, deps: AppDeps): void {
     }
     const { role } = c.req.valid("param");
     const generation = await deps.registry.rotateRoleKey(role);
-    console.error(
-      `gust: the ${role} key was rotated to generation ${generation}; earlier keys are revoked`,
-    );
+    log.info("role key rotated; earlier keys are revoked", { role, generation });
     const secret = await deps.keySecret();
     return c.json(
       { role, key_generation: generation, key: roleKey(secret, role, generation) },

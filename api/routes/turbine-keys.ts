@@ -3,6 +3,7 @@
 // key of an earlier generation is a 401 from then on (routes/auth.ts). Operator key only.
 import { createRoute, z } from "@hono/zod-openapi";
 import { turbineKey } from "../auth/keys.ts";
+import { log } from "../log.ts";
 import { problemResponse } from "../problem.ts";
 import { TurbineIdSchema } from "../readings/schema.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
@@ -62,9 +63,10 @@ export function registerTurbineKeyRoutes(app: GustApp, deps: AppDeps): void {
       ) as never;
     }
     const secret = await deps.keySecret();
-    console.error(
-      `gust: the key of turbine ${turbine_id} was rotated to generation ${rotated.key_generation}; earlier keys are revoked`,
-    );
+    log.info("turbine key rotated; earlier keys are revoked", {
+      turbine_id,
+      generation: rotated.key_generation,
+    });
     return c.json(
       {
         turbine_id,
