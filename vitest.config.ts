@@ -7,6 +7,7 @@ const UNIT = [
   "test/analysis/aep.test.ts",
   "test/analysis/deficits-by-hand.test.ts",
   "test/analysis/period.test.ts",
+  "test/analysis/report-layout.test.ts",
   "test/analysis/timestream-sql.test.ts",
   "test/analysis/wind-analyses.test.ts",
   "test/analysis/yaw-by-hand.test.ts",

@@ -6,22 +6,46 @@ import type { Row, Table } from "./tables.ts";
 
 const WIDTH = 720;
 
+/**
+ * What every chart of the report shares: names drawn whole (Vega cuts labels at 180 px by
+ * default), neighbouring labels kept apart with room to spare (Vega measures text in Node by an
+ * estimate, a browser's fonts differ), and its legend beside it.
+ */
+export const REPORT_CONFIG = {
+  axis: { labelLimit: 420, labelOverlap: "greedy", labelSeparation: 8 },
+  axisX: { labelFlush: true },
+  legend: { labelLimit: 420, titleLimit: 420 },
+  header: { labelLimit: 420 },
+  title: { limit: 0 },
+} as const;
+
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  const configured = {
+    ...spec,
+    config: { ...REPORT_CONFIG, ...(spec.config ?? {}) },
+  } as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(configured).spec), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();
   return svg;
 }
 
-export function fleetPowerChart(fleet: Table): TopLevelSpec {
+/** The fleet's power over time; `note` (under the title) says which late bins are left out. */
+export function fleetPowerChart(fleet: Table, note: string | null = null): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: "Total power of the fleet",
+    title: note ? { text: "Total power of the fleet", subtitle: note } : "Total power of the fleet",
     width: WIDTH,
     height: 240,
     data: { values: fleet.objects() },
     mark: { type: "area", line: true, opacity: 0.4 },
     encoding: {
+      color: {
+        datum: "all reporting turbines",
+        type: "nominal",
+        scale: { range: ["#0072B2"] },
+        legend: { title: null, orient: "top-left" },
+      },
       x: {
         field: "time",
         type: "temporal",
@@ -79,7 +103,7 @@ export function projectPowerChart(
         },
       },
       {
-        title: `Mean power per project (top ${bars})`,
+        title: `Mean power per project (top ${bars}), coloured by province`,
         width: WIDTH,
         data: {
           values: projects
@@ -95,6 +119,8 @@ export function projectPowerChart(
         },
       },
     ],
+    // The province legend beside the bars it colours, not beside the one-colour panels above.
+    resolve: { legend: { color: "independent" } },
   };
 }
 
@@ -126,6 +152,12 @@ export function powerCurveChart(curve: Table): TopLevelSpec {
     data: { values: curve.objects() },
     mark: { type: "line", point: true },
     encoding: {
+      color: {
+        datum: "mean of producing readings",
+        type: "nominal",
+        scale: { range: ["#0072B2"] },
+        legend: { title: null, orient: "top-left" },
+      },
       x: { field: "wind_ms", type: "quantitative", title: "wind speed at hub height (m/s)" },
       y: { field: "per_unit", type: "quantitative", title: "output / rated power" },
     },

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
+import * as aq from "arquero";
 import type { TurbineFacts } from "../../api/analyses/scan.ts";
 import { svgToPng } from "../../api/charts/png.ts";
 import { tableCsv } from "../../api/csv.ts";
@@ -22,6 +23,7 @@ import {
   projectPowerChart,
   renderSvg,
 } from "./charts.ts";
+import { type FleetBin, lateBins, lateBinsNote } from "./late-bins.ts";
 import { analysisPeriod, DAY_MS } from "./period.ts";
 import { formatTable } from "./print.ts";
 import { renderReport } from "./report.ts";
@@ -193,9 +195,20 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
         result.parquetPaths.push(path);
       }
     }
+    // Late gateways: trailing bins that only some turbines have reported yet stay out of the
+    // charts over time (the tables keep them), and the fleet chart says so.
+    const late = lateBins(fleet.objects() as FleetBin[]);
+    const cutoff = late.cutoffMs;
+    const drawn = (table: Table) =>
+      cutoff === null
+        ? table
+        : table.filter(aq.escape((row: { time: string }) => new Date(row.time).getTime() < cutoff));
     const charts = await Promise.all([
-      renderSvg(fleetPowerChart(fleet)).then((svg) => ({ id: "fleet-power", svg })),
-      renderSvg(projectPowerChart(projectTable, projectOverTime)).then((svg) => ({
+      renderSvg(fleetPowerChart(drawn(fleet), lateBinsNote(late))).then((svg) => ({
+        id: "fleet-power",
+        svg,
+      })),
+      renderSvg(projectPowerChart(projectTable, drawn(projectOverTime))).then((svg) => ({
         id: "project-power",
         svg,
       })),

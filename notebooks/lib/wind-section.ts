@@ -11,6 +11,7 @@ import type { TurbineFacts } from "../../api/analyses/scan.ts";
 import type { TimeRange } from "../../api/queries/analysis.ts";
 import type { ReadingStore } from "../../api/store/port.ts";
 import { renderSvg } from "./charts.ts";
+import type { ReportTable } from "./report.ts";
 import type { Table } from "./tables.ts";
 import {
   availabilityMapChart,
@@ -24,7 +25,7 @@ export interface WindSection {
   analyses: WindAnalyses;
   tables: Record<string, Table>;
   headline: string[];
-  reportTables: { title: string; table: Table; limit?: number }[];
+  reportTables: ReportTable[];
 }
 
 export async function windSection(
@@ -67,6 +68,7 @@ export async function windSection(
         title: `Underperformance per ${unit} (against the model's fleet curve per kW rated)`,
         table: tables.underperformance as Table,
         limit: 20,
+        blank: "not known: no registered model or project, or too few producing hours to compare",
       },
       {
         title: "Availability and lost energy per project (least available first)",
@@ -76,11 +78,32 @@ export async function windSection(
             .sort((a, b) => (a.time_availability_pct ?? 101) - (b.time_availability_pct ?? 101)),
         ),
         limit: 20,
+        // Per project and the fleet, so no turbine_id; the hours of data are in the CSV.
+        columns: [
+          "level",
+          "project",
+          "model",
+          "province",
+          "turbines",
+          "time_availability_pct",
+          "production_availability_pct",
+          "unknown_hours",
+          "fault_hours",
+          "maintenance_hours",
+          "curtailed_hours",
+          "energy_mwh",
+          "lost_fault_mwh",
+          "lost_maintenance_mwh",
+          "lost_curtailment_mwh",
+        ],
+        blank:
+          "not applicable: the fleet row spans every project, model and province; an availability without hours of data",
       },
       {
         title: "Energy, capacity factor and emissions avoided per province",
         table: table(analyses.energy.filter((r) => r.level === "province" || r.level === "fleet")),
         limit: 20,
+        blank: "not known: no rated power registered for these turbines",
       },
     ],
   };
