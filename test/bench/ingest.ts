@@ -30,7 +30,7 @@ let built: Promise<void> | undefined;
 export async function startChild(
   args: string[],
   env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; url: string }> {
+): Promise<{ child: ChildProcess; url: string; mqttUrl?: string }> {
   const [entry = "", ...rest] = args;
   let command: string[];
   if (entry.startsWith("api/")) {
@@ -44,16 +44,18 @@ export async function startChild(
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  // With MQTT_PORT the server prints its broker's URL on a line after its own.
+  const urls = await new Promise<{ url: string; mqttUrl?: string }>((resolve, reject) => {
     let output = "";
     child.stdout?.on("data", (chunk) => {
       output += chunk;
-      const match = output.match(/(http:\/\/127\.0\.0\.1:\d+)/);
-      if (match?.[1]) resolve(match[1]);
+      const url = output.match(/(http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+      const mqttUrl = output.match(/(mqtt:\/\/127\.0\.0\.1:\d+)/)?.[1];
+      if (url && (mqttUrl || !env.MQTT_PORT)) resolve({ url, ...(mqttUrl ? { mqttUrl } : {}) });
     });
     child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
   });
-  return { child, url };
+  return { child, ...urls };
 }
 
 export async function stop(child: ChildProcess): Promise<void> {
