@@ -4,15 +4,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answersTopic, readingsTopic } from "../../api/mqtt/topics.ts";
-import { reading, startTestServer, type TestServer } from "../api/fixture.ts";
+import { runSimulation } from "../../simulator/run.ts";
+import { reading, startTestServer, TEST_SECRET, type TestServer } from "../api/fixture.ts";
 import { fixedClock } from "../support/manual-clock.ts";
 import { type MosquittoServer, startMosquitto } from "../support/mosquitto.ts";
 import { connectDevice, type Device } from "./device.ts";
 
 const NOW = Date.parse("2026-03-02T12:00:00Z");
-const ACL = `user gust
+const ACL = `user gateway
+topic write gust/v1/turbines/+/readings
+topic read gust/v1/turbines/+/answers
+
+user gust
 topic read gust/v1/turbines/+/readings
 topic read gust/v1/turbines/+/readings/gzip
 topic write #
@@ -40,7 +46,12 @@ const startGust = () =>
 
 beforeAll(async () => {
   mosquitto = await startMosquitto({
-    users: { gust: "gust-password", "mq-a": "a-password", "mq-b": "b-password" },
+    users: {
+      gust: "gust-password",
+      gateway: "gateway-password",
+      "mq-a": "a-password",
+      "mq-b": "b-password",
+    },
     acl: ACL,
   });
   server = await startGust();
@@ -51,8 +62,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function turbineA(clientId: string): Promise<Device> {
-  return connectDevice(mosquitto.url, {
+async function turbineA(clientId: string, url = mosquitto.url): Promise<Device> {
+  return connectDevice(url, {
     protocolVersion: 5,
     clientId,
     username: "mq-a",
@@ -129,5 +140,38 @@ describe("with Mosquitto", () => {
     }
     expect(await server.stored("mq-a")).toHaveLength(4);
     await device.end();
+  });
+});
+
+describe("with Mosquitto's WebSockets listener and the simulator", () => {
+  it("takes a device over WebSockets, with the same ACL and answers", async () => {
+    const device = await turbineA("mq-a-ws", mosquitto.wsUrl);
+    expect(await device.subscribe("replies/mq-a-ws/#")).toBe(1);
+    const answer = await ask(device, "mq-a-ws", reading("mq-a", 9, {}, NOW));
+    expect(answer.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    await device.end();
+  });
+
+  it("runs npm run simulate -- --transport mqtt through Mosquitto, every reading verified", async () => {
+    const to = NOW - 60 * 60_000;
+    const report = await runSimulation({
+      target: server.url,
+      transport: "mqtt",
+      mqttUrl: mosquitto.url,
+      mqttUsername: "gateway",
+      mqttPassword: "gateway-password",
+      mode: "replay",
+      turbines: 2,
+      from: to - 20 * 60_000,
+      to,
+      stepMs: 60_000,
+      batch: 10,
+      keySecret: TEST_SECRET,
+      verify: true,
+      clock: fixedClock(NOW),
+      out: new Writable({ write: (_chunk, _encoding, done) => done() }),
+    });
+    expect(report.readings).toMatchObject({ sent: 40, accepted: 40, failed: 0, rejected: {} });
+    expect(report.verification).toMatchObject({ ok: true, checked: 40, turbines: 2 });
   });
 });

@@ -12,6 +12,8 @@ const CANDIDATES = [process.env.MOSQUITTO_PATH, "/usr/sbin/mosquitto"];
 export interface MosquittoServer {
   /** mqtt://127.0.0.1:<port> */
   url: string;
+  /** ws://127.0.0.1:<port>: the same broker's WebSockets listener. */
+  wsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -43,11 +45,14 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   }
   writeFileSync(join(dir, "acl"), options.acl);
   const port = await freePort();
+  const wsPort = await freePort();
   writeFileSync(
     join(dir, "mosquitto.conf"),
     `# run as this user (as root mosquitto would switch to a user that cannot read ${dir})
 user ${userInfo().username}
 listener ${port} 127.0.0.1
+listener ${wsPort} 127.0.0.1
+protocol websockets
 allow_anonymous false
 password_file ${passwords}
 acl_file ${join(dir, "acl")}
@@ -73,6 +78,7 @@ log_type information
   });
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
