@@ -31,6 +31,8 @@ const UNIT = [
   "test/registry/power-by-registry.test.ts",
   "test/registry/timestream-dimensions.test.ts",
   "test/simulator/fleet.test.ts",
+  "test/alarms/last-seen.test.ts",
+  "test/lambda/last-seen-dynamodb.test.ts",
   "test/store/retry-clock.test.ts",
   "test/simulator/physics.test.ts",
   "test/simulator/stats.test.ts",

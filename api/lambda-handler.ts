@@ -12,12 +12,16 @@
 // Lambda").
 import type { Context } from "aws-lambda";
 import { readAlarmRules } from "./alarms/config.ts";
+import { DynamoDbLastSeen } from "./alarms/dynamodb-last-seen.ts";
 import { DynamoDbAlarmReader } from "./alarms/dynamodb-store.ts";
 import { alarmTableFromEnv } from "./alarms/lambda-env.ts";
+import { lastSeenChanges } from "./alarms/last-seen.ts";
+import { recordSnapshots } from "./alarms/records-snapshot.ts";
 import { loadCloudSecret, type SecretClients } from "./auth/secret-aws.ts";
 import { booleanFlag, positiveInteger } from "./config.ts";
 import { handle } from "./lambda-adapter.ts";
 import { answerIngest, isDirectIngest } from "./lambda-ingest.ts";
+import { placeOf } from "./live/places.ts";
 import { storeSnapshots } from "./live/store-snapshot.ts";
 import { type AnswerPublisher, iotAnswerPublisher } from "./mqtt/iot-answers.ts";
 import { answerIotRule, isIotRuleEvent } from "./mqtt/iot-rule.ts";
@@ -25,7 +29,7 @@ import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
 import type { AppDeps } from "./routes/deps.ts";
 import { openCloudStore } from "./store/cloud-store.ts";
-import type { ReadingStore } from "./store/port.ts";
+import type { Reading, ReadingStore } from "./store/port.ts";
 import { type Clock, systemClock } from "./time/clock.ts";
 import { withDeadline } from "./time/deadline.ts";
 
@@ -39,6 +43,8 @@ export interface LambdaDeps {
   registry?: TurbineRegistry;
   /** The alarm table (tests); from ALARM_TABLE otherwise. */
   alarms?: DynamoDbAlarmReader | null;
+  /** The turbines' last-seen records (tests); in the alarm table otherwise. */
+  lastSeen?: DynamoDbLastSeen | null;
   secretClients?: SecretClients;
   clock?: Clock;
   /** Where answers to IoT Core publishes go (tests); from IOT_DATA_ENDPOINT otherwise. */
@@ -61,6 +67,24 @@ export async function createLambdaHandler(
   const clock = deps.clock ?? systemClock;
   const now = clock.now;
   const listTurbines = () => registry.list();
+  const lastSeen =
+    deps.lastSeen !== undefined
+      ? deps.lastSeen
+      : table
+        ? new DynamoDbLastSeen(table.client, table.table, clock)
+        : null;
+  // Each answer's stored readings fold into their turbines' last-seen records (their places,
+  // for the underperforming rule, from the registry's cache: the ingest just read them).
+  const recordLastSeen = async (readings: Reading[]) => {
+    if (!lastSeen) return;
+    const ids = [...new Set(readings.map((reading) => reading.turbine_id))];
+    const entries = await Promise.all(ids.map((id) => registry.get(id)));
+    const places = new Map(ids.map((id, i) => [id, placeOf(entries[i] ?? null)]));
+    await lastSeen.record(
+      lastSeenChanges(readings, (id) => places.get(id) ?? placeOf(null), rules),
+    );
+  };
+  const snapshotCacheMs = positiveInteger(env, "LIVE_SNAPSHOT_CACHE_SECONDS", 10) * 1000;
   const appDeps: AppDeps = {
     store,
     registry,
@@ -74,15 +98,28 @@ export async function createLambdaHandler(
           onReadingsRejected: (rejections) => alarms.countRejections(rejections, now()),
         }
       : {}),
+    ...(lastSeen ? { lastSeen, onReadingsStored: recordLastSeen } : {}),
     live: {
-      snapshot: storeSnapshots({
-        store,
-        listTurbines,
-        ...(alarms ? { alarms } : {}),
-        silentIntervals: rules.silentIntervals,
-        cacheMs: positiveInteger(env, "LIVE_SNAPSHOT_CACHE_SECONDS", 10) * 1000,
-        now,
-      }),
+      // From the last-seen records where there is an alarm table (no query of the store).
+      snapshot:
+        lastSeen && alarms
+          ? recordSnapshots({
+              records: lastSeen,
+              fleetPower: (since) => alarms.fleetPower(since),
+              listTurbines,
+              alarms,
+              silentIntervals: rules.silentIntervals,
+              cacheMs: snapshotCacheMs,
+              now,
+            })
+          : storeSnapshots({
+              store,
+              listTurbines,
+              ...(alarms ? { alarms } : {}),
+              silentIntervals: rules.silentIntervals,
+              cacheMs: snapshotCacheMs,
+              now,
+            }),
       alarmEventsSince: async (seq) => (alarms ? alarms.eventsSince(seq) : []),
     },
   };

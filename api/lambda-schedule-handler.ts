@@ -6,6 +6,7 @@
 // while the API's may not; and a minute's evaluation gets a timeout of its own.
 import type { Context } from "aws-lambda";
 import { readAlarmRules } from "./alarms/config.ts";
+import { DynamoDbLastSeen } from "./alarms/dynamodb-last-seen.ts";
 import { DynamoDbAlarmStore } from "./alarms/dynamodb-store.ts";
 import { alarmTableFromEnv, readLambdaWebhookConfig } from "./alarms/lambda-env.ts";
 import { evaluateAlarmsOnSchedule, type ScheduledEvaluation } from "./alarms/scheduled.ts";
@@ -13,8 +14,6 @@ import type { SecretClients } from "./auth/secret-aws.ts";
 import { log } from "./log.ts";
 import { openDynamoDbRegistryFromEnv } from "./registry/dynamodb-env.ts";
 import type { TurbineRegistry } from "./registry/port.ts";
-import { openCloudStore } from "./store/cloud-store.ts";
-import type { ReadingStore } from "./store/port.ts";
 import { type Clock, systemClock } from "./time/clock.ts";
 import { withDeadline } from "./time/deadline.ts";
 
@@ -24,7 +23,7 @@ const MARGIN_MS = 2000;
 export type ScheduleHandler = (event: unknown, context: Context) => Promise<ScheduledEvaluation>;
 
 export interface ScheduleDeps {
-  store?: ReadingStore;
+  lastSeen?: DynamoDbLastSeen;
   registry?: TurbineRegistry;
   alarms?: DynamoDbAlarmStore;
   secretClients?: SecretClients;
@@ -35,9 +34,9 @@ export async function createScheduleHandler(
   env: NodeJS.ProcessEnv,
   deps: ScheduleDeps = {},
 ): Promise<ScheduleHandler> {
-  const store = deps.store ?? (await openCloudStore(env, deps.secretClients));
   const registry = deps.registry ?? openDynamoDbRegistryFromEnv(env);
-  const alarms = deps.alarms ?? openAlarmStore(env);
+  const alarms = deps.alarms ?? openAlarmStore(env, deps.clock);
+  const lastSeen = deps.lastSeen ?? openLastSeen(env, deps.clock);
   const rules = readAlarmRules(env);
   const webhook = await readLambdaWebhookConfig(env, deps.secretClients?.secretsManager);
   return async (event, context) => {
@@ -50,7 +49,7 @@ export async function createScheduleHandler(
     const clock = deps.clock ?? systemClock;
     const result = await withDeadline(clock.now() + remaining, () =>
       evaluateAlarmsOnSchedule({
-        store,
+        lastSeen,
         listTurbines: () => registry.list(),
         alarms,
         rules,
@@ -65,14 +64,24 @@ export async function createScheduleHandler(
   };
 }
 
-function openAlarmStore(env: NodeJS.ProcessEnv): DynamoDbAlarmStore {
+function alarmTable(env: NodeJS.ProcessEnv) {
   const table = alarmTableFromEnv(env);
   if (!table) {
     throw new Error(
       "ALARM_TABLE is not set: the scheduled evaluation needs the alarm table (see docs/aws.md).",
     );
   }
-  return new DynamoDbAlarmStore(table.client, table.table);
+  return table;
+}
+
+function openAlarmStore(env: NodeJS.ProcessEnv, clock?: Clock): DynamoDbAlarmStore {
+  const table = alarmTable(env);
+  return new DynamoDbAlarmStore(table.client, table.table, clock);
+}
+
+function openLastSeen(env: NodeJS.ProcessEnv, clock?: Clock): DynamoDbLastSeen {
+  const table = alarmTable(env);
+  return new DynamoDbLastSeen(table.client, table.table, clock);
 }
 
 /** EventBridge's event for a schedule rule: source aws.events, detail-type Scheduled Event. */

@@ -42,7 +42,7 @@ export class AlarmTable extends Construct {
   attachReader(fn: LambdaFunction): void {
     grantItems(fn, this.table, "ALARM_TABLE", ALARM_READ_ACTIONS);
     grantItems(fn, this.table, "ALARM_TABLE", ALARM_COUNT_ACTIONS, {
-      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["rejections#*"] },
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["rejections#*", "seen"] },
     });
   }
 

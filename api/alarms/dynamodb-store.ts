@@ -8,6 +8,10 @@
 //                                              last in sort order: GET /v1/alarms reads backwards
 //   pk "event"      sk "<seq>"                each event with its alarm as it was then
 //   pk "outbox"     sk "<seq>"                undelivered webhook events, with their retry schedule
+//   pk "seen"       sk "<turbine_id>"          its last-seen record (dynamodb-last-seen.ts), kept by
+//                                              the write path; TTL 30 days
+//   pk "power"      sk "<minute>"              the fleet's power that minute, kept by the schedule
+//                                              for the live view's history; TTL 2 h
 //   pk "rejections#<hour>"  sk "<turbine_id>#<minute>"  rejected readings counted per turbine and
 //                                              minute (ADD), deleted by TTL (expires_at) after 2 h
 //
@@ -22,6 +26,7 @@ import {
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactionCanceledException,
@@ -34,6 +39,7 @@ import type { ReadingRejection } from "../readings/rejection.ts";
 import { StoreUnavailableError } from "../store/port.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { beforeDeadline } from "../time/deadline.ts";
+import type { FleetPowerPoint } from "./last-seen.ts";
 import type { AlarmChange, AlarmQuery, AlarmStore, OutboxEntry } from "./store.ts";
 
 type Item = Record<string, AttributeValue>;
@@ -46,6 +52,8 @@ const MAX_SEQUENCE_RETRIES = 10;
 const REJECTIONS_TTL_S = 2 * 3600;
 
 const HOUR_MS = 3_600_000;
+/** The live view's history shows 15 minutes; the points live two hours. */
+const POWER_TTL_S = 2 * 3600;
 
 /** Rejected readings of the last hour, per turbine, as the rejections rule reads them. */
 export interface RecentRejections {
@@ -135,6 +143,23 @@ export class DynamoDbAlarmReader {
       if (found.length >= query.limit) break;
     }
     return found;
+  }
+
+  /** The fleet power the schedule kept, minute by minute since `since`, oldest first. */
+  async fleetPower(since: number): Promise<FleetPowerPoint[]> {
+    const points: FleetPowerPoint[] = [];
+    for await (const item of this.pages({
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk AND sk >= :since",
+      ExpressionAttributeValues: { ":pk": { S: "power" }, ":since": { S: pad(since) } },
+    })) {
+      points.push({
+        time: Number(item.sk?.S),
+        power_kw: Number(item.power_kw?.N ?? 0),
+        turbines: Number(item.turbines?.N ?? 0),
+      });
+    }
+    return points;
   }
 
   async eventsSince(seq: number, limit = 10_000): Promise<AlarmEvent[]> {
@@ -433,6 +458,24 @@ export class DynamoDbAlarmStore extends DynamoDbAlarmReader implements AlarmStor
       }
     }
     return recent;
+  }
+
+  async recordFleetPower(point: FleetPowerPoint): Promise<void> {
+    await this.call((abortSignal) =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: { S: "power" },
+            sk: { S: pad(point.time) },
+            power_kw: { N: String(point.power_kw) },
+            turbines: { N: String(point.turbines) },
+            expires_at: { N: String(Math.floor(point.time / 1000) + POWER_TTL_S) },
+          },
+        }),
+        { abortSignal },
+      ),
+    );
   }
 
   async close(): Promise<void> {}

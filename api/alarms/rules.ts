@@ -58,7 +58,11 @@ export function observeReading(
   state.underperforming = isUnderperforming(reading, place, rules) ? state.underperforming + 1 : 0;
 }
 
-function isUnderperforming(reading: Reading, place: TurbinePlace, rules: AlarmRules): boolean {
+export function isUnderperforming(
+  reading: Reading,
+  place: TurbinePlace,
+  rules: AlarmRules,
+): boolean {
   // Faults, maintenance, curtailment and idling have reasons of their own (and rules).
   if (reading.status !== "producing" && reading.status !== null) return false;
   const band = expectedBand(place.model);

@@ -1,6 +1,7 @@
 // What every route needs from its surroundings; createApp (api/app.ts) hands it to each.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { TopLevelSpec } from "vega-lite";
+import type { LastSeenStore } from "../alarms/last-seen.ts";
 import type { AlarmQuery, AlarmRecord } from "../alarms/store.ts";
 import type { ParquetWriter } from "../export/parquet.ts";
 import type { AlarmEvent } from "../live/alarm.ts";
@@ -33,10 +34,12 @@ export interface AppDeps {
   /** Where swagger-ui-dist's files are; defaults to the installed package. */
   docsAssetsDir?: string;
   /**
-   * The live feed (api/live): called after a 200 with the readings that were accepted. Never
-   * awaited, and a throw is swallowed: the live view must not slow or fail ingest.
+   * The live feed (api/live): called after a 200 with the readings that were accepted. Locally a
+   * push, never awaited; on Lambda the turbines' last-seen records (api/alarms/last-seen.ts), which
+   * the answer waits for (a frozen container would never finish a write left running). A failure
+   * is logged and swallowed: the live view must not fail ingest.
    */
-  onReadingsStored?(readings: Reading[]): void;
+  onReadingsStored?(readings: Reading[]): void | Promise<void>;
   /**
    * Readings of the same answer that were rejected (clock wrong, conflicts), for the alarms.
    * Locally a push to the engine; on Lambda a counter write (api/alarms/dynamodb-store.ts) that
@@ -49,6 +52,8 @@ export interface AppDeps {
    * has no hub: the snapshot comes from the store and /v1/live answers 501 (poll the snapshot).
    */
   live?: LiveDeps;
+  /** Each turbine's last-seen record, kept by the write path (Lambda); absent: the store knows. */
+  lastSeen?: Pick<LastSeenStore, "all">;
   /** Where alarms are kept (GET /v1/alarms); absent: that answers 503. */
   alarms?: { list(query: AlarmQuery): Promise<AlarmRecord[]> };
 }

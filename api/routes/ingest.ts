@@ -200,7 +200,7 @@ function notifyLive(
   try {
     // Nearly always every reading is accepted: the readings then go as they are.
     if (outcomes.every((outcome) => outcome === "accepted")) {
-      if (readings.length > 0) deps.onReadingsStored?.(readings);
+      if (readings.length > 0) return settled([deps.onReadingsStored?.(readings)]);
       return;
     }
     const accepted: Reading[] = [];
@@ -215,15 +215,21 @@ function notifyLive(
         rejected.push({ turbine_id: reading.turbine_id, time: reading.time, reason });
       }
     }
-    if (accepted.length > 0) deps.onReadingsStored?.(accepted);
-    if (rejected.length > 0) {
-      // Locally a push; on Lambda a counter write the answer waits for (api/routes/deps.ts).
-      const counted = deps.onReadingsRejected?.(rejected);
-      if (counted) return counted.catch(liveFailed);
-    }
+    // Locally pushes; on Lambda writes the answer waits for (api/routes/deps.ts).
+    return settled([
+      accepted.length > 0 ? deps.onReadingsStored?.(accepted) : undefined,
+      rejected.length > 0 ? deps.onReadingsRejected?.(rejected) : undefined,
+    ]);
   } catch (error) {
     liveFailed(error);
   }
+}
+
+/** Waits for the hooks that answered with a promise (Lambda's writes); their failures are logged. */
+function settled(results: (void | Promise<void> | undefined)[]): Promise<void> | undefined {
+  const pending = results.filter((result): result is Promise<void> => result instanceof Promise);
+  if (pending.length === 0) return undefined;
+  return Promise.all(pending.map((result) => result.catch(liveFailed))).then(() => undefined);
 }
 
 // The readings are stored and acknowledged; a broken live view must not change that.

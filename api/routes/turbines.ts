@@ -17,8 +17,12 @@ import { mayRead } from "../auth/keys.ts";
 import { problemResponse } from "../problem.ts";
 import { readingFromRow } from "../queries/readings.ts";
 import { queryTarget } from "../queries/sql.ts";
-import { renderSeenTurbinesQuery, renderTurbineStatusQuery } from "../queries/turbine-status.ts";
-import { READING_STATUSES, TurbineIdSchema } from "../readings/schema.ts";
+import {
+  RECENT_MS,
+  renderSeenTurbinesQuery,
+  renderTurbineStatusQuery,
+} from "../queries/turbine-status.ts";
+import { READING_STATUSES, type StoredReading, TurbineIdSchema } from "../readings/schema.ts";
 import { dimensionProblems, turbineDimensions } from "../registry/dimensions.ts";
 import { PreconditionFailedError, type RegisteredTurbine } from "../registry/port.ts";
 import {
@@ -31,7 +35,6 @@ import {
   toDescription,
   turbineJson,
 } from "../registry/schema.ts";
-import type { QueryRow } from "../store/port.ts";
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { problem } from "./problem-doc.ts";
@@ -495,12 +498,17 @@ async function listPage(
     filters.model === undefined &&
     filters.tagFilters.length === 0;
   if (unregisteredMatch) {
+    // Where the write path keeps last-seen records (Lambda), they name the turbines that
+    // reported: no scan of 30 days of readings.
     const now = deps.clock.now();
-    const seen = await deps.store.select(
-      renderSeenTurbinesQuery(queryTarget(deps.store), { now, ...(after ? { after } : {}) }),
-    );
-    for (const row of seen) {
-      const id = String(row.turbine_id);
+    const seen = deps.lastSeen
+      ? [...(await deps.lastSeen.all()).keys()]
+      : (
+          await deps.store.select(
+            renderSeenTurbinesQuery(queryTarget(deps.store), { now, ...(after ? { after } : {}) }),
+          )
+        ).map((row) => String(row.turbine_id));
+    for (const id of seen) {
       if (!byId.has(id) && (after === undefined || id > after)) candidates.push(id);
     }
   }
@@ -533,11 +541,35 @@ async function statusesOf(
   byId: ReadonlyMap<string, RegisteredTurbine>,
 ): Promise<TurbineStatus[]> {
   if (ids.length === 0) return [];
-  const rows = await deps.store.select(
-    renderTurbineStatusQuery(queryTarget(deps.store), { now: deps.clock.now(), turbineIds: ids }),
-  );
-  const seen = new Map<string, QueryRow>();
-  for (const row of rows) seen.set(String(row.turbine_id), row);
+  // Where the write path keeps last-seen records (Lambda), the store is asked about the last
+  // 24 hours only (what readings_24h counts), and a turbine quiet for longer shows its record's
+  // reading: no scan of 30 days of readings.
+  const [rows, records] = await Promise.all([
+    deps.store.select(
+      renderTurbineStatusQuery(queryTarget(deps.store), {
+        now: deps.clock.now(),
+        turbineIds: ids,
+        ...(deps.lastSeen ? { lookbackMs: RECENT_MS } : {}),
+      }),
+    ),
+    deps.lastSeen?.all(),
+  ]);
+  const seen = new Map<string, { last: StoredReading; readings24h: number }>();
+  for (const row of rows) {
+    const { readings_24h, ...reading } = row;
+    seen.set(String(row.turbine_id), {
+      last: readingFromRow(reading),
+      readings24h: Number(readings_24h ?? 0),
+    });
+  }
+  for (const id of ids) {
+    const record = records?.get(id);
+    if (seen.has(id) || !record) continue;
+    seen.set(id, {
+      last: { ...record.reading, time: new Date(record.reading.time).toISOString() },
+      readings24h: 0,
+    });
+  }
   return ids.map((id) => statusOf(id, byId.get(id) ?? null, seen.get(id) ?? null));
 }
 
@@ -552,15 +584,10 @@ async function fleetStatus(deps: AppDeps, only: string): Promise<TurbineStatus[]
 function statusOf(
   turbineId: string,
   turbine: RegisteredTurbine | null,
-  row: QueryRow | null,
+  seen: { last: StoredReading; readings24h: number } | null,
 ): TurbineStatus {
-  let last: TurbineStatus["last_reading"] = null;
-  let readings24h = 0;
-  if (row) {
-    const { readings_24h, ...reading } = row;
-    readings24h = Number(readings_24h ?? 0);
-    last = readingFromRow(reading);
-  }
+  const last: TurbineStatus["last_reading"] = seen?.last ?? null;
+  const readings24h = seen?.readings24h ?? 0;
   const store = {
     last_seen: last?.time ?? null,
     status: last?.status ?? null,

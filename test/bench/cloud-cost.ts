@@ -10,7 +10,10 @@
 //
 // The default query load: the alarm schedule once a minute (as deployed), and one live view
 // open during working hours (8 h a day, 22 days a month) whose snapshot is rebuilt every 10 s.
+// Both read the turbines' last-seen records in DynamoDB, which the write path keeps, and no
+// Timestream query; the fakes would count one if they did.
 import type { Context } from "aws-lambda";
+import { DynamoDbLastSeen } from "../../api/alarms/dynamodb-last-seen.ts";
 import { DynamoDbAlarmReader, DynamoDbAlarmStore } from "../../api/alarms/dynamodb-store.ts";
 import { roleKey, turbineKey } from "../../api/auth/keys.ts";
 import { createLambdaHandler } from "../../api/lambda-handler.ts";
@@ -130,7 +133,9 @@ export const bench: Benchmark = async (log) => {
       },
     })),
   );
+  const lastSeenOn = () => new DynamoDbLastSeen(dynamodb.client(), ALARM_TABLE, clock);
   const dynamoMark = dynamodb.calls.length;
+  const capacityMark = { ...dynamodb.capacity };
   const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
   log(`${minutes} simulated minutes of ${TURBINES} turbines, one reading a minute each`);
@@ -144,6 +149,7 @@ export const bench: Benchmark = async (log) => {
         store,
         registry: registryOn(),
         alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE),
+        lastSeen: lastSeenOn(),
         clock,
       },
     );
@@ -190,13 +196,18 @@ export const bench: Benchmark = async (log) => {
   if (failures > 0) throw new Error(`${failures} readings were not accepted`);
   const write = { ...timestream.billing };
   const writeDynamo = tally(dynamodb.calls.slice(dynamoMark));
+  const writeCapacity = since(dynamodb.capacity, capacityMark);
 
   // One schedule run and one snapshot, each on a fresh registry cache.
-  const scheduleMark = { ts: timestream.billing.queries, ddb: dynamodb.calls.length };
+  const scheduleMark = {
+    ts: timestream.billing.queries,
+    ddb: dynamodb.calls.length,
+    capacity: { ...dynamodb.capacity },
+  };
   const schedule = await createScheduleHandler(
     {},
     {
-      store,
+      lastSeen: lastSeenOn(),
       registry: registryOn(),
       alarms: new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE),
       clock,
@@ -218,14 +229,20 @@ export const bench: Benchmark = async (log) => {
   );
   const scheduleQueries = timestream.billing.queries - scheduleMark.ts;
   const scheduleDynamo = tally(dynamodb.calls.slice(scheduleMark.ddb));
+  const scheduleCapacity = since(dynamodb.capacity, scheduleMark.capacity);
 
-  const snapshotMark = { ts: timestream.billing.queries, ddb: dynamodb.calls.length };
+  const snapshotMark = {
+    ts: timestream.billing.queries,
+    ddb: dynamodb.calls.length,
+    capacity: { ...dynamodb.capacity },
+  };
   const viewer = await createLambdaHandler(
     { API_KEY_SECRET: SECRET },
     {
       store,
       registry: registryOn(),
       alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE),
+      lastSeen: lastSeenOn(),
       clock,
     },
   );
@@ -242,6 +259,7 @@ export const bench: Benchmark = async (log) => {
   if (snapshot.statusCode !== 200) throw new Error(`snapshot answered ${snapshot.statusCode}`);
   const snapshotQueries = timestream.billing.queries - snapshotMark.ts;
   const snapshotDynamo = tally(dynamodb.calls.slice(snapshotMark.ddb));
+  const snapshotCapacity = since(dynamodb.capacity, snapshotMark.capacity);
 
   await store.close();
   await timestream.close();
@@ -259,10 +277,19 @@ export const bench: Benchmark = async (log) => {
     log(
       `  DynamoDB ${operation}: ${per1000(t.calls).toFixed(1)} calls, ${Math.round(per1000(t.bytes)).toLocaleString("en")} request bytes`,
     );
+  log(
+    `  DynamoDB capacity: ${per1000(writeCapacity.wru).toFixed(1)} write units, ${per1000(writeCapacity.rru).toFixed(1)} read units`,
+  );
   log(`alarm schedule, per run: ${scheduleQueries} Timestream queries`);
   for (const [operation, t] of scheduleDynamo) log(`  DynamoDB ${operation}: ${t.calls} calls`);
+  log(
+    `  DynamoDB capacity: ${scheduleCapacity.wru} write units, ${scheduleCapacity.rru} read units`,
+  );
   log(`live snapshot, per rebuild: ${snapshotQueries} Timestream queries`);
   for (const [operation, t] of snapshotDynamo) log(`  DynamoDB ${operation}: ${t.calls} calls`);
+  log(
+    `  DynamoDB capacity: ${snapshotCapacity.wru} write units, ${snapshotCapacity.rru} read units`,
+  );
 
   const monthReadings = readings * scale;
   const bytesPerRecord = write.writeBytes / Math.max(1, write.records);
@@ -281,20 +308,11 @@ export const bench: Benchmark = async (log) => {
       tcuSeconds(SNAPSHOTS_A_MONTH, snapshotQueries, 10) +
       tcuSeconds(write.queries * scale, 1, 30)) /
     3600;
-  const dynamoUnits = (list: Map<string, Tally>, times: number) => {
-    let rru = 0;
-    let wru = 0;
-    for (const [operation, t] of list) {
-      if (/^(GetItem|Query|Scan|BatchGetItem)$/.test(operation))
-        rru += t.calls * 0.5 * Math.max(1, Math.ceil(t.bytes / t.calls / 4096));
-      else wru += t.calls * Math.max(1, Math.ceil(t.bytes / t.calls / 1024));
-    }
-    return { rru: rru * times, wru: wru * times };
-  };
+  // Capacity units as the wire DynamoDB metered them (on-demand: item sizes, consistency).
   const ddb = [
-    dynamoUnits(writeDynamo, scale),
-    dynamoUnits(scheduleDynamo, SCHEDULE_RUNS_A_MONTH),
-    dynamoUnits(snapshotDynamo, SNAPSHOTS_A_MONTH),
+    scaled(writeCapacity, scale),
+    scaled(scheduleCapacity, SCHEDULE_RUNS_A_MONTH),
+    scaled(snapshotCapacity, SNAPSHOTS_A_MONTH),
   ].reduce((a, b) => ({ rru: a.rru + b.rru, wru: a.wru + b.wru }));
   const invocations = monthReadings + SCHEDULE_RUNS_A_MONTH + SNAPSHOTS_A_MONTH;
   const lines: [string, number, { usd: number; per: string; source: string }][] = [
@@ -350,6 +368,17 @@ export const bench: Benchmark = async (log) => {
     },
   ];
 };
+
+function since(
+  now: { read: number; write: number },
+  mark: { read: number; write: number },
+): { rru: number; wru: number } {
+  return { rru: now.read - mark.read, wru: now.write - mark.write };
+}
+
+function scaled(units: { rru: number; wru: number }, times: number) {
+  return { rru: units.rru * times, wru: units.wru * times };
+}
 
 function tally(calls: readonly { operation: string; body: unknown }[]): Map<string, Tally> {
   const byOperation = new Map<string, Tally>();

@@ -117,12 +117,13 @@ describe("the scheduled evaluation", () => {
     expect(bySchedule.map((s: any) => [s.Action].flat().sort())).toEqual([
       [...ALARM_READ_ACTIONS, ...ALARM_WRITE_ACTIONS].sort(),
     ]);
-    // The API reads, and may update only the rejection counters' partitions.
+    // The API reads, and may update only the rejection counters' partitions and the turbines'
+    // last-seen records.
     expect(byApi.map((s: any) => [[s.Action].flat().sort(), s.Condition ?? null])).toEqual([
       [[...ALARM_READ_ACTIONS].sort(), null],
       [
         ["dynamodb:UpdateItem"],
-        { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["rejections#*"] } },
+        { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["rejections#*", "seen"] } },
       ],
     ]);
     for (const s of onTable) expect(s.Resource).toEqual({ "Fn::GetAtt": [table, "Arn"] });

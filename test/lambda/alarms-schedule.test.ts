@@ -8,11 +8,15 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_ALARM_RULES } from "../../api/alarms/config.ts";
+import { DynamoDbLastSeen } from "../../api/alarms/dynamodb-last-seen.ts";
 import { DynamoDbAlarmReader, DynamoDbAlarmStore } from "../../api/alarms/dynamodb-store.ts";
+import { lastSeenChanges } from "../../api/alarms/last-seen.ts";
 import type { ScheduledEvaluation } from "../../api/alarms/scheduled.ts";
 import { roleKey } from "../../api/auth/keys.ts";
 import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
 import { createScheduleHandler, type ScheduleHandler } from "../../api/lambda-schedule-handler.ts";
+import { placeOf } from "../../api/live/places.ts";
 import type { DynamoDbRegistry } from "../../api/registry/dynamodb-registry.ts";
 import type { TimestreamStore } from "../../api/store/timestream-store.ts";
 import type { WireDynamoDb } from "../registry/wire-dynamodb.ts";
@@ -56,6 +60,7 @@ let api: LambdaHandler;
 let schedule: ScheduleHandler;
 let alarms: DynamoDbAlarmStore;
 let store: TimestreamStore;
+let lastSeen: DynamoDbLastSeen;
 let registry: DynamoDbRegistry;
 let receiver: Server;
 let receiverPort = 0;
@@ -130,9 +135,16 @@ beforeAll(async () => {
   [deployment, receiver] = await Promise.all([startWireDeployment(clock), startReceiver()]);
   ({ dynamodb, store, registry } = deployment);
   alarms = new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE);
+  lastSeen = new DynamoDbLastSeen(dynamodb.client(), ALARM_TABLE, clock);
   api = await createLambdaHandler(
     { API_KEY_SECRET: SECRET },
-    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE), clock },
+    {
+      store,
+      registry,
+      alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE),
+      lastSeen,
+      clock,
+    },
   );
   schedule = await createScheduleHandler(
     {
@@ -141,7 +153,7 @@ beforeAll(async () => {
       ALARM_WEBHOOK_BACKOFF_MS: "1000",
       ALARM_REJECTIONS_PER_HOUR: "1",
     },
-    { store, registry, alarms, clock },
+    { lastSeen, registry, alarms, clock },
   );
   for (const id of ["t-ok", "t-silent", "t-fault"]) {
     const put = await call("PUT", `/v1/turbines/${id}`, {
@@ -217,7 +229,7 @@ describe("the scheduled evaluation on Lambda", () => {
     stale.openAlarms = async () => [];
     const overlapping = await createScheduleHandler(
       { ALARM_REJECTIONS_PER_HOUR: "1" },
-      { store, registry, alarms: stale, clock },
+      { lastSeen, registry, alarms: stale, clock },
     );
     const transactions = dynamodb.transactions;
     const result = (await overlapping(scheduledEvent(now()), context())) as ScheduledEvaluation;
@@ -228,7 +240,8 @@ describe("the scheduled evaluation on Lambda", () => {
     expect(await alarms.lastSeq()).toBe(3);
   });
 
-  it("answers the snapshot from the store, the registry and the open alarms", async () => {
+  it("answers the snapshot from the last-seen records, the registry and the open alarms", async () => {
+    const queries = deployment.timestream.billing.queries;
     const snapshot = await call("GET", "/v1/live/snapshot");
     expect(snapshot.status).toBe(200);
     const turbines = Object.fromEntries(
@@ -253,7 +266,16 @@ describe("the scheduled evaluation on Lambda", () => {
     });
     expect(snapshot.body.alarms).toHaveLength(3);
     expect(snapshot.body.last_event_id).toBe("3");
-    expect(snapshot.body.history.points.length).toBeGreaterThan(5);
+    // The fleet's power as the schedule kept it, minute by minute (one run so far).
+    expect(snapshot.body.history.points).toEqual([
+      {
+        time: new Date(Math.floor(base / MINUTE) * MINUTE).toISOString(),
+        power_kw: 100,
+        turbines: 2,
+      },
+    ]);
+    // Neither the schedule nor the snapshot queried the store of readings.
+    expect(deployment.timestream.billing.queries).toBe(queries);
     const stream = await call("GET", "/v1/live");
     expect(stream.status).toBe(501);
     expect(stream.body.detail).toMatch(/poll GET \/v1\/live\/snapshot/);
@@ -283,6 +305,31 @@ describe("the scheduled evaluation on Lambda", () => {
     expect(listed.body.alarms[0].closed_at).toBe(new Date(base + 2 * MINUTE).toISOString());
     const open = await call("GET", "/v1/alarms", undefined, "state=open");
     expect(open.body.alarms.map((a: { rule: string }) => a.rule)).toEqual(["rejections"]);
+  });
+
+  it("lists a turbine quiet for longer than the store is asked about (24 h) from its record", async () => {
+    // A turbine last heard from two days ago (its record stays 30 days; the store is not asked).
+    await lastSeen.record(
+      lastSeenChanges(
+        [{ ...readings("t-quiet", 0, 0)[0], time: base - 2 * 86_400_000 } as never],
+        () => placeOf(null),
+        DEFAULT_ALARM_RULES,
+      ),
+    );
+    {
+      const listed = await call("GET", "/v1/turbines");
+      expect(listed.status).toBe(200);
+      const quiet = listed.body.turbines.find(
+        (t: { turbine_id: string }) => t.turbine_id === "t-quiet",
+      );
+      expect(quiet).toMatchObject({
+        registered: false,
+        last_seen: new Date(base - 2 * 86_400_000).toISOString(),
+        readings_24h: 0,
+      });
+      const ok = listed.body.turbines.find((t: { turbine_id: string }) => t.turbine_id === "t-ok");
+      expect(ok.readings_24h).toBeGreaterThan(0);
+    }
   });
 
   it("refuses an event that is not EventBridge's Scheduled Event", async () => {

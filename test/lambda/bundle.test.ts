@@ -172,11 +172,12 @@ describe("the deployed Lambda asset", () => {
       detail: {},
     };
     const [run] = await coldContainer([{ event: scheduled }], {}, schedule.file);
-    // The reading stored above is a minute old: read back, judged, nothing to open.
+    // The reading stored above is a minute old: its turbine's last-seen record is judged, nothing
+    // to open.
     expect(run).toEqual({
       result: {
         turbines: 1,
-        readings: 1,
+        reporting: 1,
         opened: 0,
         closed: 0,
         delivered: 0,

@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { DynamoDbLastSeen } from "../../api/alarms/dynamodb-last-seen.ts";
 import { DynamoDbAlarmReader, DynamoDbAlarmStore } from "../../api/alarms/dynamodb-store.ts";
 import { roleKey } from "../../api/auth/keys.ts";
 import { createLambdaHandler, type LambdaHandler } from "../../api/lambda-handler.ts";
@@ -23,7 +24,9 @@ import {
 const SECRET = "lambda-live-page-secret-0123456789ab";
 const OPERATOR = `Bearer ${roleKey(SECRET, "operator")}`;
 const MINUTE = 60_000;
-const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+// The deadline runs on the machine's clock here (a real browser polls a real server): a generous
+// one, so that a loaded machine's slow answers stay answers, not 503s at the deadline.
+const context = { getRemainingTimeInMillis: () => 120_000 } as unknown as Context;
 
 let deployment: WireDeployment;
 let api: LambdaHandler;
@@ -90,7 +93,12 @@ beforeAll(async () => {
   const { store, registry, dynamodb } = deployment;
   api = await createLambdaHandler(
     { API_KEY_SECRET: SECRET, LIVE_SNAPSHOT_CACHE_SECONDS: "1" },
-    { store, registry, alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE) },
+    {
+      store,
+      registry,
+      alarms: new DynamoDbAlarmReader(dynamodb.client(), ALARM_TABLE),
+      lastSeen: new DynamoDbLastSeen(dynamodb.client(), ALARM_TABLE),
+    },
   );
   gateway = await startGateway(api);
   url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
@@ -121,7 +129,11 @@ beforeAll(async () => {
   });
   const schedule = await createScheduleHandler(
     {},
-    { store, registry, alarms: new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE) },
+    {
+      registry,
+      alarms: new DynamoDbAlarmStore(dynamodb.client(), ALARM_TABLE),
+      lastSeen: new DynamoDbLastSeen(dynamodb.client(), ALARM_TABLE),
+    },
   );
   await schedule({ source: "aws.events", "detail-type": "Scheduled Event", detail: {} }, {
     getRemainingTimeInMillis: () => 50_000,
@@ -151,12 +163,14 @@ it("polls the snapshot on Lambda: numbers follow the store, the silent turbine's
     const numberIn = async (id: string) =>
       Number(await page.locator(`#${id}`).getAttribute("data-value"));
     expect(await numberIn("turbines-reporting")).toBe(2);
+    // On Lambda the total is the reporting turbines' rates over 15 minutes (the last-seen records
+    // keep no count): two turbines reporting once a minute.
     const before = await numberIn("readings-total");
-    expect(before).toBe(22 + 7);
+    expect(before).toBe(2 * 15);
 
     // More readings are stored: the next polls show them.
     await post("/v1/measurements", { readings: readingsOf("p-3", 0, 0) });
-    await expect.poll(() => numberIn("readings-total"), POLL).toBe(before + 1);
+    await expect.poll(() => numberIn("readings-total"), POLL).toBeGreaterThan(before);
     await expect.poll(() => numberIn("turbines-reporting"), POLL).toBe(3);
     const answer = await fetch(`${url}/v1/live/snapshot`, {
       headers: { authorization: `Bearer ${reader}` },

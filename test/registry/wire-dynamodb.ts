@@ -10,9 +10,12 @@
 //   (attribute_exists / attribute_not_exists of an attribute, `name = :value`, `#name = :value`,
 //   two of them joined by AND or OR): a false condition is ConditionalCheckFailedException and
 //   changes nothing.
-// - UpdateItem: UpdateExpression SET (`name = :value`, several, comma-separated) and ADD
+// - UpdateItem: UpdateExpression SET (`name = :value`, `name = other` and
+//   `name = if_not_exists(other, :value)`, the right side as the item was before), REMOVE and ADD
 //   (`name :number`: added to the number, 0 when the attribute or item does not exist, which
 //   UpdateItem creates), with a condition; ReturnValues ALL_NEW / UPDATED_NEW.
+// - Item sizes as DynamoDB meters them (itemSize): an item over 400 KB is a ValidationException,
+//   as is a transaction request over 4 MB; a Query or Scan page ends at 1 MB of items.
 // - Query: KeyConditionExpression `pk = :v` optionally `AND sk op :v` (=, <, <=, >, >=,
 //   BETWEEN :a AND :b, begins_with(sk, :v)); items in sort-key order (byte order of strings),
 //   reversed with ScanIndexForward false; Limit items a page; pages (`pageSize` items here, 1 MB
@@ -46,13 +49,19 @@ export interface WireDynamoDb {
   tables: Map<string, WireTable>;
   calls: { operation: string; body: any }[];
   scanPageSize: number;
-  /** Query pages hold at most this many items (AWS: 1 MB). */
+  /** Query pages hold at most this many items (a test's smaller pages), and at most 1 MB as in AWS. */
   pageSize: number;
   unprocessNext: number;
   failNext: number;
   /** The next this many calls (to `hangTable` only, when set) are never answered. */
   hangNext: number;
   hangTable?: string;
+  /**
+   * Capacity units consumed, as on-demand bills them: a read unit per 4 KB read (half for an
+   * eventually consistent read; a Query or Scan sums its page's items first), a write unit per KB
+   * of the larger of the item before and after (two in a transaction).
+   */
+  capacity: { read: number; write: number };
   /** TransactWriteItems calls so far. */
   transactions: number;
   /** Runs before the n-th (1-based) TransactWriteItems is applied: a concurrent writer. */
@@ -94,12 +103,16 @@ export async function startWireDynamoDb(
     GetItem(body) {
       const t = tableOf(body.TableName);
       const item = t.items.get(keyOf(t, body.Key));
+      wire.capacity.read += readUnits(item ? itemSize(item) : 0, body.ConsistentRead);
       return item ? { Item: item } : {};
     },
     PutItem(body) {
       const t = tableOf(body.TableName);
+      checkItemSize(body.Item);
       const id = keyOf(t, body.Item, true);
-      if (!holds(body, t.items.get(id))) throw conditionFailed();
+      const before = t.items.get(id);
+      wire.capacity.write += writeUnits(before, body.Item);
+      if (!holds(body, before)) throw conditionFailed();
       t.items.set(id, body.Item);
       return {};
     },
@@ -107,6 +120,7 @@ export async function startWireDynamoDb(
       const t = tableOf(body.TableName);
       const id = keyOf(t, body.Key);
       const existing = t.items.get(id);
+      wire.capacity.write += writeUnits(existing, undefined);
       if (!holds(body, existing)) throw conditionFailed();
       t.items.delete(id);
       return body.ReturnValues === "ALL_OLD" && existing ? { Attributes: existing } : {};
@@ -115,8 +129,13 @@ export async function startWireDynamoDb(
       const t = tableOf(body.TableName);
       const id = keyOf(t, body.Key);
       const existing = t.items.get(id);
-      if (!holds(body, existing)) throw conditionFailed();
+      if (!holds(body, existing)) {
+        wire.capacity.write += writeUnits(existing, undefined);
+        throw conditionFailed();
+      }
       const { item, updated } = applyUpdate(body, existing ?? { ...body.Key });
+      wire.capacity.write += writeUnits(existing, item);
+      checkItemSize(item);
       t.items.set(id, item);
       if (body.ReturnValues === "ALL_NEW") return { Attributes: item };
       if (body.ReturnValues === "UPDATED_NEW") {
@@ -138,7 +157,11 @@ export async function startWireDynamoDb(
         rows = rows.slice(rows.findIndex((item) => keyOf(t, item, true) === start) + 1);
       }
       const size = Math.min(body.Limit ?? Number.POSITIVE_INFINITY, wire.pageSize);
-      const page = rows.slice(0, size);
+      const page = withinPage(rows.slice(0, size));
+      wire.capacity.read += readUnits(
+        page.reduce((n, item) => n + itemSize(item), 0),
+        body.ConsistentRead,
+      );
       const more = rows.length > page.length;
       const last = page.at(-1);
       return {
@@ -154,7 +177,11 @@ export async function startWireDynamoDb(
       const start = body.ExclusiveStartKey
         ? all.findIndex(([id]) => id === keyOf(t, body.ExclusiveStartKey)) + 1
         : 0;
-      const page = all.slice(start, start + wire.scanPageSize);
+      const page = withinPage(all.slice(start, start + wire.scanPageSize), ([, item]) => item);
+      wire.capacity.read += readUnits(
+        page.reduce((n, [, item]) => n + itemSize(item), 0),
+        body.ConsistentRead,
+      );
       const more = start + page.length < all.length;
       const last = page.at(-1)?.[1];
       return {
@@ -182,6 +209,11 @@ export async function startWireDynamoDb(
         served = ids.slice(0, Math.ceil(ids.length / 2));
         unprocessed = ids.slice(served.length);
       }
+      for (const id of served) {
+        const item = t.items.get(id);
+        if (item)
+          wire.capacity.read += readUnits(itemSize(item), body.RequestItems[table]?.ConsistentRead);
+      }
       return {
         Responses: {
           [table]: served.flatMap((id) => (t.items.has(id) ? [t.items.get(id)] : [])),
@@ -202,6 +234,9 @@ export async function startWireDynamoDb(
         throw validation(
           "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100",
         );
+      }
+      if (Buffer.byteLength(JSON.stringify(entries)) > TRANSACTION_BYTES) {
+        throw validation("Transaction request cannot be larger than 4 MB");
       }
       const writes = entries.map((entry) => {
         const [kind, op] = Object.entries(entry)[0] as [string, any];
@@ -227,6 +262,9 @@ export async function startWireDynamoDb(
         );
       }
       for (const { kind, op, t, id } of writes) {
+        // A transaction's item costs two write units a KB.
+        wire.capacity.write +=
+          2 * writeUnits(t.items.get(id), kind === "Put" ? op.Item : undefined);
         if (kind === "Put") t.items.set(id, op.Item);
         else if (kind === "Delete") t.items.delete(id);
         else if (kind === "Update")
@@ -267,11 +305,12 @@ export async function startWireDynamoDb(
     items: tables.get(table)?.items as Map<string, Item>,
     tables,
     calls: [],
-    scanPageSize: 100,
-    pageSize: 100,
+    scanPageSize: Number.POSITIVE_INFINITY,
+    pageSize: Number.POSITIVE_INFINITY,
     unprocessNext: 0,
     failNext: 0,
     hangNext: 0,
+    capacity: { read: 0, write: 0 },
     client: (options = {}) =>
       new DynamoDBClient({
         endpoint: wire.url,
@@ -282,6 +321,70 @@ export async function startWireDynamoDb(
     close: () => server.close(),
   };
   return wire;
+}
+
+/** A Query or Scan page: DynamoDB stops reading at 1 MB of items (and returns at least one). */
+const PAGE_BYTES = 1024 * 1024;
+/** An item is at most 400 KB; a transaction's request at most 4 MB. */
+const ITEM_BYTES = 400 * 1024;
+const TRANSACTION_BYTES = 4 * 1024 * 1024;
+
+function withinPage<T>(rows: T[], itemOf: (row: T) => Item = (row) => row as Item): T[] {
+  let bytes = 0;
+  const page: T[] = [];
+  for (const row of rows) {
+    bytes += itemSize(itemOf(row));
+    if (bytes > PAGE_BYTES && page.length > 0) break;
+    page.push(row);
+  }
+  return page;
+}
+
+function readUnits(bytes: number, consistent: boolean | undefined): number {
+  const units = Math.max(1, Math.ceil(bytes / 4096));
+  return consistent ? units : units / 2;
+}
+
+function writeUnits(before: Item | undefined, after: Item | undefined): number {
+  const bytes = Math.max(before ? itemSize(before) : 0, after ? itemSize(after) : 0);
+  return Math.max(1, Math.ceil(bytes / 1024));
+}
+
+function checkItemSize(item: Item): void {
+  if (itemSize(item) > ITEM_BYTES)
+    throw validation("Item size has exceeded the maximum allowed size");
+}
+
+/**
+ * An item's size as DynamoDB counts it: each attribute's name (UTF-8 bytes) plus its value:
+ * strings and binaries their bytes, numbers about one byte per two digits plus one, booleans and
+ * nulls one byte, lists and maps 3 bytes plus their elements (and a byte each).
+ */
+export function itemSize(item: Item): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item))
+    bytes += Buffer.byteLength(name) + valueSize(value);
+  return bytes;
+}
+
+function valueSize(value: AttributeValue): number {
+  const v = value as Record<string, any>;
+  if (v.S !== undefined) return Buffer.byteLength(v.S);
+  if (v.N !== undefined) return Math.ceil(String(v.N).replace(/^-|\.|e.*$/g, "").length / 2) + 1;
+  if (v.B !== undefined) return Buffer.from(v.B, "base64").length;
+  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
+  if (v.SS) return v.SS.reduce((n: number, s: string) => n + Buffer.byteLength(s), 0);
+  if (v.NS) return v.NS.reduce((n: number, s: string) => n + valueSize({ N: s }), 0);
+  if (v.L) return 3 + v.L.reduce((n: number, e: AttributeValue) => n + 1 + valueSize(e), 0);
+  if (v.M)
+    return (
+      3 +
+      Object.entries(v.M as Item).reduce(
+        (n, [k, e]) => n + Buffer.byteLength(k) + 1 + valueSize(e),
+        0,
+      )
+    );
+  return 0;
 }
 
 /** DynamoDB orders string sort keys by their UTF-8 bytes. */
@@ -329,10 +432,16 @@ function term(body: any, expression: string, existing: Item | undefined): boolea
     const present = existing?.[attributeName(body, exists[2] as string)] !== undefined;
     return exists[1] ? !present : present;
   }
-  const equals = /^([#\w]+) = (:\w+)$/.exec(expression);
-  if (!equals) throw validation(`Invalid ConditionExpression: ${expression}`);
-  const value = attributeValue(body, equals[2] as string);
-  return same(existing?.[attributeName(body, equals[1] as string)], value);
+  const compared = /^([#\w]+) (=|<|>) (:\w+)$/.exec(expression);
+  if (!compared) throw validation(`Invalid ConditionExpression: ${expression}`);
+  const value = attributeValue(body, compared[3] as string);
+  const stored = existing?.[attributeName(body, compared[1] as string)];
+  if (compared[2] === "=") return same(stored, value);
+  // A comparison with a missing attribute is false; numbers compare as numbers.
+  if (stored?.N === undefined || value.N === undefined) return false;
+  return compared[2] === "<"
+    ? Number(stored.N) < Number(value.N)
+    : Number(stored.N) > Number(value.N);
 }
 
 /** SET a = :v, b = :w and ADD c :n, in either order; the item and the names it set. */
@@ -341,7 +450,7 @@ function applyUpdate(body: any, existing: Item): { item: Item; updated: string[]
   const item: Item = { ...existing };
   const updated: string[] = [];
   const clauses = expression
-    .split(/\b(?=SET |ADD )/)
+    .split(/\b(?=SET |ADD |REMOVE )/)
     .map((c) => c.trim())
     .filter(Boolean);
   if (clauses.length === 0) throw validation("Invalid UpdateExpression: empty");
@@ -349,14 +458,29 @@ function applyUpdate(body: any, existing: Item): { item: Item; updated: string[]
     const [action, ...rest] = clause.split(" ");
     for (const part of rest
       .join(" ")
-      .split(",")
+      .split(/,(?![^(]*\))/)
       .map((p) => p.trim())) {
       if (action === "SET") {
-        const set = /^([#\w]+) = (:\w+)$/.exec(part);
+        // Right-hand sides read the item as it was before this update, as DynamoDB does.
+        const set = /^([#\w]+) = (?:(:\w+)|if_not_exists\(([#\w]+), (:\w+)\)|([#\w]+))$/.exec(part);
         if (!set) throw validation(`Invalid UpdateExpression: ${clause}`);
         const name = attributeName(body, set[1] as string);
-        item[name] = attributeValue(body, set[2] as string);
+        let value: AttributeValue | undefined;
+        if (set[2]) value = attributeValue(body, set[2]);
+        else if (set[3]) {
+          value = existing[attributeName(body, set[3])] ?? attributeValue(body, set[4] as string);
+        } else {
+          value = existing[attributeName(body, set[5] as string)];
+          if (value === undefined)
+            throw validation(
+              "The provided expression refers to an attribute that does not exist in the item",
+            );
+        }
+        item[name] = value;
         updated.push(name);
+      } else if (action === "REMOVE") {
+        if (!/^[#\w]+$/.test(part)) throw validation(`Invalid UpdateExpression: ${clause}`);
+        delete item[attributeName(body, part)];
       } else if (action === "ADD") {
         const add = /^([#\w]+) (:\w+)$/.exec(part);
         if (!add) throw validation(`Invalid UpdateExpression: ${clause}`);
