@@ -22,6 +22,7 @@ const UNIT = [
   "test/api/request-body.test.ts",
   "test/influxdb/bench-peer-lines.test.ts",
   "test/influxdb/query-answer.test.ts",
+  "test/influxdb/token-refresh.test.ts",
   "test/lambda/alarms-schedule.test.ts",
   "test/lambda/dependency-deadlines.test.ts",
   "test/lambda/direct-ingest.test.ts",

@@ -26,7 +26,17 @@ export interface InfluxDbConnection {
   token?: string;
   /** Per HTTP request, connect to last byte. */
   timeoutMs?: number;
+  /**
+   * Reads the token again (from its secret) when InfluxDB answers 401 or 403: a token rotated or
+   * filled in after the container started is used without a restart. At most once a minute.
+   */
+  refreshToken?: () => Promise<string | undefined>;
+  /** The clock the refresh's once-a-minute limit is judged on. */
+  now?: () => number;
 }
+
+/** A refused token is read again at most this often. */
+const TOKEN_REFRESH_MS = 60_000;
 
 /** An HTTP answer or network failure; `retryable` tells withRetries whether to try again. */
 export class InfluxDbError extends Error {
@@ -60,12 +70,28 @@ export function parseQueryAnswer(answer: QueryAnswer): InfluxSeries[][] {
 }
 
 export class InfluxDbClient {
-  private readonly headers: Record<string, string>;
+  private headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(readonly connection: InfluxDbConnection) {
     this.headers = connection.token ? { authorization: `Token ${connection.token}` } : {};
     this.timeoutMs = connection.timeoutMs ?? 10_000;
+  }
+
+  /** Reads the token again after a refusal; true when it changed (the request is then resent). */
+  private async tokenChanged(): Promise<boolean> {
+    const { refreshToken } = this.connection;
+    const now = (this.connection.now ?? Date.now)();
+    if (!refreshToken || now - this.refreshedAt < TOKEN_REFRESH_MS) return false;
+    this.refreshedAt = now;
+    const token = await refreshToken().catch((error: Error) => {
+      console.warn(`gust: could not read the InfluxDB token again: ${error.message}`);
+      return undefined;
+    });
+    if (!token || this.headers.authorization === `Token ${token}`) return false;
+    this.headers = { authorization: `Token ${token}` };
+    return true;
   }
 
   /** Writes lines of line protocol (times in ms), gzipped, in one request. */
@@ -137,8 +163,13 @@ export class InfluxDbClient {
     if (status >= 200 && status < 300) return text;
     const message = `InfluxDB ${what} answered ${status}: ${errorText(text)}`;
     if (status === 401 || status === 403) {
+      // The token may have been rotated (or filled in) since it was read: read it again once.
+      if (await this.tokenChanged()) return this.send(what, path, body, headers, signal);
       // A wrong or missing token is the operator's to fix; clients should come back later.
-      throw new StoreUnavailableError(`${message} (check INFLUXDB_TOKEN)`, 60);
+      throw new StoreUnavailableError(
+        `${message} (check the token: INFLUXDB_TOKEN or the secret INFLUXDB_TOKEN_SECRET_ARN)`,
+        60,
+      );
     }
     if (status === 404 && /database not found/i.test(text)) {
       throw new StoreUnavailableError(`${message} (create it, see docs/aws.md)`, 60);

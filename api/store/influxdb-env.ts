@@ -3,7 +3,8 @@
 //   INFLUXDB_DATABASE   the database (InfluxDB 2.x: a bucket with a DBRP mapping; 3.x: a database)
 //   INFLUXDB_MEASUREMENT  the table readings go to (default "readings")
 //   the token from INFLUXDB_TOKEN, or on Lambda from Secrets Manager (INFLUXDB_TOKEN_SECRET_ARN;
-//   the secret's string is the token itself, or JSON with a "token" key)
+//   the secret's string is the token itself, or JSON with a "token" key, or with exactly one
+//   other key naming a token, as the secret Timestream for InfluxDB creates with a cluster)
 //   WRITE_WINDOW_HOURS  how far back writes are taken (default 7 days; InfluxDB has no limit)
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { MAX_FUTURE_MS, positiveInteger } from "../config.ts";
@@ -48,10 +49,17 @@ export async function loadInfluxToken(
   const text = answer.SecretString?.trim();
   if (!text) throw new Error(`secret ${arn} has no SecretString (expected the InfluxDB token)`);
   if (!text.startsWith("{")) return text;
-  const parsed = JSON.parse(text) as { token?: unknown };
-  if (typeof parsed.token !== "string" || parsed.token === "")
-    throw new Error(`secret ${arn} is JSON without a "token" string`);
-  return parsed.token;
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  if (typeof parsed.token === "string" && parsed.token !== "") return parsed.token;
+  // The secret Timestream for InfluxDB creates with a cluster names its token in a key of its
+  // own: the one string whose key says token.
+  const named = Object.entries(parsed).filter(
+    ([key, value]) => /token/i.test(key) && typeof value === "string" && value !== "",
+  );
+  if (named.length === 1) return named[0]?.[1] as string;
+  throw new Error(
+    `secret ${arn} is JSON without a "token" string (nor exactly one key naming a token)`,
+  );
 }
 
 export async function openInfluxDbStoreFromEnv(
@@ -61,8 +69,14 @@ export async function openInfluxDbStoreFromEnv(
   const url = influxUrl(env);
   const database = required(env, "INFLUXDB_DATABASE");
   const token = await loadInfluxToken(env, secretsManager);
+  // A token from Secrets Manager is read again when InfluxDB refuses it (rotated, or filled in
+  // after the deploy).
+  const refresh =
+    !env.INFLUXDB_TOKEN && env.INFLUXDB_TOKEN_SECRET_ARN
+      ? { refreshToken: () => loadInfluxToken(env, secretsManager) }
+      : {};
   return new InfluxDbStore({
-    client: new InfluxDbClient({ url, database, ...(token ? { token } : {}) }),
+    client: new InfluxDbClient({ url, database, ...(token ? { token } : {}), ...refresh }),
     ...(env.INFLUXDB_MEASUREMENT ? { measurement: env.INFLUXDB_MEASUREMENT } : {}),
     writeWindow: {
       maxAgeMs:
