@@ -1,7 +1,8 @@
 // The alarms' scheduled evaluation on AWS: a function built from the same sources as the API
 // (infra/lambda-code.ts, entry api/lambda-schedule.ts) and an EventBridge rule that invokes it
-// every minute (api/alarms/scheduled.ts says what a run does). Its IAM: read the store and the
-// registry, read and write the alarm table, read the webhook's secret; the rule's permission to
+// every minute (api/alarms/scheduled.ts says what a run does). Its IAM: read the registry, read
+// and write the alarm table (the turbines' last-seen records are there: it queries no store of
+// readings), read the webhook's secret; the rule's permission to
 // invoke it (a resource policy for events.amazonaws.com from this rule only).
 //
 // With `-c gust:alarmWebhookUrl=https://...` the evaluation delivers each alarm's opening and
@@ -25,11 +26,8 @@ import { bundledCode } from "./lambda-code.ts";
 import type { TurbineRegistryTable } from "./registry-table.ts";
 
 export interface AlarmScheduleProps {
+  /** Which store's bundle (the schedule itself reads no readings: DynamoDB only). */
   store: BundledStore;
-  /** The store's settings, as the API function has them. */
-  storeEnvironment: Record<string, string>;
-  /** Grants the function what reading the store needs (queries only, no writes). */
-  grantStoreRead: (fn: LambdaFunction) => void;
   registry: TurbineRegistryTable;
   alarms: AlarmTable;
   logRetentionDays: number;
@@ -40,6 +38,8 @@ export interface AlarmScheduleProps {
 export class AlarmSchedule extends Construct {
   readonly fn: LambdaFunction;
   readonly rule: Rule;
+  /** Its log: one JSON line a run (what it judged), which the stack's heartbeat reads. */
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: AlarmScheduleProps) {
     super(scope, id);
@@ -47,6 +47,7 @@ export class AlarmSchedule extends Construct {
       retention: props.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.logGroup = logGroup;
     this.fn = new LambdaFunction(this, "Function", {
       description: "gust: evaluates the alarm rules every minute and delivers the webhook",
       code: bundledCode(props.store, "schedule"),
@@ -54,7 +55,7 @@ export class AlarmSchedule extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      // Two queries, a few DynamoDB calls and the due webhook deliveries (10 s each at most);
+      // A few DynamoDB calls and the due webhook deliveries (10 s each at most);
       // deliveries stop two seconds before this, the rest wait for the next minute.
       timeout: Duration.seconds(50),
       // Lambda's own retries of a failed asynchronous run (two by default) would only overlap
@@ -64,11 +65,9 @@ export class AlarmSchedule extends Construct {
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       environment: {
-        ...props.storeEnvironment,
         ...(props.webhookUrl ? { ALARM_WEBHOOK_URL: props.webhookUrl } : {}),
       },
     });
-    props.grantStoreRead(this.fn);
     props.registry.attachReader(this.fn);
     props.alarms.attachEvaluator(this.fn);
     if (props.webhookUrl) {

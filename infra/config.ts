@@ -28,6 +28,8 @@ export interface GustStackConfig {
   logRetentionDays: number;
   /** Where the scheduled alarm evaluation POSTs alarm events (`-c gust:alarmWebhookUrl=`). */
   alarmWebhookUrl?: string;
+  /** An e-mail address subscribed to the alarm topic (`-c gust:alarmEmail=`). */
+  alarmEmail?: string;
 }
 
 export const DEFAULT_CONFIG: GustStackConfig = {
@@ -101,7 +103,16 @@ export function configFromContext(node: Node): GustStackConfig {
       DEFAULT_CONFIG.logRetentionDays,
     ) as number,
     alarmWebhookUrl: webhookUrl(text("gust:alarmWebhookUrl")),
+    alarmEmail: alarmEmail(text("gust:alarmEmail")),
   };
+}
+
+function alarmEmail(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
+    throw new Error(`context gust:alarmEmail must be an e-mail address, not "${address}"`);
+  }
+  return address;
 }
 
 function webhookUrl(url: string | undefined): string | undefined {

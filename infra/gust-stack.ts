@@ -35,9 +35,10 @@ import {
   LoggingFormat,
   Runtime,
 } from "aws-cdk-lib/aws-lambda";
-import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
 import type { Construct, IConstruct } from "constructs";
 import { AlarmSchedule } from "./alarm-schedule.ts";
@@ -237,8 +238,6 @@ export class GustStack extends Stack {
     alarms.attachReader(fn);
     const schedule = new AlarmSchedule(this, "AlarmSchedule", {
       store: influx ? "influxdb" : "timestream",
-      storeEnvironment,
-      grantStoreRead: (target) => grantStore(target, ["timestream:Select"]),
       registry,
       alarms,
       logRetentionDays: config.logRetentionDays,
@@ -250,8 +249,7 @@ export class GustStack extends Stack {
       "A failed scheduled run needs no destination: its work is redone by the next minute's run, undelivered webhook events stay in the outbox, and its errors reach the alarm topic (AlarmScheduleErrors).",
     );
     acknowledgeFunction(schedule.fn, {
-      dlq: "EventBridge invokes it asynchronously every minute with no retries on purpose: a failed run's work (reading the window, judging, delivering the outbox) is done again by the next minute's run, and the outbox keeps every undelivered event; a dead-letter queue would hold nothing to act on.",
-      iam5: "timestream:DescribeEndpoints has no resource-level permissions: AWS documents it on * only. Select is granted on the one table; DynamoDB actions on the alarm and registry tables only.",
+      dlq: "EventBridge invokes it asynchronously every minute with no retries on purpose: a failed run's work (reading the turbines' records, judging, delivering the outbox) is done again by the next minute's run, and the outbox keeps every undelivered event; a dead-letter queue would hold nothing to act on.",
     });
 
     let target: IFunction = fn;
@@ -268,10 +266,26 @@ export class GustStack extends Stack {
       createDefaultStage: false,
       ...(config.corsOrigins.length > 0
         ? {
+            // API Gateway answers the preflight itself (no Lambda call) for every route a
+            // browser uses: registry edits (PUT, DELETE with If-Match), key rotation (POST),
+            // reads; the answers' ETag and Retry-After are readable by the page. ADR 020.
             corsPreflight: {
               allowOrigins: config.corsOrigins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
-              allowHeaders: ["authorization", "content-type", "content-encoding"],
+              allowMethods: [
+                CorsHttpMethod.GET,
+                CorsHttpMethod.POST,
+                CorsHttpMethod.PUT,
+                CorsHttpMethod.DELETE,
+              ],
+              allowHeaders: [
+                "authorization",
+                "content-type",
+                "content-encoding",
+                "if-match",
+                "last-event-id",
+              ],
+              exposeHeaders: ["etag", "retry-after", "location"],
+              maxAge: Duration.days(1),
             },
           }
         : {}),
@@ -322,37 +336,74 @@ export class GustStack extends Stack {
       displayName: "gust alarms",
       enforceSSL: true,
     });
+    // -c gust:alarmEmail=ops@example.com: that address is subscribed (AWS e-mails it a link to
+    // confirm once); without it, subscribe to the AlarmTopicArn output.
+    if (config.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    // Errors alarm in two of three minutes: one transient 503 (a store throttling for a moment,
+    // answered with Retry-After and resent) pages nobody; a failure that lasts does.
     const alarm = (id: string, description: string, metric: IMetric) =>
       new Alarm(this, id, {
         alarmDescription: description,
         metric,
         threshold: 1,
-        evaluationPeriods: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }).addAlarmAction(new SnsAction(alarmTopic));
+    // Heartbeats: silence is the failure here, so missing data breaches.
+    const heartbeat = (id: string, description: string, metric: IMetric, periods: number) =>
+      new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: periods,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.BREACHING,
+      }).addAlarmAction(new SnsAction(alarmTopic));
+    heartbeat(
+      "AlarmScheduleNotRunning",
+      "gust's alarm evaluation has not run for 10 minutes (its EventBridge rule disabled or deleted, or the function cannot be invoked): no turbine alarm opens or closes",
+      schedule.fn.metricInvocations({ period: Duration.minutes(5), statistic: "Sum" }),
+      2,
+    );
+    // Each run logs how many turbines report (api/lambda-schedule-handler.ts); a metric filter
+    // turns that into a metric, and none reporting for 15 minutes (or no run) alarms.
+    const reporting = new MetricFilter(this, "TurbinesReportingFilter", {
+      logGroup: schedule.logGroup,
+      filterPattern: FilterPattern.stringValue("$.message", "=", "gust: alarms evaluated"),
+      metricNamespace: "gust",
+      metricName: "TurbinesReporting",
+      metricValue: "$.reporting",
+    });
+    heartbeat(
+      "NoReadings",
+      "No turbine has sent a reading for 15 minutes: the gateways, their network, the API or its store; see the API's access log",
+      reporting.metric({ period: Duration.minutes(5), statistic: "Maximum" }),
+      3,
+    );
     // The app turns its own failures into 500 answers (app.onError), which Lambda counts as
     // successful invocations: the stage's 5xx count is what sees them (and 503s, and API
     // Gateway's own 500 when the function times out or crashes).
     alarm(
       "Api5xx",
       "gust API answered 5xx: the store is unavailable (503) or the app failed (500); see the access log's status and integrationErrorMessage",
-      stage.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
+      stage.metricServerError({ period: Duration.minutes(1), statistic: "Sum" }),
     );
     alarm(
       "ApiFunctionErrors",
       "gust API Lambda errors: the function crashed or timed out (init failures included)",
-      fn.metricErrors({ period: Duration.minutes(5) }),
+      fn.metricErrors({ period: Duration.minutes(1) }),
     );
     alarm(
       "AlarmScheduleErrors",
       "gust's scheduled alarm evaluation failed: turbine alarms are not being opened, closed or delivered until it runs again; see its log",
-      schedule.fn.metricErrors({ period: Duration.minutes(5) }),
+      schedule.fn.metricErrors({ period: Duration.minutes(1) }),
     );
     alarm(
       "ApiFunctionThrottles",
       "gust API Lambda throttled: raise gust:reservedConcurrency or the account's limit",
-      fn.metricThrottles({ period: Duration.minutes(5) }),
+      fn.metricThrottles({ period: Duration.minutes(1) }),
     );
 
     new CfnOutput(this, "ApiUrl", {
@@ -377,7 +428,7 @@ function acknowledge(scope: IConstruct, id: string, reason: string): void {
 }
 
 /** The findings both functions share, accepted with their reasons; `dlq` and `iam5` differ. */
-function acknowledgeFunction(fn: LambdaFunction, reasons: { dlq: string; iam5: string }): void {
+function acknowledgeFunction(fn: LambdaFunction, reasons: { dlq: string; iam5?: string }): void {
   acknowledge(
     fn,
     "AwsSolutions::AwsSolutions-L1",
@@ -399,5 +450,5 @@ function acknowledgeFunction(fn: LambdaFunction, reasons: { dlq: string; iam5: s
     "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
     "AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (CreateLogGroup, CreateLogStream, PutLogEvents), which the function needs for its logs.",
   );
-  acknowledge(fn, "AwsSolutions::AwsSolutions-IAM5[Resource::*]", reasons.iam5);
+  if (reasons.iam5) acknowledge(fn, "AwsSolutions::AwsSolutions-IAM5[Resource::*]", reasons.iam5);
 }

@@ -1,8 +1,11 @@
 // -c gust:store=influxdb: the same API against InfluxDB, with no Timestream resources or IAM,
-// for an existing endpoint (public over TLS, or inside its VPC) and for a new Timestream for
-// InfluxDB instance.
-import { App } from "aws-cdk-lib";
+// for a new InfluxDB 3 cluster on Timestream for InfluxDB (the default: what a new AWS account
+// can deploy) and for an existing endpoint (public over TLS, or inside its VPC).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { configFromContext } from "../../infra/config.ts";
 import { GustStack } from "../../infra/gust-stack.ts";
@@ -24,6 +27,12 @@ function actions(template: Template): string[] {
     (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) =>
       Array.isArray(s.Action) ? s.Action : [s.Action],
     ),
+  );
+}
+
+function apiFunction(template: Template): any {
+  return Object.values(template.findResources("AWS::Lambda::Function")).find(
+    (fn: any) => fn.Properties.Handler === "index.handler",
   );
 }
 
@@ -101,42 +110,75 @@ describe("an existing InfluxDB inside a VPC", () => {
   });
 });
 
-describe("a new Timestream for InfluxDB instance", () => {
-  const template = synth({
-    "gust:influxdbCreate": "true",
-    "gust:influxdbSubnetIds": ["subnet-aaa", "subnet-bbb"],
-    "gust:influxdbSecurityGroupIds": ["sg-123"],
-  });
+describe("a new InfluxDB 3 cluster: the default with gust:store=influxdb alone", () => {
+  const app = new App({ context: { "gust:store": "influxdb", "aws:cdk:bundling-stacks": [] } });
+  const stack = new GustStack(app, "Gust", { config: configFromContext(app.node) });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  const template = Template.fromStack(stack);
 
-  it("creates a private, retained instance in those subnets, and points the Lambda at it", () => {
-    template.hasResource("AWS::Timestream::InfluxDBInstance", {
+  it("creates InfluxDB 3 Core (not InfluxDB 2), private and retained", () => {
+    template.resourceCountIs("AWS::Timestream::InfluxDBInstance", 0);
+    template.hasResource("AWS::Timestream::InfluxDBCluster", {
       DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
       Properties: Match.objectLike({
-        DbInstanceType: "db.influx.medium",
-        AllocatedStorage: 20,
+        DbParameterGroupIdentifier: "InfluxDBv3Core",
         PubliclyAccessible: false,
-        VpcSubnetIds: ["subnet-aaa", "subnet-bbb"],
-        VpcSecurityGroupIds: ["sg-123"],
-        Bucket: "gust",
-        Organization: "gust",
-        // The admin password comes from a generated secret, never from the template itself.
-        Password: Match.objectLike({ "Fn::Join": Match.anyValue() }),
+        Port: 8086,
       }),
     });
-    const [instanceId] = Object.keys(template.findResources("AWS::Timestream::InfluxDBInstance"));
-    template.hasResourceProperties("AWS::Lambda::Function", {
-      Environment: {
-        Variables: Match.objectLike({
-          STORE: "influxdb",
-          INFLUXDB_URL: {
-            "Fn::Join": ["", ["https://", { "Fn::GetAtt": [instanceId, "Endpoint"] }, ":8086"]],
-          },
-          INFLUXDB_TOKEN_SECRET_ARN: Match.objectLike({ Ref: Match.stringLikeRegexp("ApiToken") }),
-        }),
-      },
-      VpcConfig: { SubnetIds: ["subnet-aaa", "subnet-bbb"], SecurityGroupIds: ["sg-123"] },
-    });
     expectNoTimestream(template);
+  });
+
+  it("reads the cluster's own token secret: no empty secret to fill, and no secret of its own", () => {
+    const [cluster] = Object.keys(template.findResources("AWS::Timestream::InfluxDBCluster"));
+    const api = apiFunction(template);
+    expect(api.Properties.Environment.Variables).toMatchObject({
+      STORE: "influxdb",
+      INFLUXDB_URL: {
+        "Fn::Join": ["", ["https://", { "Fn::GetAtt": [cluster, "Endpoint"] }, ":8086"]],
+      },
+      INFLUXDB_TOKEN_SECRET_ARN: { "Fn::GetAtt": [cluster, "InfluxAuthParametersSecretArn"] },
+    });
+    // Every secret the stack creates (the key secret) outlives it.
+    const secrets = Object.values(template.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) {
+      expect(secret.DeletionPolicy).toBe("Retain");
+      expect(
+        secret.Properties.GenerateSecretString ?? secret.Properties.SecretString,
+      ).toBeDefined();
+    }
+  });
+
+  it("puts the API function in the cluster's VPC with endpoints for Secrets Manager and DynamoDB, no NAT", () => {
+    const endpoints = Object.values(template.findResources("AWS::EC2::VPCEndpoint")) as any[];
+    const services = endpoints.map((e) => [
+      e.Properties.VpcEndpointType ?? "Gateway",
+      JSON.stringify(e.Properties.ServiceName),
+    ]);
+    expect(services).toEqual(
+      expect.arrayContaining([
+        ["Gateway", expect.stringContaining("dynamodb")],
+        ["Interface", expect.stringContaining("secretsmanager")],
+      ]),
+    );
+    template.resourceCountIs("AWS::EC2::NatGateway", 0);
+    template.resourceCountIs("AWS::EC2::InternetGateway", 0);
+    const api = apiFunction(template);
+    expect(api.Properties.VpcConfig.SubnetIds).toHaveLength(2);
+    // The alarm schedule reads DynamoDB only: outside the VPC, its webhook reaches the internet.
+    const schedule = Object.values(template.findResources("AWS::Lambda::Function")).find(
+      (fn: any) => fn.Properties.Handler === "schedule.handler",
+    ) as any;
+    expect(schedule.Properties.VpcConfig).toBeUndefined();
+    expect(JSON.stringify(schedule.Properties.Environment ?? {})).not.toMatch(/INFLUXDB/);
+  });
+
+  it("passes cdk-nag with every exception reasoned", () => {
+    const report = join(app.synth().directory, "validation-report.json");
+    for (const plugin of JSON.parse(readFileSync(report, "utf8")).pluginReports)
+      expect(plugin.violations).toEqual([]);
   });
 });
 
@@ -146,7 +188,10 @@ describe("context checks", () => {
   });
 
   it("says what is missing", () => {
-    expect(() => config({})).toThrow(/gust:influxdbUrl and gust:influxdbTokenSecretArn/);
+    expect(config({}).influxdb?.create).toEqual({ instanceType: "db.influx.medium" });
+    expect(() => config({ "gust:influxdbUrl": "https://x" })).toThrow(
+      /needs gust:influxdbTokenSecretArn/,
+    );
     expect(() =>
       config({
         "gust:influxdbUrl": "http://influx.example.com:8086",
@@ -160,7 +205,9 @@ describe("context checks", () => {
         "gust:influxdbSubnetIds": "subnet-a",
       }),
     ).toThrow(/go together/);
-    expect(() => config({ "gust:influxdbCreate": true })).toThrow(/needs gust:influxdbSubnetIds/);
+    expect(() =>
+      config({ "gust:influxdbSubnetIds": "subnet-a", "gust:influxdbSecurityGroupIds": "sg-1" }),
+    ).toThrow(/VPC of the stack's own/);
     expect(() => configFromContext(new App({ context: { "gust:store": "mysql" } }).node)).toThrow(
       /must be "timestream" or "influxdb"/,
     );

@@ -191,17 +191,13 @@ describe("the API function", () => {
     const timestream = statements.filter((s: any) =>
       [s.Action].flat().some((a: string) => a.startsWith("timestream:")),
     );
-    // The API function's, then the scheduled alarm evaluation's (it only selects).
+    // The API function's only: the scheduled alarm evaluation reads no store (last-seen records).
     expect(timestream.map((s: any) => [s.Action].flat().sort())).toEqual([
       ["timestream:DescribeTable", "timestream:Select", "timestream:WriteRecords"],
       ["timestream:DescribeEndpoints"],
-      ["timestream:Select"],
-      ["timestream:DescribeEndpoints"],
     ]);
     expect(JSON.stringify(timestream[0].Resource)).toContain(":database/gust/table/readings");
-    expect(JSON.stringify(timestream[2].Resource)).toContain(":database/gust/table/readings");
     expect(timestream[1].Resource).toBe("*");
-    expect(timestream[3].Resource).toBe("*");
     expect(JSON.stringify(statements)).not.toMatch(/timestream:\*|"\*:\*"|"Action":"\*"/);
     const secretRead = statements.find((s: any) =>
       [s.Action].flat().includes("secretsmanager:GetSecretValue"),
@@ -322,7 +318,15 @@ describe("the HTTP API", () => {
     expect(api.Properties.CorsConfiguration).toBeUndefined();
     const withCors = synth({ "gust:corsOrigins": "https://dash.example.org" }).template;
     withCors.hasResourceProperties("AWS::ApiGatewayV2::Api", {
-      CorsConfiguration: { AllowOrigins: ["https://dash.example.org"] },
+      CorsConfiguration: {
+        AllowOrigins: ["https://dash.example.org"],
+        // Every method a browser client uses (registry edits, key rotation, reads), If-Match
+        // for conditional edits, and the answers' ETag and Retry-After readable by the page.
+        AllowMethods: ["GET", "POST", "PUT", "DELETE"],
+        AllowHeaders: Match.arrayWith(["authorization", "content-type", "if-match"]),
+        ExposeHeaders: Match.arrayWith(["etag", "retry-after"]),
+        MaxAge: 86_400,
+      },
     });
   });
 
@@ -341,14 +345,41 @@ describe("the HTTP API", () => {
       "5xx",
       "Errors",
       "Errors", // the scheduled alarm evaluation's: alarms not evaluated reach someone too
+      "Invocations", // heartbeat: the schedule has not run
       "Throttles",
+      "TurbinesReporting", // heartbeat: no turbine has sent a reading
     ]);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic[0] }]);
+    // Errors page when they last (two minutes of three), never for one transient 503.
+    for (const alarm of alarms.filter((a) => a.Properties.ComparisonOperator.startsWith("Greater")))
+      expect(alarm.Properties).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+    // Heartbeats: silence breaches.
+    for (const alarm of alarms.filter(
+      (a) => a.Properties.ComparisonOperator === "LessThanThreshold",
+    ))
+      expect(alarm.Properties.TreatMissingData).toBe("breaching");
+    template.hasResourceProperties("AWS::Logs::MetricFilter", {
+      FilterPattern: '{ $.message = "gust: alarms evaluated" }',
+      MetricTransformations: [
+        Match.objectLike({ MetricName: "TurbinesReporting", MetricValue: "$.reporting" }),
+      ],
+    });
     const fiveXx = alarms.find((a) => a.Properties.MetricName === "5xx");
     expect(fiveXx.Properties).toMatchObject({ Namespace: "AWS/ApiGateway", Statistic: "Sum" });
     expect(fiveXx.Properties.Dimensions).toEqual(
       expect.arrayContaining([{ Name: "Stage", Value: "$default" }]),
     );
+  });
+
+  it("subscribes gust:alarmEmail to the alarm topic, and refuses what is not an address", () => {
+    template.resourceCountIs("AWS::SNS::Subscription", 0);
+    const withEmail = synth({ "gust:alarmEmail": "ops@example.com" }).template;
+    withEmail.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "ops@example.com",
+      TopicArn: { Ref: Match.stringLikeRegexp("AlarmTopic") },
+    });
+    expect(() => synth({ "gust:alarmEmail": "ops" })).toThrow(/must be an e-mail address/);
   });
 
   it("sets provisioned concurrency on an alias when asked", () => {
