@@ -77,6 +77,8 @@ export const API_ROUTES: [HttpMethod, string][] = [
   [HttpMethod.GET, "/v1/analyses/underperformance"],
   [HttpMethod.GET, "/v1/analyses/availability"],
   [HttpMethod.GET, "/v1/analyses/energy"],
+  [HttpMethod.GET, "/v1/analyses/deficits"],
+  [HttpMethod.GET, "/v1/analyses/yaw-misalignment"],
   [HttpMethod.POST, "/v1/live/tokens"],
   [HttpMethod.GET, "/v1/live"],
   [HttpMethod.GET, "/v1/live/snapshot"],

@@ -15,8 +15,9 @@ import {
   PROJECT_OR_TURBINE,
   renderPowerQuery,
 } from "../../api/queries/power.ts";
-import { renderScadaBinsQuery } from "../../api/queries/scada.ts";
+import { renderHourlyScadaBinsQuery, renderScadaBinsQuery } from "../../api/queries/scada.ts";
 import type { QueryTarget } from "../../api/queries/sql.ts";
+import { renderYawBinsQuery, VANE_MEASURE } from "../../api/queries/yaw.ts";
 
 const timestream: QueryTarget = { dialect: "timestream", tableRef: '"gust"."readings"' };
 const duckdb: QueryTarget = { dialect: "duckdb", tableRef: "readings" };
@@ -66,6 +67,9 @@ const queries = {
   scadaBins: (t: QueryTarget) => renderScadaBinsQuery(t, range, new Set()),
   scadaBinsDensity: (t: QueryTarget) =>
     renderScadaBinsQuery(t, range, new Set(["ambient_temperature_c", "ambient_pressure_hpa"])),
+  hourlyScadaBins: (t: QueryTarget) =>
+    renderHourlyScadaBinsQuery(t, range, new Set(["ambient_temperature_c"])),
+  yawBins: (t: QueryTarget) => renderYawBinsQuery(t, range, new Set([VANE_MEASURE])),
   projectOrTurbine: (t: QueryTarget) =>
     renderPowerQuery(t, { ...range, every: "1h", by: PROJECT_OR_TURBINE }),
   exportCount: (t: QueryTarget) => renderExportCountQuery(t, range),
