@@ -270,7 +270,7 @@ export class GustStack extends Stack {
         ? {
             // API Gateway answers the preflight itself (no Lambda call) for every route a
             // browser uses: registry edits (PUT, DELETE with If-Match), key rotation (POST),
-            // reads; the answers' ETag and Retry-After are readable by the page. ADR 020.
+            // reads; the answers' ETag and Retry-After are readable by the page. ADR 021.
             corsPreflight: {
               allowOrigins: config.corsOrigins,
               allowMethods: [
