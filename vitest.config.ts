@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
 // Four tiers (docs/testing.md). `unit` is what the edit-test loop runs: no child process, no
@@ -60,6 +61,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Vitest's default is one worker fewer than the cores: one file at a time on a 2-core machine,
+    // though most files wait on a child process, a socket or a file. Two at least.
+    maxWorkers: Math.max(2, availableParallelism()),
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       { extends: true, test: { name: "unit", include: UNIT } },
