@@ -2,16 +2,15 @@
 // last-seen records (last-seen.ts), the fleet power the scheduled evaluation keeps each minute,
 // the registry and the open alarms: DynamoDB only, no query of the store of readings. Built at
 // most once per `cacheMs` per container (default 10 s) and shared meanwhile, as the store's
-// (api/live/store-snapshot.ts, which a deployment without an alarm table uses).
+// (api/live/store-snapshot.ts, which a deployment without an alarm table uses; snapshot-cache.ts).
 
 import { placeOf, type RegistryEntry } from "../live/places.ts";
 import { isSilent } from "../live/silence.ts";
 import { type LiveSnapshot, liveSnapshot } from "../live/snapshot.ts";
-import { DEFAULT_SNAPSHOT_CACHE_MS } from "../live/store-snapshot.ts";
+import { cachedSnapshots } from "../live/snapshot-cache.ts";
 import { DEFAULT_WINDOW_MS as HISTORY_MS } from "../live/store-view.ts";
 import type { LiveTurbine } from "../live/turbine.ts";
 import { RECENT_MS } from "../queries/turbine-status.ts";
-import { systemClock } from "../time/clock.ts";
 import { type FleetPowerPoint, type LastSeenStore, liveTurbine } from "./last-seen.ts";
 import type { AlarmStore } from "./store.ts";
 
@@ -27,20 +26,7 @@ export interface RecordSnapshotOptions {
 }
 
 export function recordSnapshots(options: RecordSnapshotOptions): () => Promise<LiveSnapshot> {
-  const clock = options.now ?? systemClock.now;
-  const cacheMs = options.cacheMs ?? DEFAULT_SNAPSHOT_CACHE_MS;
-  let cached: { at: number; snapshot: Promise<LiveSnapshot> } | null = null;
-  return () => {
-    const now = clock();
-    if (cached && now - cached.at < cacheMs) return cached.snapshot;
-    const snapshot = fromRecords(options, now);
-    cached = { at: now, snapshot };
-    // A failed build is not kept: the next request tries again.
-    snapshot.catch(() => {
-      if (cached?.snapshot === snapshot) cached = null;
-    });
-    return snapshot;
-  };
+  return cachedSnapshots((now) => fromRecords(options, now), options);
 }
 
 /** The snapshot from the last-seen records: each turbine's latest reading, as the schedule judges it. */

@@ -6,15 +6,13 @@
 // (plus the store's own visibility delay).
 
 import type { ReadingStore } from "../store/port.ts";
-import { systemClock } from "../time/clock.ts";
 import type { Alarm } from "./alarm.ts";
 import { FleetPowerHistory } from "./history.ts";
 import type { RegistryEntry } from "./places.ts";
 import { isSilent } from "./silence.ts";
 import { type LiveSnapshot, liveSnapshot } from "./snapshot.ts";
+import { cachedSnapshots } from "./snapshot-cache.ts";
 import { readStoreView } from "./store-view.ts";
-
-export const DEFAULT_SNAPSHOT_CACHE_MS = 10_000;
 
 export interface StoreSnapshotOptions {
   store: ReadingStore;
@@ -27,20 +25,7 @@ export interface StoreSnapshotOptions {
 }
 
 export function storeSnapshots(options: StoreSnapshotOptions): () => Promise<LiveSnapshot> {
-  const clock = options.now ?? systemClock.now;
-  const cacheMs = options.cacheMs ?? DEFAULT_SNAPSHOT_CACHE_MS;
-  let cached: { at: number; snapshot: Promise<LiveSnapshot> } | null = null;
-  return () => {
-    const now = clock();
-    if (cached && now - cached.at < cacheMs) return cached.snapshot;
-    const snapshot = build(options, now);
-    cached = { at: now, snapshot };
-    // A failed build is not kept: the next request tries again.
-    snapshot.catch(() => {
-      if (cached?.snapshot === snapshot) cached = null;
-    });
-    return snapshot;
-  };
+  return cachedSnapshots((now) => build(options, now), options);
 }
 
 async function build(options: StoreSnapshotOptions, now: number): Promise<LiveSnapshot> {
