@@ -5,7 +5,7 @@
 // over the cube of the wind (OpenOA's power-coefficient option): below rated it takes out the
 // wind's spread within a bin, which otherwise swamps the few percent the vane angle costs.
 // SQL stores only (DuckDB, Timestream).
-import { type ScadaRange, sqlNormalisedPower, sqlNormalisedWind, WIND_BIN_MS } from "./scada.ts";
+import { type ScadaRange, sqlNormalisedPower, sqlNormalisedWind } from "./scada.ts";
 import { type QueryTarget, sqlTimeRange } from "./sql.ts";
 
 export const VANE_MEASURE = "yaw_error_deg";

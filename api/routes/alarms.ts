@@ -6,7 +6,13 @@ import { TurbineIdSchema } from "../readings/schema.ts";
 import { authenticateFleetReader } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { problem } from "./problem-doc.ts";
-import { fromNotBeforeTo, QueryTimeSchema, queryInteger, queryTime } from "./query-params.ts";
+import {
+  fromNotBeforeTo,
+  invalidCursor,
+  QueryTimeSchema,
+  queryInteger,
+  queryTime,
+} from "./query-params.ts";
 
 export const AlarmSchema = z
   .object({
@@ -91,13 +97,7 @@ export function registerAlarmRoutes(app: GustApp, deps: AppDeps): void {
     if (query.cursor !== undefined) {
       after = fromCursor(query.cursor);
       if (!after) {
-        return problemResponse(
-          422,
-          "validation",
-          "Invalid request",
-          "The cursor is not one this API gave: pass next_cursor of the previous page as it came.",
-          { errors: [{ pointer: "/cursor", detail: "not a cursor of this API" }] },
-        ) as never;
+        return invalidCursor() as never;
       }
     }
     // One more than the page, to know whether another follows.

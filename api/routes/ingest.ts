@@ -31,7 +31,7 @@ import {
   decodeBody,
   parseJson,
 } from "../readings/request-body.ts";
-import type { IncomingBatch, IncomingReading, IngestResult } from "../readings/schema.ts";
+import type { IncomingBatch, IngestResult } from "../readings/schema.ts";
 import { turbinesOf, unregisteredDetail } from "../registry/lookup.ts";
 import {
   MeasureLimitError,

@@ -73,6 +73,17 @@ export function queryInteger(min: number, max: number, fallback: number) {
     .openapi({ type: "integer", minimum: min, maximum: max, default: fallback });
 }
 
+/** The 422 for a `cursor` that is not a next_cursor this API gave. */
+export function invalidCursor(): Response {
+  return problemResponse(
+    422,
+    "validation",
+    "Invalid request",
+    "The cursor is not one this API gave: pass next_cursor of the previous page as it came.",
+    { errors: [{ pointer: "/cursor", detail: "not a cursor of this API" }] },
+  );
+}
+
 /** The 422 for a query whose `from` is not before its `to`. */
 export function fromNotBeforeTo(): Response {
   return problemResponse(422, "validation", "Invalid request", "`from` must be before `to`.", {

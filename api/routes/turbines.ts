@@ -38,7 +38,7 @@ import {
 import { authenticate, describePrincipal, forbidden } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { problem } from "./problem-doc.ts";
-import { queryInteger } from "./query-params.ts";
+import { invalidCursor, queryInteger } from "./query-params.ts";
 
 export const TURBINES_PATH = "/v1/turbines";
 const DEFAULT_PAGE = 100;
@@ -399,13 +399,7 @@ export function registerTurbineRoutes(app: GustApp, deps: AppDeps): void {
     if (query.cursor !== undefined) {
       after = Buffer.from(query.cursor, "base64url").toString();
       if (!TurbineIdSchema.safeParse(after).success) {
-        return problemResponse(
-          422,
-          "validation",
-          "Invalid request",
-          "The cursor is not one this API gave: pass next_cursor of the previous page as it came.",
-          { errors: [{ pointer: "/cursor", detail: "not a cursor of this API" }] },
-        ) as never;
+        return invalidCursor() as never;
       }
     }
     const { turbines, next_cursor } = await listPage(deps, {

@@ -9,7 +9,6 @@ import { queryTarget } from "../../api/queries/sql.ts";
 import { type Reading, StoreUnavailableError } from "../../api/store/port.ts";
 import { TimestreamStore } from "../../api/store/timestream-store.ts";
 import { isRetryable } from "../../api/time/deadline.ts";
-import { ManualClock } from "../support/manual-clock.ts";
 import { startWireTimestream, type WireTimestream } from "./wire-timestream.ts";
 
 const HOUR = 3_600_000;
