@@ -65,6 +65,26 @@ export const LONE_READING_MS = 600_000;
 /** The longest time one reading stands for. */
 export const LONGEST_READING_MS = 86_400_000;
 
+// IEC 61400-12-1 bins are centred on multiples of 0.5 m/s: bin i covers [0.5 i - 0.25, 0.5 i + 0.25).
+const IEC_BIN = `CAST(floor((v_n + ${WIND_BIN_MS / 2}) / ${WIND_BIN_MS}) AS BIGINT)`;
+
+/** What a reading stands for (`dt`, ms) from its steps to the previous and next reading. */
+const READING_DURATION = [
+  `    WHEN prev_step IS NULL AND next_step IS NULL THEN ${LONE_READING_MS}`,
+  `    WHEN prev_step IS NULL OR (next_step IS NOT NULL AND next_step < prev_step) THEN least(next_step, ${LONGEST_READING_MS})`,
+  `    ELSE least(prev_step, ${LONGEST_READING_MS})`,
+  "  END AS dt",
+];
+
+/** A reading's steps (ms) to the previous and the next reading of its turbine. */
+function stepsAround(ms: string): string[] {
+  const window = "OVER (PARTITION BY turbine_id ORDER BY time)";
+  return [
+    `      ${ms} - lag(${ms}) ${window} AS prev_step,`,
+    `      lead(${ms}) ${window} - ${ms} AS next_step`,
+  ];
+}
+
 /**
  * Per turbine, status and wind bin: the readings, their power and wind summed, and the time they
  * stand for and their energy. Each reading stands for the shorter of its steps to the previous
@@ -99,30 +119,23 @@ export function renderScadaBinsQuery(
     );
   }
   const ms = sqlEpochMs(dialect, "time");
-  // IEC 61400-12-1 bins are centred on multiples of 0.5 m/s: bin i covers [0.5 i - 0.25, 0.5 i + 0.25).
-  const bin = `CAST(floor((v_n + ${WIND_BIN_MS / 2}) / ${WIND_BIN_MS}) AS BIGINT)`;
-  const window = "OVER (PARTITION BY turbine_id ORDER BY time)";
   return [
-    `SELECT turbine_id, status, ${bin} AS bin,`,
+    `SELECT turbine_id, status, ${IEC_BIN} AS bin,`,
     "  count(*) AS n, sum(power_kw) AS power_sum, sum(v_n) AS wind_sum,",
     "  sum(dt) / 3600000.0 AS hours, sum(power_kw * dt) / 3600000.0 AS energy_kwh,",
     "  sum(p_n * dt) / 3600000.0 AS energy_n_kwh",
     "FROM (",
     "  SELECT turbine_id, status, power_kw, p_n, v_n, CASE",
-    `    WHEN prev_step IS NULL AND next_step IS NULL THEN ${LONE_READING_MS}`,
-    `    WHEN prev_step IS NULL OR (next_step IS NOT NULL AND next_step < prev_step) THEN least(next_step, ${LONGEST_READING_MS})`,
-    `    ELSE least(prev_step, ${LONGEST_READING_MS})`,
-    "  END AS dt",
+    ...READING_DURATION,
     "  FROM (",
     `    SELECT turbine_id, status, power_kw, ${sqlNormalisedPower(measureColumns, stall)} AS p_n,`,
     `      ${sqlNormalisedWind(measureColumns, stall)} AS v_n,`,
-    `      ${ms} - lag(${ms}) ${window} AS prev_step,`,
-    `      lead(${ms}) ${window} - ${ms} AS next_step`,
+    ...stepsAround(ms),
     `    FROM ${tableRef}`,
     `    WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
     "  ) AS s",
     ") AS r",
-    `GROUP BY turbine_id, status, ${bin}`,
+    `GROUP BY turbine_id, status, ${IEC_BIN}`,
   ].join("\n");
 }
 
@@ -141,8 +154,6 @@ export function renderHourlyScadaBinsQuery(
   const { dialect, tableRef } = target;
   if (dialect === "influxdb") throw new RangeError("hourly SCADA bins: SQL stores only");
   const ms = sqlEpochMs(dialect, "time");
-  const bin = `CAST(floor((v_n + ${WIND_BIN_MS / 2}) / ${WIND_BIN_MS}) AS BIGINT)`;
-  const window = "OVER (PARTITION BY turbine_id ORDER BY time)";
   const cold = measureColumns.has("ambient_temperature_c")
     ? "min(ambient_temperature_c)"
     : "CAST(NULL AS DOUBLE)";
@@ -150,28 +161,24 @@ export function renderHourlyScadaBinsQuery(
     ? "ambient_temperature_c"
     : "CAST(NULL AS DOUBLE) AS ambient_temperature_c";
   return [
-    `SELECT turbine_id, hour, status, ${bin} AS bin,`,
+    `SELECT turbine_id, hour, status, ${IEC_BIN} AS bin,`,
     "  count(*) AS n, sum(power_kw) AS power_sum, sum(power_kw * power_kw) AS power_sq_sum,",
     "  sum(v_n) AS wind_sum, sum(dt) / 3600000.0 AS hours,",
     "  sum(power_kw * dt) / 3600000.0 AS energy_kwh, sum(p_n * dt) / 3600000.0 AS energy_n_kwh,",
     `  ${cold} AS min_temperature_c`,
     "FROM (",
     "  SELECT turbine_id, hour, status, power_kw, p_n, v_n, ambient_temperature_c, CASE",
-    `    WHEN prev_step IS NULL AND next_step IS NULL THEN ${LONE_READING_MS}`,
-    `    WHEN prev_step IS NULL OR (next_step IS NOT NULL AND next_step < prev_step) THEN least(next_step, ${LONGEST_READING_MS})`,
-    `    ELSE least(prev_step, ${LONGEST_READING_MS})`,
-    "  END AS dt",
+    ...READING_DURATION,
     "  FROM (",
     `    SELECT turbine_id, status, power_kw, ${temperature},`,
     `      CAST(floor(${ms} / 3600000) AS BIGINT) AS hour,`,
     `      ${sqlNormalisedPower(measureColumns, stall)} AS p_n,`,
     `      ${sqlNormalisedWind(measureColumns, stall)} AS v_n,`,
-    `      ${ms} - lag(${ms}) ${window} AS prev_step,`,
-    `      lead(${ms}) ${window} - ${ms} AS next_step`,
+    ...stepsAround(ms),
     `    FROM ${tableRef}`,
     `    WHERE ${sqlTimeRange(dialect, range.from, range.to)}`,
     "  ) AS s",
     ") AS r",
-    `GROUP BY turbine_id, hour, status, ${bin}`,
+    `GROUP BY turbine_id, hour, status, ${IEC_BIN}`,
   ].join("\n");
 }
