@@ -11,6 +11,7 @@
 // on the next event rather than leaving the container broken for good.
 import type { Context } from "aws-lambda";
 import { log } from "./log.ts";
+import { systemClock } from "./time/clock.ts";
 import { DependencyUnavailableError, withDeadline } from "./time/deadline.ts";
 
 /** Time kept back from the Lambda timeout to answer. */
@@ -65,7 +66,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   let built: Handler;
   try {
     built = await withDeadline(
-      Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS,
+      systemClock.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS,
       () => handlerFor(kind),
     );
   } catch (error) {

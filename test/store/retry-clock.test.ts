@@ -30,7 +30,8 @@ describe("one clock for retries and their deadline", () => {
       settled = true;
     });
     call.catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Event-loop turns, not the machine's time: the attempt is pending on the test clock alone.
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false);
     await clock.advance(4_999);
     expect(settled).toBe(false);
