@@ -138,6 +138,20 @@ export async function authenticateFleetReader(
   );
 }
 
+/**
+ * The operator key only: any other key gets a 403 that names what it tried (`action`, e.g.
+ * "rotate keys") and says to use the operator key.
+ */
+export async function authenticateOperator(
+  c: Context,
+  deps: AppDeps,
+  action: string,
+): Promise<Principal | Response> {
+  const principal = await authenticate(c, deps);
+  if (principal instanceof Response || principal.role === "operator") return principal;
+  return forbidden(`${describePrincipal(principal)} may not ${action}; use the operator key.`);
+}
+
 export function forbidden(detail: string): Response {
   return problemResponse(403, "forbidden", "Forbidden", detail);
 }

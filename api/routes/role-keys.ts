@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { roleKey } from "../auth/keys.ts";
 import { log } from "../log.ts";
 import { TurbineIdSchema } from "../readings/schema.ts";
-import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import { authenticateOperator } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { problem } from "./problem-doc.ts";
 
@@ -78,13 +78,8 @@ const generations = createRoute({
 
 export function registerRoleKeyRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(rotate, async (c) => {
-    const principal = await authenticate(c, deps);
+    const principal = await authenticateOperator(c, deps, "rotate keys");
     if (principal instanceof Response) return principal as never;
-    if (principal.role !== "operator") {
-      return forbidden(
-        `${describePrincipal(principal)} may not rotate keys; use the operator key.`,
-      ) as never;
-    }
     const { role } = c.req.valid("param");
     const generation = await deps.registry.rotateRoleKey(role);
     log.info("role key rotated; earlier keys are revoked", { role, generation });
@@ -96,13 +91,8 @@ export function registerRoleKeyRoutes(app: GustApp, deps: AppDeps): void {
   });
 
   app.openapi(generations, async (c) => {
-    const principal = await authenticate(c, deps);
+    const principal = await authenticateOperator(c, deps, "read key generations");
     if (principal instanceof Response) return principal as never;
-    if (principal.role !== "operator") {
-      return forbidden(
-        `${describePrincipal(principal)} may not read key generations; use the operator key.`,
-      ) as never;
-    }
     const { turbine_id } = c.req.valid("query");
     const [operator, reader] = await Promise.all([
       deps.registry.roleKeyGeneration("operator"),

@@ -6,7 +6,7 @@ import { turbineKey } from "../auth/keys.ts";
 import { log } from "../log.ts";
 import { problemResponse } from "../problem.ts";
 import { TurbineIdSchema } from "../readings/schema.ts";
-import { authenticate, describePrincipal, forbidden } from "./auth.ts";
+import { authenticateOperator } from "./auth.ts";
 import type { AppDeps, GustApp } from "./deps.ts";
 import { problem } from "./problem-doc.ts";
 
@@ -45,13 +45,8 @@ const route = createRoute({
 
 export function registerTurbineKeyRoutes(app: GustApp, deps: AppDeps): void {
   app.openapi(route, async (c) => {
-    const principal = await authenticate(c, deps);
+    const principal = await authenticateOperator(c, deps, "rotate keys");
     if (principal instanceof Response) return principal as never;
-    if (principal.role !== "operator") {
-      return forbidden(
-        `${describePrincipal(principal)} may not rotate keys; use the operator key.`,
-      ) as never;
-    }
     const { turbine_id } = c.req.valid("param");
     const rotated = await deps.registry.rotateKey(turbine_id);
     if (!rotated) {
