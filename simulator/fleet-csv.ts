@@ -104,14 +104,17 @@ export function parseFleetCsv(text: string, source = "fleet CSV"): Project[] {
   return projects;
 }
 
-export function loadFleetCsv(path: string): Project[] {
-  let text: string;
+/** A fleet file's text, or an error that names the file and why it cannot be read. */
+function readFleetFile(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     throw new Error(`cannot read the fleet file ${path}: ${(error as Error).message}`);
   }
-  return parseFleetCsv(text, path);
+}
+
+export function loadFleetCsv(path: string): Project[] {
+  return parseFleetCsv(readFleetFile(path), path);
 }
 
 /**
@@ -182,11 +185,5 @@ export function registryEntriesFromCsv(text: string, source = "fleet CSV"): Turb
 }
 
 export function loadRegistryCsv(path: string): TurbineEntryJson[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read the fleet file ${path}: ${(error as Error).message}`);
-  }
-  return registryEntriesFromCsv(text, path);
+  return registryEntriesFromCsv(readFleetFile(path), path);
 }
